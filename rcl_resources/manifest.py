@@ -1,0 +1,618 @@
+"""SageMaker Ground Truth manifests for Rekognition Custom Labels datasets.
+
+Pure functions build, serialise, parse and validate manifest lines; ``upload_image_folder``
+turns a folder of class-named subfolders into content-addressed S3 objects plus a manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+DEFAULT_JOB_NAME = "rcl-resources"
+# Ground Truth requires a creation-date, but a real timestamp would change the manifest bytes
+# on every run; a fixed one keeps "unchanged folder -> unchanged manifest" true.
+MANIFEST_EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+CLASSIFICATION_TYPE = "groundtruth/image-classification"
+DETECTION_TYPE = "groundtruth/object-detection"
+IMAGE_CONTENT_TYPES: Mapping[str, str] = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+# The manifest rules allow 256 characters, but the API's DatasetLabel shape stops at 255, and a
+# label the API cannot name is a label ListDatasetLabels cannot report.
+MAX_LABEL_NAME_LENGTH = 255
+MAX_LABELS_PER_IMAGE = 50
+MAX_BOUNDING_BOXES = 50
+MANIFEST_CONTENT_TYPE = "application/x-ndjson"
+
+SOURCE_REF = "source-ref"
+METADATA_SUFFIX = "-metadata"
+# Keys Rekognition adds to entries it returns (ListDatasetEntries); they are not labels.
+SERVICE_KEYS = frozenset({"cl-metadata", "cl-errors"})
+
+_S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.+$")
+_UNSAFE_ATTRIBUTE_CHARS = re.compile(r"[^A-Za-z0-9_]+")
+_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+# --- building lines ---------------------------------------------------------------------------
+
+
+def label_attribute(label: str) -> str:
+    """The manifest attribute name used for ``label``.
+
+    Labels made only of ASCII letters, digits and ``_`` are used as they are; anything else is
+    reduced to those characters and suffixed with a short hash of the label, so distinct labels
+    never share an attribute and no attribute can collide with ``source-ref`` or end in
+    ``-metadata``.
+    """
+    slug = _UNSAFE_ATTRIBUTE_CHARS.sub("_", label).strip("_")[:64]
+    if slug == label:
+        return slug
+    digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:8]
+    return f"{slug or 'label'}_{digest}"
+
+
+def classification_line(
+    source_ref: str,
+    labels: str | Sequence[str],
+    *,
+    job_name: str = DEFAULT_JOB_NAME,
+    creation_date: datetime | None = None,
+) -> dict[str, Any]:
+    """A Ground Truth image-classification line for ``source_ref`` with one or more labels.
+
+    Each label gets its own attribute / ``<attribute>-metadata`` pair, so a sequence of labels
+    makes a multi-label line. ``creation_date`` defaults to ``MANIFEST_EPOCH``; naive datetimes
+    are taken as UTC. Raises ValueError for an invalid source-ref or label.
+    """
+    label_list = [labels] if isinstance(labels, str) else list(dict.fromkeys(labels))
+    if not _S3_URI.match(source_ref):
+        raise ValueError(f"source-ref {source_ref!r} is not an S3 URI; use s3://<bucket>/<key>")
+    if not label_list:
+        raise ValueError(f"{source_ref}: at least one label is required")
+    if len(label_list) > MAX_LABELS_PER_IMAGE:
+        raise ValueError(
+            f"{source_ref}: {len(label_list)} labels, but an image may have at most "
+            f"{MAX_LABELS_PER_IMAGE}"
+        )
+    for label in label_list:
+        problem = _label_name_problem(label)
+        if problem:
+            raise ValueError(f"{source_ref}: {problem}")
+
+    created = _iso_utc(creation_date or MANIFEST_EPOCH)
+    line: dict[str, Any] = {SOURCE_REF: source_ref}
+    for label in label_list:
+        attribute = label_attribute(label)
+        line[attribute] = 1
+        line[attribute + METADATA_SUFFIX] = {
+            "confidence": 1,
+            "class-name": label,
+            "human-annotated": "yes",
+            "creation-date": created,
+            "type": CLASSIFICATION_TYPE,
+            "job-name": job_name,
+        }
+    return line
+
+
+def _iso_utc(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _label_name_problem(label: object) -> str | None:
+    if not isinstance(label, str) or not label.strip():
+        return (
+            f"ERROR_INVALID_LABEL_NAME_LENGTH: label {label!r} is empty or not a string; "
+            "give every label a non-empty name"
+        )
+    if len(label) > MAX_LABEL_NAME_LENGTH:
+        return (
+            f"ERROR_INVALID_LABEL_NAME_LENGTH: label {label[:40]!r}... is {len(label)} "
+            f"characters; shorten it to at most {MAX_LABEL_NAME_LENGTH}"
+        )
+    return None
+
+
+# --- serialising ------------------------------------------------------------------------------
+
+
+def dumps_line(line: Mapping[str, Any]) -> str:
+    """One manifest line as compact JSON with sorted keys (no newline)."""
+    return json.dumps(line, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def dumps_manifest(lines: Iterable[Mapping[str, Any]]) -> str:
+    """Manifest lines as JSON Lines text, each line newline-terminated."""
+    return "".join(dumps_line(line) + "\n" for line in lines)
+
+
+def parse_manifest(text: str) -> list[dict[str, Any]]:
+    """Parse JSON Lines manifest text; blank lines are skipped.
+
+    Raises ValueError naming the 1-based line number of invalid JSON or a non-object line.
+    """
+    lines: list[dict[str, Any]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValueError(
+                f"ERROR_INVALID_JSON_LINE: manifest line {number} is not valid JSON ({error.msg} "
+                f"at column {error.colno}); each line must be one JSON object"
+            ) from error
+        if not isinstance(value, dict):
+            raise ValueError(
+                f"ERROR_INVALID_JSON_LINE: manifest line {number} is a JSON "
+                f"{type(value).__name__}, not an object"
+            )
+        lines.append(value)
+    return lines
+
+
+# --- validating -------------------------------------------------------------------------------
+
+
+def _label_attributes(line: Mapping[str, Any]) -> list[str]:
+    """Attribute names of a line: keys with a ``-metadata`` partner or that have a partner key."""
+    names: set[str] = set()
+    for key in line:
+        if key == SOURCE_REF or key in SERVICE_KEYS:
+            continue
+        names.add(key[: -len(METADATA_SUFFIX)] if key.endswith(METADATA_SUFFIX) else key)
+    return sorted(names)
+
+
+def validate_line(line: Mapping[str, Any]) -> list[str]:
+    """Problems that would make Rekognition reject ``line``, as ``CODE: what; how to fix``.
+
+    An empty list means the line is a valid image-classification or object-detection entry.
+    """
+    if not isinstance(line, Mapping):
+        return [f"ERROR_INVALID_JSON_LINE: entry is a {type(line).__name__}, not a JSON object"]
+    problems: list[str] = []
+    source_ref = line.get(SOURCE_REF)
+    if source_ref is None:
+        problems.append(
+            'ERROR_MISSING_SOURCE_REF: the line has no "source-ref"; '
+            'add "source-ref": "s3://<bucket>/<key>" pointing at the image'
+        )
+    elif not isinstance(source_ref, str) or not _S3_URI.match(source_ref):
+        problems.append(
+            f'ERROR_INVALID_SOURCE_REF_FORMAT: "source-ref" is {source_ref!r}; '
+            "it must be an S3 URI like s3://<bucket>/<key>"
+        )
+    where = source_ref if isinstance(source_ref, str) else "line"
+
+    attributes = _label_attributes(line)
+    if not attributes:
+        problems.append(
+            f"ERROR_NO_LABEL_ATTRIBUTES: {where} has no label attribute; add an attribute "
+            'such as "cat": 1 with a "cat-metadata" object (class-name, confidence, '
+            "human-annotated, creation-date, type)"
+        )
+    for attribute in attributes:
+        problems.extend(_attribute_problems(line, attribute, where))
+    return problems
+
+
+def _attribute_problems(line: Mapping[str, Any], attribute: str, where: str) -> list[str]:
+    metadata_key = attribute + METADATA_SUFFIX
+    if metadata_key not in line:
+        return [
+            f'ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: attribute "{attribute}" '
+            f'has no "{metadata_key}"; add it or remove the attribute'
+        ]
+    metadata = line[metadata_key]
+    if not isinstance(metadata, Mapping):
+        return [
+            f'ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: "{metadata_key}" must be '
+            f"a JSON object, not {type(metadata).__name__}"
+        ]
+    if attribute not in line:
+        return [
+            f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{metadata_key}" has no attribute '
+            f'"{attribute}"; add "{attribute}": 1 (classification) or the bounding boxes '
+            "(object detection)"
+        ]
+    kind = metadata.get("type")
+    problems = _common_metadata_problems(metadata, metadata_key, where)
+    if kind == CLASSIFICATION_TYPE:
+        problems.extend(_classification_problems(line[attribute], metadata, attribute, where))
+    elif kind == DETECTION_TYPE:
+        problems.extend(_detection_problems(line[attribute], metadata, attribute, where))
+    elif kind is None:
+        problems.append(
+            f'ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: "{metadata_key}" has no '
+            f'"type"; set it to "{CLASSIFICATION_TYPE}" or "{DETECTION_TYPE}"'
+        )
+    else:
+        problems.append(
+            f'ERROR_UNSUPPORTED_USE_CASE_TYPE: {where}: "{metadata_key}" has type {kind!r}; '
+            f'only "{CLASSIFICATION_TYPE}" and "{DETECTION_TYPE}" are supported'
+        )
+    return problems
+
+
+def _common_metadata_problems(
+    metadata: Mapping[str, Any], metadata_key: str, where: str
+) -> list[str]:
+    problems: list[str] = []
+    prefix = f"ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: {metadata_key}"
+    if metadata.get("human-annotated") not in ("yes", "no"):
+        problems.append(f'{prefix}."human-annotated" must be "yes" or "no"')
+    created = metadata.get("creation-date")
+    if not isinstance(created, str) or not _is_iso_datetime(created):
+        problems.append(
+            f'{prefix}."creation-date" must be an ISO 8601 UTC time such as '
+            f'"{_iso_utc(MANIFEST_EPOCH)}"'
+        )
+    job_name = metadata.get("job-name")
+    if job_name is not None and not isinstance(job_name, str):
+        problems.append(f'{prefix}."job-name" must be a string when present')
+    return problems
+
+
+def _classification_problems(
+    value: object, metadata: Mapping[str, Any], attribute: str, where: str
+) -> list[str]:
+    problems: list[str] = []
+    metadata_key = attribute + METADATA_SUFFIX
+    if not isinstance(value, int) or isinstance(value, bool):
+        problems.append(
+            f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{attribute}" must be an integer '
+            f"for image classification, not {value!r}"
+        )
+    if not _is_confidence(metadata.get("confidence")):
+        problems.append(
+            f"ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: "
+            f'{metadata_key}."confidence" must be a number from 0 to 1'
+        )
+    class_name = metadata.get("class-name")
+    if class_name is None:
+        problems.append(
+            f"ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: "
+            f'{metadata_key} has no "class-name"; set it to the label'
+        )
+    else:
+        problem = _label_name_problem(class_name)
+        if problem:
+            problems.append(f"{problem} ({where})")
+    return problems
+
+
+def _detection_problems(
+    value: object, metadata: Mapping[str, Any], attribute: str, where: str
+) -> list[str]:
+    metadata_key = attribute + METADATA_SUFFIX
+    shape_hint = (
+        '{"image_size": [{"width", "height", "depth"}], '
+        '"annotations": [{"class_id", "top", "left", "width", "height"}]}'
+    )
+    if not isinstance(value, Mapping):
+        return [
+            f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{attribute}" must be {shape_hint}'
+        ]
+    problems: list[str] = []
+    sizes = value.get("image_size")
+    size = sizes[0] if isinstance(sizes, list) and sizes else None
+    if not isinstance(size, Mapping) or not all(
+        _is_positive_int(size.get(k)) for k in ("width", "height", "depth")
+    ):
+        problems.append(
+            f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{attribute}".image_size must be '
+            '[{"width": W, "height": H, "depth": D}] with positive integers'
+        )
+        size = None
+    annotations = value.get("annotations")
+    if not isinstance(annotations, list):
+        return [
+            *problems,
+            f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{attribute}".annotations must be '
+            "a list (empty for an image with no objects)",
+        ]
+    if len(annotations) > MAX_BOUNDING_BOXES:
+        problems.append(
+            f"ERROR_TOO_MANY_BOUNDING_BOXES: {where}: {len(annotations)} boxes; "
+            f"an image may have at most {MAX_BOUNDING_BOXES}"
+        )
+
+    objects = metadata.get("objects")
+    if not isinstance(objects, list) or len(objects) != len(annotations):
+        problems.append(
+            f"ERROR_MISSING_BOUNDING_BOX_CONFIDENCE: {where}: {metadata_key}.objects must hold "
+            f'one {{"confidence": c}} per annotation ({len(annotations)})'
+        )
+    elif not all(isinstance(o, Mapping) and _is_confidence(o.get("confidence")) for o in objects):
+        problems.append(
+            f"ERROR_MISSING_BOUNDING_BOX_CONFIDENCE: {where}: every {metadata_key}.objects "
+            "entry needs a confidence from 0 to 1"
+        )
+    class_map = metadata.get("class-map")
+    if not isinstance(class_map, Mapping):
+        problems.append(
+            f"ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: {metadata_key} needs a "
+            '"class-map" object like {"0": "cat"}'
+        )
+        class_map = {}
+    for class_id, label in class_map.items():
+        problem = _label_name_problem(label)
+        if problem:
+            problems.append(f"{problem} ({where}, class-map id {class_id})")
+
+    for index, box in enumerate(annotations):
+        problems.extend(_box_problems(box, index, size, class_map, attribute, where))
+    return problems
+
+
+def _box_problems(
+    box: object,
+    index: int,
+    size: Mapping[str, Any] | None,
+    class_map: Mapping[str, Any],
+    attribute: str,
+    where: str,
+) -> list[str]:
+    name = f'"{attribute}".annotations[{index}]'
+    edges = ("top", "left", "width", "height")
+    if not isinstance(box, Mapping) or not all(_is_number(box.get(k)) for k in edges):
+        return [
+            f"ERROR_INVALID_BOUNDING_BOX: {where}: {name} needs numeric top, left, width "
+            "and height in pixels"
+        ]
+    problems: list[str] = []
+    if str(box.get("class_id")) not in class_map:
+        problems.append(
+            f"ERROR_MISSING_CLASS_MAP_ID: {where}: {name}.class_id {box.get('class_id')!r} "
+            f'is not in {attribute}-metadata."class-map"; add it there'
+        )
+    top, left, width, height = (box[k] for k in edges)
+    off_frame = size is not None and (left + width > size["width"] or top + height > size["height"])
+    if min(top, left) < 0 or width <= 0 or height <= 0 or off_frame:
+        problems.append(
+            f"ERROR_INVALID_BOUNDING_BOX: {where}: {name} is empty, negative or outside the "
+            "image; keep every box within image_size"
+        )
+    return problems
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _is_confidence(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def _is_iso_datetime(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def labels_of(line: Mapping[str, Any]) -> list[str]:
+    """The sorted, distinct label names of a line (class-names and used class-map entries).
+
+    Malformed attributes are skipped; use ``validate_line`` to find them.
+    """
+    labels: set[str] = set()
+    for attribute in _label_attributes(line):
+        metadata = line.get(attribute + METADATA_SUFFIX)
+        if not isinstance(metadata, Mapping):
+            continue
+        if metadata.get("type") == DETECTION_TYPE:
+            class_map = metadata.get("class-map")
+            value = line.get(attribute)
+            annotations = value.get("annotations") if isinstance(value, Mapping) else None
+            if isinstance(class_map, Mapping) and isinstance(annotations, list):
+                for box in annotations:
+                    if isinstance(box, Mapping):
+                        label = class_map.get(str(box.get("class_id")))
+                        if isinstance(label, str):
+                            labels.add(label)
+        elif isinstance(metadata.get("class-name"), str):
+            labels.add(metadata["class-name"])
+    return sorted(labels)
+
+
+# --- image folders ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FolderImage:
+    """One image of a labelled folder: ``<folder>/<label>/<file>``."""
+
+    path: Path
+    label: str
+    sha256: str
+    extension: str
+    """Lower-case file extension including the dot, e.g. ``.png``."""
+
+
+def scan_image_folder(folder: Path) -> list[FolderImage]:
+    """The PNG and JPEG images of a folder whose subfolders are named after labels.
+
+    Files directly in ``folder``, hidden subfolders, nested folders and other file types are
+    ignored; empty label folders are skipped. Images are ordered by label, then file name.
+    Raises ValueError naming the folder when it is missing or has fewer than two labels.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(
+            f"image folder {folder} does not exist or is not a directory; create it with one "
+            "subfolder per label, e.g. <folder>/cat/1.png"
+        )
+    label_dirs = sorted(
+        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+    )
+    if not label_dirs:
+        raise ValueError(
+            f"image folder {folder} has no label subfolders; put each image in "
+            f"{folder}/<label>/<image>.png"
+        )
+    images: list[FolderImage] = []
+    labels: list[str] = []
+    for label_dir in label_dirs:
+        files = sorted(
+            (
+                p
+                for p in label_dir.iterdir()
+                if p.is_file() and p.suffix.lower() in IMAGE_CONTENT_TYPES
+            ),
+            key=lambda p: p.name,
+        )
+        if not files:
+            continue
+        problem = _label_name_problem(label_dir.name)
+        if problem:
+            raise ValueError(f"{label_dir}: {problem}")
+        labels.append(label_dir.name)
+        for path in files:
+            images.append(
+                FolderImage(
+                    path=path,
+                    label=label_dir.name,
+                    sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                    extension=path.suffix.lower(),
+                )
+            )
+    if len(labels) < 2:
+        found = ", ".join(labels) or "none"
+        raise ValueError(
+            f"image folder {folder} has images for {len(labels)} label(s) ({found}); "
+            "classification needs at least 2 label subfolders with PNG or JPEG images"
+        )
+    return images
+
+
+def folder_digest(images: Iterable[FolderImage]) -> str:
+    """SHA-256 over the distinct (label, image sha256) pairs, independent of file names."""
+    digest = hashlib.sha256()
+    for label, sha in sorted({(image.label, image.sha256) for image in images}):
+        digest.update(f"{label}\0{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def image_key(prefix: str, image: FolderImage) -> str:
+    """Content-addressed S3 key of an image: ``{prefix}/images/{sha256[:32]}{ext}``."""
+    return _join_key(prefix, f"images/{image.sha256[:32]}{image.extension}")
+
+
+def manifest_key(prefix: str, digest: str) -> str:
+    """Content-addressed S3 key of a folder's manifest: ``{prefix}/manifests/{digest[:32]}``."""
+    return _join_key(prefix, f"manifests/{digest[:32]}.manifest")
+
+
+def _join_key(prefix: str, name: str) -> str:
+    prefix = prefix.strip("/")
+    return f"{prefix}/{name}" if prefix else name
+
+
+@dataclass(frozen=True)
+class FolderUpload:
+    """What ``upload_image_folder`` put in S3."""
+
+    bucket: str
+    manifest_key: str
+    lines: list[str]
+    """The manifest's JSON lines, without newlines."""
+    uploaded: int
+    """Images written by this call."""
+    skipped: int
+    """Images already present in S3."""
+    labels: list[str]
+
+    @property
+    def manifest_uri(self) -> str:
+        """``s3://bucket/key`` of the manifest."""
+        return f"s3://{self.bucket}/{self.manifest_key}"
+
+
+def upload_image_folder(
+    s3_client: Any,
+    folder: Path,
+    bucket: str,
+    prefix: str,
+    *,
+    job_name: str = DEFAULT_JOB_NAME,
+    max_workers: int = 8,
+) -> FolderUpload:
+    """Upload a labelled image folder and its classification manifest to S3.
+
+    Images are stored once each under content-addressed keys and only uploaded when absent,
+    so re-running with an unchanged folder uploads nothing and returns the same manifest key.
+    Identical images in several label folders become one multi-label line.
+    """
+    images = scan_image_folder(folder)
+    labels_by_key: dict[str, list[str]] = {}
+    path_by_key: dict[str, Path] = {}
+    for image in images:
+        key = image_key(prefix, image)
+        path_by_key.setdefault(key, image.path)
+        labels_by_key.setdefault(key, [])
+        if image.label not in labels_by_key[key]:
+            labels_by_key[key].append(image.label)
+
+    def upload(key: str) -> bool:
+        path = path_by_key[key]
+        return _put_if_absent(
+            s3_client, bucket, key, path.read_bytes, IMAGE_CONTENT_TYPES[path.suffix.lower()]
+        )
+
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        written = list(pool.map(upload, sorted(path_by_key)))
+
+    lines = [
+        dumps_line(classification_line(f"s3://{bucket}/{key}", sorted(labels), job_name=job_name))
+        for key, labels in sorted(labels_by_key.items())
+    ]
+    key = manifest_key(prefix, folder_digest(images))
+    text = "".join(line + "\n" for line in lines)
+    _put_if_absent(s3_client, bucket, key, text.encode, MANIFEST_CONTENT_TYPE)
+    return FolderUpload(
+        bucket=bucket,
+        manifest_key=key,
+        lines=lines,
+        uploaded=sum(written),
+        skipped=len(written) - sum(written),
+        labels=sorted({image.label for image in images}),
+    )
+
+
+def _put_if_absent(
+    s3_client: Any, bucket: str, key: str, body: Callable[[], bytes], content_type: str
+) -> bool:
+    """Put ``body()`` at ``key`` unless an object exists there; True when it was written."""
+    try:
+        s3_client.head_object(Bucket=bucket, Key=key)
+        return False
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in _NOT_FOUND_CODES:
+            raise
+    s3_client.put_object(Bucket=bucket, Key=key, Body=body(), ContentType=content_type)
+    return True
