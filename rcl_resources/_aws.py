@@ -1,0 +1,117 @@
+"""Connection settings and boto3 clients.
+
+Clients are built per call and never stored on provider objects: the provider is pickled into
+the stack state, and boto3 clients cannot be pickled.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from . import __version__
+
+# botocore's standard mode retries throttling and 5xx with jittered exponential backoff.
+_RETRIES = {"mode": "standard", "max_attempts": 10}
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and as whom to call AWS. Credentials come from the profile or the default chain."""
+
+    region: str
+    profile: str | None = None
+    endpoint_url: str | None = None
+
+    @classmethod
+    def from_props(cls, props: dict[str, Any]) -> Connection:
+        """The connection recorded in a resource's inputs or state."""
+        return cls(
+            region=props["region"],
+            profile=props.get("profile") or None,
+            endpoint_url=props.get("endpoint_url") or None,
+        )
+
+    def client(self, service: str) -> Any:
+        """A new boto3 client for `service`."""
+        session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
+        return session.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            config=Config(retries=_RETRIES, user_agent_extra=f"rcl-resources/{__version__}"),
+        )
+
+    def rekognition(self) -> Any:
+        """A Rekognition client."""
+        return self.client("rekognition")
+
+    def s3(self) -> Any:
+        """An S3 client."""
+        return self.client("s3")
+
+
+def program_connection(region: Any = None) -> dict[str, Any]:
+    """Connection inputs as the Pulumi program sees them.
+
+    Order: the resource's `region` → stack config `rcl:region`/`rcl:profile`/`rcl:endpointUrl`
+    → `aws:region`/`aws:profile` → (in the provider) the boto3 default chain.
+    """
+    import pulumi
+
+    rcl = pulumi.Config("rcl")
+    aws = pulumi.Config("aws")
+    return {
+        "region": region or rcl.get("region") or aws.get("region"),
+        "profile": rcl.get("profile") or aws.get("profile"),
+        "endpoint_url": rcl.get("endpointUrl"),
+    }
+
+
+def default_region(profile: str | None) -> str | None:
+    """The region boto3's default chain would use (AWS_REGION, AWS_DEFAULT_REGION, profile)."""
+    try:
+        return boto3.session.Session(profile_name=profile).region_name
+    except Exception:  # an unknown profile is reported by the call that needs it
+        return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+def default_endpoint() -> str | None:
+    """An endpoint override from the environment, recorded so delete and refresh reuse it."""
+    return os.environ.get("AWS_ENDPOINT_URL_REKOGNITION") or os.environ.get("AWS_ENDPOINT_URL")
+
+
+class RateLimiter:
+    """A token bucket shared by every poll in one provider process.
+
+    AWS allows 5 TPS per control-plane operation and account; one `pulumi up` polls many
+    resources at once, so polls queue here instead of being throttled.
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Block until a call may be made."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                wait = (1 - self._tokens) / self.rate
+            time.sleep(wait)
+
+
+POLL_LIMITER = RateLimiter(rate=3.0, burst=3)

@@ -1,0 +1,236 @@
+"""What every resource provider shares: input validation, field-by-field diff, naming,
+ownership tags, and turning program-side Args into plain inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+import pydantic
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
+from pulumi.runtime.rpc import UNKNOWN
+
+from ._aws import Connection, default_endpoint, default_region
+
+OWNER_TAG = "rcl-resources:owner"
+"""Tag recording which stack resource made an AWS resource, so a retried create adopts only
+what it made itself."""
+
+CONNECTION_FIELDS = ("region", "profile", "endpoint_url")
+# Inputs that steer the provider but never change the AWS resource.
+NEVER_DIFF = frozenset({"owner", "profile", "endpoint_url", "timeouts"})
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
+
+
+def is_unknown(value: Any) -> bool:
+    """True when `value` is, or contains, a value not known until apply (preview)."""
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, dict):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+def plain(value: Any) -> Any:
+    """Args dataclasses (at any depth) as plain dicts; None members dropped."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not None
+        }
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def merge_args(args: Any, kwargs: dict[str, Any], args_type: type) -> dict[str, Any]:
+    """Inputs from an Args object and/or keyword arguments (keywords win), like pulumi_aws."""
+    if args is not None and not isinstance(args, args_type):
+        raise TypeError(f"expected {args_type.__name__}, got {type(args).__name__}")
+    unknown = {k for k in kwargs if k not in {f.name for f in dataclasses.fields(args_type)}}
+    if unknown:
+        allowed = ", ".join(f.name for f in dataclasses.fields(args_type))
+        raise TypeError(f"unexpected argument(s) {sorted(unknown)}; allowed: {allowed}")
+    merged = plain(args) if args is not None else {}
+    merged.update({k: plain(v) for k, v in kwargs.items() if v is not None})
+    return merged
+
+
+def short_hash(*parts: Any) -> str:
+    """7 hex characters of sha256 over a canonical JSON of `parts`."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:7]
+
+
+def physical_name(logical: str, *identity: Any) -> str:
+    """`<logical>-<7 hex>`: a pure function of what identifies the resource, so a retry computes
+    the same name and a replacement gets a new one."""
+    base = re.sub(r"[^a-zA-Z0-9_.\-]", "-", logical)[:247] or "rcl"
+    return f"{base}-{short_hash(*identity)}"
+
+
+def format_error(error: dict[str, Any]) -> tuple[str, str]:
+    """A pydantic error as (property path, reason)."""
+    path = ".".join(str(p) for p in error["loc"])
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if error["type"] == "missing":
+        message = "is required"
+    elif error["type"] == "extra_forbidden":
+        message = "is not an input of this resource; check the spelling"
+    return path, message
+
+
+class Provider(ResourceProvider):
+    """Base class of the rcl providers. Subclasses set the class attributes and CRUD methods."""
+
+    kind: ClassVar[str]
+    inputs_model: ClassVar[type[pydantic.BaseModel]]
+    replace_on: ClassVar[frozenset[str]]
+
+    # -- check -------------------------------------------------------------------------------
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = {k: v for k, v in news.items() if k != "__provider" and v is not None}
+        failures: list[CheckFailure] = []
+        self._resolve_connection(inputs, failures)
+        known = {k: v for k, v in inputs.items() if not is_unknown(v)}
+        unknown_keys = set(inputs) - set(known)
+        try:
+            validated = self.inputs_model.model_validate(known)
+        except pydantic.ValidationError as exc:
+            for err in exc.errors():
+                path, reason = format_error(err)
+                if path.split(".")[0] in unknown_keys:
+                    continue  # the value is not known until apply
+                failures.append(CheckFailure(path, f"{self.kind} {path} {reason}"))
+        else:
+            # Normalised values (defaults, canonical JSON) replace what the program gave.
+            for key, value in validated.model_dump(exclude_none=True, mode="json").items():
+                if key in known or (
+                    key not in unknown_keys and key in self.inputs_model.model_fields
+                ):
+                    inputs[key] = value
+            if not failures:
+                self.finish_inputs(olds, inputs, unknown_keys, failures)
+        return CheckResult(inputs, failures)
+
+    def _resolve_connection(self, inputs: dict[str, Any], failures: list[CheckFailure]) -> None:
+        if is_unknown(inputs.get("region")):
+            return
+        if not inputs.get("region"):
+            region = default_region(inputs.get("profile"))
+            if region:
+                inputs["region"] = region
+            else:
+                failures.append(
+                    CheckFailure(
+                        "region",
+                        f"{self.kind} has no AWS region: set the `region` input, "
+                        "`pulumi config set rcl:region <region>`, or AWS_REGION",
+                    )
+                )
+        if not inputs.get("endpoint_url") and default_endpoint():
+            inputs["endpoint_url"] = default_endpoint()
+
+    def finish_inputs(
+        self,
+        olds: dict[str, Any],
+        inputs: dict[str, Any],
+        unknown_keys: set[str],
+        failures: list[CheckFailure],
+    ) -> None:
+        """Hook: fill computed inputs (auto-names) once the inputs they depend on are known."""
+
+    # -- diff --------------------------------------------------------------------------------
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        keys = (set(olds) | set(news)) & set(self.inputs_model.model_fields)
+        changed = sorted(
+            k for k in keys - NEVER_DIFF if _normal(olds.get(k)) != _normal(news.get(k))
+        )
+        changed += self.extra_changes(olds, news)
+        replaces = [k for k in changed if k in self.replace_on]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=bool(replaces) and self.must_delete_first(olds, news),
+        )
+
+    def extra_changes(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+        """Hook: changes that are not a difference of inputs (e.g. a training to finish)."""
+        return []
+
+    def must_delete_first(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        """Hook: True when the old and the new resource cannot exist side by side."""
+        return False
+
+    # -- helpers -----------------------------------------------------------------------------
+    @staticmethod
+    def connection(props: dict[str, Any]) -> Connection:
+        return Connection.from_props(props)
+
+    def input_values(self, props: dict[str, Any]) -> dict[str, Any]:
+        """The inputs part of a props bag (state outputs hold inputs and outputs)."""
+        return {k: v for k, v in props.items() if k in self.inputs_model.model_fields}
+
+
+def _normal(value: Any) -> Any:
+    """Compare empty containers and None as equal."""
+    if value in ({}, [], ""):
+        return None
+    return value
+
+
+def owner_token(resource_name: str) -> str:
+    """`<pulumi project>/<stack>/<resource name>`: known to the program, not the provider."""
+    import pulumi
+
+    return f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+
+
+def owner_of(props: dict[str, Any]) -> str:
+    """The owner tag value for this stack resource."""
+    return str(props.get("owner") or "")
+
+
+def user_tags(tags: dict[str, str] | None) -> dict[str, str]:
+    """Tags without the ones rcl_resources manages itself."""
+    return {k: v for k, v in (tags or {}).items() if k != OWNER_TAG}
+
+
+def tag_changes(
+    client: Any, arn: str, old: dict[str, str] | None, new: dict[str, str] | None
+) -> None:
+    """Apply a tag diff in place."""
+    old, new = user_tags(old), user_tags(new)
+    removed = [k for k in old if k not in new]
+    added = {k: v for k, v in new.items() if old.get(k) != v}
+    if removed:
+        client.untag_resource(ResourceArn=arn, TagKeys=removed)
+    if added:
+        client.tag_resource(ResourceArn=arn, Tags=added)
+
+
+def chunked(items: Iterable[str], max_bytes: int) -> Iterable[list[str]]:
+    """Split JSON lines into batches whose joined size stays under `max_bytes`."""
+    batch: list[str] = []
+    size = 0
+    for item in items:
+        n = len(item.encode()) + 1
+        if batch and size + n > max_bytes:
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += n
+    if batch:
+        yield batch

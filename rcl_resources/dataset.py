@@ -1,0 +1,460 @@
+"""Dataset: the TRAIN or TEST dataset of a project, from a manifest, another dataset, entries,
+or a split of the TRAIN dataset."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+from typing import Any, Literal
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ._aws import program_connection
+from ._inputs import CommonInputs, Tags, timeout_of
+from ._provider import (
+    OWNER_TAG,
+    Provider,
+    chunked,
+    merge_args,
+    owner_of,
+    owner_token,
+    tag_changes,
+    user_tags,
+)
+from .errors import NotOwned, RclError, TerminalStatus, explain, is_code
+from .manifest import validate_line
+from .project import find_project, project_name_of
+from .waiters import DEFAULT_POLLER, GONE
+
+CREATE_TIMEOUT = 30 * 60
+UPDATE_TIMEOUT = 30 * 60
+DELETE_TIMEOUT = 10 * 60
+# UpdateDatasetEntries accepts at most 5 MiB of JSON lines per call.
+MAX_CHANGES_BYTES = 5 * 1024 * 1024 - 1024
+IN_PROGRESS = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"}
+
+
+@dataclasses.dataclass
+class S3ObjectArgs:
+    """An S3 object: bucket, key (`name`) and optional version."""
+
+    bucket: pulumi.Input[str]
+    name: pulumi.Input[str]
+    version: pulumi.Input[str] | None = None
+
+
+@dataclasses.dataclass
+class GroundTruthManifestArgs:
+    """A SageMaker Ground Truth manifest in S3."""
+
+    s3_object: pulumi.Input[S3ObjectArgs | dict[str, Any]]
+
+
+@dataclasses.dataclass
+class DatasetSourceArgs:
+    """Exactly one of a manifest or an existing dataset's ARN."""
+
+    ground_truth_manifest: pulumi.Input[GroundTruthManifestArgs | dict[str, Any]] | None = None
+    dataset_arn: pulumi.Input[str] | None = None
+
+
+@dataclasses.dataclass
+class DatasetArgs:
+    """Inputs of a Dataset. Names mirror CreateDataset in snake_case; the rest are ours."""
+
+    project_arn: pulumi.Input[str]
+    dataset_type: pulumi.Input[str]
+    """`TRAIN` or `TEST`."""
+    dataset_source: pulumi.Input[DatasetSourceArgs | dict[str, Any]] | None = None
+    tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
+    entries: pulumi.Input[list[pulumi.Input[str]]] | None = None
+    """Ground Truth JSON lines to add with UpdateDatasetEntries (added lines update in place)."""
+    distribute_from: pulumi.Input[str] | None = None
+    """ARN of the TRAIN dataset: create this TEST dataset empty, then move 20% of it here."""
+    timeouts: pulumi.Input[dict[str, Any]] | None = None
+    region: pulumi.Input[str] | None = None
+
+
+class _S3Object(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bucket: str = Field(min_length=3, max_length=255)
+    name: str = Field(min_length=1, max_length=1024)
+    version: str | None = Field(default=None, min_length=1, max_length=1024)
+
+
+class _Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    s3_object: _S3Object
+
+
+class _Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ground_truth_manifest: _Manifest | None = None
+    dataset_arn: str | None = Field(default=None, pattern=r"^arn:[a-z\d-]+:rekognition:.*/dataset/")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> _Source:
+        if (self.ground_truth_manifest is None) == (self.dataset_arn is None):
+            raise ValueError(
+                "must set exactly one of ground_truth_manifest or dataset_arn "
+                "(omit dataset_source for an empty dataset)"
+            )
+        return self
+
+
+_PROJECT_ARN = r"^arn:[a-z\d-]+:rekognition:[a-z\d-]+:\d{12}:project/[a-zA-Z0-9_.\-]{1,255}/\d+$"
+
+
+class DatasetInputs(CommonInputs):
+    project_arn: str = Field(pattern=_PROJECT_ARN)
+    dataset_type: Literal["TRAIN", "TEST"]
+    dataset_source: _Source | None = None
+    tags: Tags | None = None
+    entries: list[str] | None = None
+    distribute_from: str | None = Field(default=None, pattern=r"^arn:.*/dataset/train/\d+$")
+
+    @field_validator("entries")
+    @classmethod
+    def _valid_lines(cls, lines: list[str]) -> list[str]:
+        for index, line in enumerate(lines):
+            try:
+                parsed = json.loads(line)
+            except ValueError:
+                raise ValueError(f"[{index}] is not a JSON object: {line[:80]!r}") from None
+            if not isinstance(parsed, dict):
+                raise ValueError(f"[{index}] is not a JSON object: {line[:80]!r}")
+            problems = validate_line(parsed)
+            if problems:
+                raise ValueError(f"[{index}] {problems[0]}")
+        return lines
+
+    @model_validator(mode="after")
+    def _one_way_to_fill(self) -> DatasetInputs:
+        if self.distribute_from and self.dataset_type != "TEST":
+            raise ValueError(
+                "distribute_from is for the TEST dataset (set dataset_type='TEST'); it moves "
+                "20% of the TRAIN dataset named by the ARN into this one"
+            )
+        if self.distribute_from and (self.dataset_source or self.entries):
+            raise ValueError(
+                "distribute_from makes the dataset from the TRAIN dataset; remove "
+                "dataset_source and entries"
+            )
+        return self
+
+
+REPLACE_ON = frozenset(
+    {"project_arn", "dataset_type", "dataset_source", "distribute_from", "region"}
+)
+
+
+def describe_dataset(client: Any, arn: str) -> dict[str, Any] | None:
+    """The dataset's description, or None when it does not exist."""
+    try:
+        return client.describe_dataset(DatasetArn=arn)["DatasetDescription"]
+    except Exception as err:
+        if is_code(err, "ResourceNotFoundException"):
+            return None
+        raise
+
+
+def find_dataset_of_type(client: Any, project_arn: str, dataset_type: str) -> str | None:
+    """ARN of the project's dataset of `dataset_type`, if it has one."""
+    project = find_project(client, project_name_of(project_arn))
+    for dataset in (project or {}).get("Datasets") or []:
+        if dataset.get("DatasetType") == dataset_type:
+            return str(dataset["DatasetArn"])
+    return None
+
+
+def wait_dataset(client: Any, arn: str, *, operation: str, timeout: float) -> dict[str, Any]:
+    """Wait for CREATE_COMPLETE/UPDATE_COMPLETE; a *_FAILED status raises with the first
+    error entries."""
+    try:
+        found = DEFAULT_POLLER.wait(
+            f"dataset {dataset_label(arn)} ({operation})",
+            lambda: describe_dataset(client, arn),
+            target={"CREATE_COMPLETE", "UPDATE_COMPLETE"},
+            pending={"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"},
+            failure={"CREATE_FAILED", "UPDATE_FAILED"},
+            timeout=timeout,
+        )
+    except TerminalStatus as err:
+        raise TerminalStatus(
+            f"{err}{first_error_entries(client, arn)}", err.status, err.status_message
+        ) from err
+    assert found is not None
+    return found
+
+
+def first_error_entries(client: Any, arn: str, limit: int = 3) -> str:
+    """' First entries with errors: ...' or '' (best effort: the dataset may be unreadable)."""
+    try:
+        entries = client.list_dataset_entries(DatasetArn=arn, HasErrors=True, MaxResults=limit)
+    except Exception:
+        return ""
+    lines = entries.get("DatasetEntries") or []
+    if not lines:
+        return ""
+    return " First entries with errors: " + " | ".join(_entry_errors(line) for line in lines)
+
+
+def _entry_errors(line: str) -> str:
+    entry = json.loads(line)
+    codes = [e.get("code", "") for e in entry.get("cl-errors") or []]
+    for key, value in entry.items():
+        if key.endswith("-metadata") and isinstance(value, dict):
+            codes += [e.get("code", "") for e in value.get("cl-errors") or []]
+    return f"{entry.get('source-ref', '?')}: {', '.join(c for c in codes if c) or 'error'}"
+
+
+def dataset_label(arn: str) -> str:
+    """`<project>/<train|test>` for messages."""
+    return f"{project_name_of(arn)}/{arn.split('/dataset/')[-1].split('/')[0]}"
+
+
+def wait_dataset_deleted(client: Any, arn: str, timeout: float) -> None:
+    DEFAULT_POLLER.wait(
+        f"deleting dataset {dataset_label(arn)}",
+        lambda: describe_dataset(client, arn),
+        target={GONE},
+        pending={"DELETE_IN_PROGRESS"},
+        timeout=timeout,
+    )
+
+
+def add_entries(client: Any, arn: str, lines: list[str], timeout: float) -> None:
+    """UpdateDatasetEntries in 5 MiB batches, each waited for."""
+    for batch in chunked(lines, MAX_CHANGES_BYTES):
+        client.update_dataset_entries(
+            DatasetArn=arn, Changes={"GroundTruth": ("\n".join(batch) + "\n").encode()}
+        )
+        wait_dataset(client, arn, operation="adding entries", timeout=timeout)
+
+
+def _source_ref(line: str) -> str:
+    return str(json.loads(line).get("source-ref", line))
+
+
+def revision_of(props: dict[str, Any]) -> str:
+    """`<arn>@<12 hex>`: changes when the dataset's source or entries change."""
+    digest = hashlib.sha256(
+        json.dumps(
+            [props.get("dataset_source"), props.get("distribute_from"), props.get("entries")],
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()[:12]
+    return f"{props.get('arn')}@{digest}"
+
+
+class _DatasetProvider(Provider):
+    kind = "Dataset"
+    inputs_model = DatasetInputs
+    replace_on = REPLACE_ON
+
+    def diff(self, id_, olds, news):  # type: ignore[no-untyped-def]
+        result = super().diff(id_, olds, news)
+        # Entries can be added or changed in place; removing one needs a new dataset.
+        old_refs = {_source_ref(x) for x in olds.get("entries") or []}
+        new_refs = {_source_ref(x) for x in news.get("entries") or [] if isinstance(x, str)}
+        if old_refs - new_refs and not _unknown(news.get("entries")):
+            result.replaces = sorted({*(result.replaces or []), "entries"})
+            result.changes = True
+        result.delete_before_replace = bool(result.replaces)
+        return result
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.connection(props).rekognition()
+        what = f"dataset {props['dataset_type']} of {project_name_of(props['project_arn'])}"
+        request: dict[str, Any] = {
+            "ProjectArn": props["project_arn"],
+            "DatasetType": props["dataset_type"],
+            "Tags": {**user_tags(props.get("tags")), OWNER_TAG: owner_of(props)},
+        }
+        if props.get("dataset_source"):
+            request["DatasetSource"] = _api_source(props["dataset_source"])
+        try:
+            arn = client.create_dataset(**request)["DatasetArn"]
+        except Exception as err:
+            if not is_code(err, "ResourceAlreadyExistsException"):
+                raise explain(err, f"creating {what}") from err  # type: ignore[arg-type]
+            arn = self._adopt(client, props, what)
+        try:
+            self._fill(client, arn, props)
+        except Exception:
+            # Never leave a half-made dataset behind: the next `up` starts from scratch.
+            self._delete(client, arn, props)
+            raise
+        return CreateResult(arn, self._outs(client, arn, props))
+
+    def _fill(self, client: Any, arn: str, props: dict[str, Any]) -> None:
+        timeout = timeout_of(props, "create", CREATE_TIMEOUT)
+        wait_dataset(client, arn, operation="create", timeout=timeout)
+        if props.get("entries"):
+            add_entries(client, arn, props["entries"], timeout)
+        if props.get("distribute_from"):
+            train = props["distribute_from"]
+            stats = describe_dataset(client, arn) or {}
+            if (stats.get("DatasetStats") or {}).get("TotalEntries", 0) == 0:
+                client.distribute_dataset_entries(Datasets=[{"Arn": train}, {"Arn": arn}])
+            wait_dataset(client, train, operation="distributing entries", timeout=timeout)
+            wait_dataset(client, arn, operation="distributing entries", timeout=timeout)
+
+    def _adopt(self, client: Any, props: dict[str, Any], what: str) -> str:
+        arn = find_dataset_of_type(client, props["project_arn"], props["dataset_type"])
+        if arn is None:
+            raise RclError(f"{what} is being deleted; run `pulumi up` again shortly")
+        tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags", {})
+        if tags.get(OWNER_TAG) != owner_of(props):
+            raise NotOwned(
+                f"the project already has a {props['dataset_type']} dataset ({arn}) that this "
+                "resource did not create; a project holds one dataset of each type. Delete it, "
+                f"or adopt it with ResourceOptions(import_='{arn}')"
+            )
+        pulumi.log.info(f"{what}: adopting the dataset an interrupted run created")
+        return str(arn)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.connection(news).rekognition()
+        old_lines = set(olds.get("entries") or [])
+        added = [line for line in news.get("entries") or [] if line not in old_lines]
+        try:
+            tag_changes(client, id_, olds.get("tags"), news.get("tags"))
+            if added:
+                add_entries(client, id_, added, timeout_of(news, "update", UPDATE_TIMEOUT))
+        except TerminalStatus:
+            raise
+        except Exception as err:
+            raise explain(err, f"updating dataset {dataset_label(id_)}") from err  # type: ignore[arg-type]
+        return UpdateResult(self._outs(client, id_, news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = dict(props)
+        if not props.get("region"):  # import: only the ARN is known
+            from ._aws import default_endpoint
+
+            props.update(region=id_.split(":")[3], endpoint_url=default_endpoint())
+            props["project_arn"] = id_.split("/dataset/")[0] + "/" + id_.rsplit("/", 1)[-1]
+            props["dataset_type"] = id_.split("/dataset/")[1].split("/")[0].upper()
+        client = self.connection(props).rekognition()
+        if describe_dataset(client, id_) is None:
+            return ReadResult(None, {})
+        tags = client.list_tags_for_resource(ResourceArn=id_).get("Tags", {})
+        props["tags"] = user_tags(tags) or None
+        props["owner"] = props.get("owner") or tags.get(OWNER_TAG)
+        outs = self._outs(client, id_, props)
+        return ReadResult(id_, outs, self.input_values(outs))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._delete(self.connection(props).rekognition(), id_, props)
+
+    def _delete(self, client: Any, arn: str, props: dict[str, Any]) -> None:
+        timeout = timeout_of(props, "delete", DELETE_TIMEOUT)
+        try:
+            current = describe_dataset(client, arn)
+            if current and current["Status"] in IN_PROGRESS - {"DELETE_IN_PROGRESS"}:
+                # A dataset cannot be deleted mid-operation: let the operation finish first.
+                with contextlib.suppress(TerminalStatus):
+                    wait_dataset(client, arn, operation="finishing before delete", timeout=timeout)
+            client.delete_dataset(DatasetArn=arn)
+        except Exception as err:
+            if is_code(err, "ResourceNotFoundException"):
+                return
+            raise explain(err, f"deleting dataset {dataset_label(arn)}") from err  # type: ignore[arg-type]
+        wait_dataset_deleted(client, arn, timeout)
+
+    def _outs(self, client: Any, arn: str, props: dict[str, Any]) -> dict[str, Any]:
+        found = describe_dataset(client, arn) or {}
+        stats = found.get("DatasetStats") or {}
+        outs = {
+            **props,
+            "arn": arn,
+            "status": found.get("Status"),
+            "status_message": found.get("StatusMessage"),
+            "status_message_code": found.get("StatusMessageCode"),
+            "dataset_stats": {
+                "labeled_entries": stats.get("LabeledEntries", 0),
+                "total_entries": stats.get("TotalEntries", 0),
+                "total_labels": stats.get("TotalLabels", 0),
+                "error_entries": stats.get("ErrorEntries", 0),
+            },
+            "labels": _labels(client, arn),
+        }
+        outs["revision"] = revision_of(outs)
+        return outs
+
+
+def _labels(client: Any, arn: str) -> list[str]:
+    labels: list[str] = []
+    kwargs: dict[str, Any] = {"DatasetArn": arn}
+    try:
+        while True:
+            page = client.list_dataset_labels(**kwargs)
+            labels += [d["LabelName"] for d in page.get("DatasetLabelDescriptions") or []]
+            if not page.get("NextToken"):
+                return sorted(labels)
+            kwargs["NextToken"] = page["NextToken"]
+    except Exception as err:
+        if is_code(err, "ResourceNotReadyException", "ResourceInUseException"):
+            return sorted(labels)
+        raise
+
+
+def _api_source(source: dict[str, Any]) -> dict[str, Any]:
+    if source.get("dataset_arn"):
+        return {"DatasetArn": source["dataset_arn"]}
+    s3 = source["ground_truth_manifest"]["s3_object"]
+    obj = {"Bucket": s3["bucket"], "Name": s3["name"]}
+    if s3.get("version"):
+        obj["Version"] = s3["version"]
+    return {"GroundTruthManifest": {"S3Object": obj}}
+
+
+def _unknown(value: Any) -> bool:
+    from ._provider import is_unknown
+
+    return is_unknown(value)
+
+
+class Dataset(Resource, module="rcl", name="Dataset"):
+    """The TRAIN or TEST dataset of a project. Source changes replace it (a project holds one
+    dataset of each type, so the old one is deleted first); added `entries` and tags update in
+    place."""
+
+    arn: pulumi.Output[str]
+    status: pulumi.Output[str]
+    status_message: pulumi.Output[str | None]
+    status_message_code: pulumi.Output[str | None]
+    dataset_stats: pulumi.Output[dict[str, int]]
+    labels: pulumi.Output[list[str]]
+    revision: pulumi.Output[str]
+    region: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: DatasetArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        inputs = merge_args(args, kwargs, DatasetArgs)
+        props = {
+            **program_connection(inputs.pop("region", None)),
+            **inputs,
+            "owner": owner_token(resource_name),
+        }
+        for out in (
+            "arn",
+            "status",
+            "status_message",
+            "status_message_code",
+            "dataset_stats",
+            "labels",
+            "revision",
+        ):
+            props.setdefault(out, None)
+        super().__init__(_DatasetProvider(), resource_name, props, opts)

@@ -1,0 +1,269 @@
+"""Project: a Rekognition Custom Labels project (or a content-moderation adapter project)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
+from pydantic import model_validator
+
+from ._aws import Connection, program_connection
+from ._inputs import CommonInputs, ResourceName, Tags, timeout_of
+from ._provider import (
+    OWNER_TAG,
+    Provider,
+    merge_args,
+    owner_of,
+    owner_token,
+    physical_name,
+    tag_changes,
+    user_tags,
+)
+from .errors import NotOwned, RclError, explain, is_code
+from .waiters import DEFAULT_POLLER, GONE
+
+CREATE_TIMEOUT = 10 * 60
+DELETE_TIMEOUT = 10 * 60
+FEATURES = ["CUSTOM_LABELS", "CONTENT_MODERATION"]
+
+
+@dataclasses.dataclass
+class ProjectArgs:
+    """Inputs of a Project. Names mirror CreateProject in snake_case."""
+
+    project_name: pulumi.Input[str] | None = None
+    """Physical name; when omitted, `<resource name>-<7 hex>` (stable across updates)."""
+    feature: pulumi.Input[str] | None = None
+    """`CUSTOM_LABELS` (default) or `CONTENT_MODERATION`."""
+    auto_update: pulumi.Input[str] | None = None
+    """`ENABLED` or `DISABLED`; content-moderation projects only."""
+    tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
+    region: pulumi.Input[str] | None = None
+    """AWS region override; see "Connection settings" in the README."""
+
+
+class ProjectInputs(CommonInputs):
+    project_name: ResourceName | None = None
+    feature: Literal["CUSTOM_LABELS", "CONTENT_MODERATION"] = "CUSTOM_LABELS"
+    auto_update: Literal["ENABLED", "DISABLED"] | None = None
+    tags: Tags | None = None
+
+    @model_validator(mode="after")
+    def _auto_update_needs_moderation(self) -> ProjectInputs:
+        if self.auto_update and self.feature != "CONTENT_MODERATION":
+            raise ValueError(
+                "auto_update applies only to feature CONTENT_MODERATION; remove it or set "
+                "feature='CONTENT_MODERATION'"
+            )
+        return self
+
+
+REPLACE_ON = frozenset({"project_name", "feature", "auto_update", "region"})
+
+
+def find_project(client: Any, name: str) -> dict[str, Any] | None:
+    """The project's description, or None when no project has that name."""
+    found = client.describe_projects(ProjectNames=[name], Features=FEATURES)
+    return next(iter(found.get("ProjectDescriptions") or []), None)
+
+
+def project_name_of(arn: str) -> str:
+    """`arn:aws:rekognition:r:a:project/<name>/<ts>` → `<name>`."""
+    return arn.split(":", 5)[5].split("/")[1]
+
+
+def wait_project_created(client: Any, name: str, timeout: float) -> dict[str, Any]:
+    found = DEFAULT_POLLER.wait(
+        f"project {name}",
+        lambda: find_project(client, name),
+        target={"CREATED"},
+        pending={"CREATING"},
+        timeout=timeout,
+    )
+    assert found is not None
+    return found
+
+
+def wait_project_deleted(client: Any, name: str, timeout: float) -> None:
+    DEFAULT_POLLER.wait(
+        f"deleting project {name}",
+        lambda: find_project(client, name),
+        target={GONE},
+        pending={"DELETING", "CREATED", "CREATING"},
+        timeout=timeout,
+    )
+
+
+def _timestamp(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    return None
+
+
+class _ProjectProvider(Provider):
+    kind = "Project"
+    inputs_model = ProjectInputs
+    replace_on = REPLACE_ON
+
+    def finish_inputs(self, olds, inputs, unknown_keys, failures: list[CheckFailure]) -> None:
+        if inputs.get("project_name") or unknown_keys & REPLACE_ON:
+            return
+        identity = {k: inputs.get(k) for k in sorted(REPLACE_ON - {"project_name"})}
+        inputs["project_name"] = physical_name(_logical(inputs), inputs.get("owner"), identity)
+
+    def must_delete_first(self, olds, news) -> bool:
+        # Same explicit name: the new project cannot be created while the old one exists.
+        return olds.get("project_name") == news.get("project_name")
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        conn = self.connection(props)
+        client = conn.rekognition()
+        name = props["project_name"]
+        request: dict[str, Any] = {
+            "ProjectName": name,
+            "Tags": {**user_tags(props.get("tags")), OWNER_TAG: owner_of(props)},
+        }
+        if props.get("feature", "CUSTOM_LABELS") != "CUSTOM_LABELS":
+            request["Feature"] = props["feature"]
+        if props.get("auto_update"):
+            request["AutoUpdate"] = props["auto_update"]
+        try:
+            client.create_project(**request)
+        except Exception as err:
+            if not is_code(err, "ResourceInUseException"):
+                raise explain(err, f"creating project {name}") from err  # type: ignore[arg-type]
+            self._adopt(client, name, props)
+        found = wait_project_created(client, name, timeout_of(props, "create", CREATE_TIMEOUT))
+        return CreateResult(found["ProjectArn"], self._outs(props, found))
+
+    def _adopt(self, client: Any, name: str, props: dict[str, Any]) -> None:
+        """A project with our name exists: ours from a lost response or killed run, or not."""
+        found = find_project(client, name)
+        if found is None:
+            raise RclError(f"project {name} is being deleted; run `pulumi up` again shortly")
+        tags = client.list_tags_for_resource(ResourceArn=found["ProjectArn"]).get("Tags", {})
+        if tags.get(OWNER_TAG) != owner_of(props):
+            raise NotOwned(
+                f"a project named {name} already exists and was not created by this resource; "
+                f"choose another project_name, or adopt it with "
+                f"`pulumi import` / ResourceOptions(import_='{found['ProjectArn']}')"
+            )
+        pulumi.log.info(f"project {name}: adopting the project an interrupted run created")
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = _with_identity(id_, props)
+        client = self.connection(props).rekognition()
+        found = find_project(client, props["project_name"])
+        if found is None:
+            return ReadResult(None, {})
+        tags = client.list_tags_for_resource(ResourceArn=found["ProjectArn"]).get("Tags", {})
+        props = {
+            **props,
+            "feature": found.get("Feature") or "CUSTOM_LABELS",
+            "tags": user_tags(tags) or None,
+            "owner": props.get("owner") or tags.get(OWNER_TAG),
+        }
+        if found.get("AutoUpdate") and props["feature"] == "CONTENT_MODERATION":
+            props["auto_update"] = found["AutoUpdate"]
+        outs = self._outs(props, found)
+        return ReadResult(found["ProjectArn"], outs, self.input_values(outs))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.connection(news).rekognition()
+        try:
+            tag_changes(client, id_, olds.get("tags"), news.get("tags"))
+        except Exception as err:
+            raise explain(err, f"tagging project {news['project_name']}") from err  # type: ignore[arg-type]
+        found = find_project(client, news["project_name"])
+        if found is None:
+            raise RclError(f"project {news['project_name']} vanished; run `pulumi refresh`")
+        return UpdateResult(self._outs(news, found))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = self.connection(props).rekognition()
+        name = props.get("project_name") or project_name_of(id_)
+        try:
+            client.delete_project(ProjectArn=id_)
+        except Exception as err:
+            if is_code(err, "ResourceNotFoundException"):
+                return
+            if is_code(err, "ResourceInUseException"):
+                raise RclError(
+                    f"project {name} still has models or datasets that this stack does not "
+                    "manage; delete them (DeleteProjectVersion / DeleteDataset) and run "
+                    "`pulumi destroy` again"
+                ) from err
+            raise explain(err, f"deleting project {name}") from err  # type: ignore[arg-type]
+        wait_project_deleted(client, name, timeout_of(props, "delete", DELETE_TIMEOUT))
+
+    @staticmethod
+    def _outs(props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **props,
+            "arn": found["ProjectArn"],
+            "feature": found.get("Feature") or props.get("feature") or "CUSTOM_LABELS",
+            "status": found.get("Status"),
+            "creation_timestamp": _timestamp(found.get("CreationTimestamp")),
+        }
+
+
+def _logical(inputs: dict[str, Any]) -> str:
+    return str(inputs.get("owner") or "project").rsplit("/", 1)[-1]
+
+
+def _with_identity(id_: str, props: dict[str, Any]) -> dict[str, Any]:
+    """Props for read: on import only the ARN is known; region and name come from it."""
+    props = dict(props)
+    props.setdefault("project_name", project_name_of(id_))
+    if not props.get("region"):
+        props["region"] = id_.split(":")[3]
+    if not props.get("endpoint_url"):
+        from ._aws import default_endpoint
+
+        props["endpoint_url"] = default_endpoint()
+    return props
+
+
+class Project(Resource, module="rcl", name="Project"):
+    """A Rekognition Custom Labels project. Replaced when its name, feature, auto_update or
+    region changes; tags update in place."""
+
+    arn: pulumi.Output[str]
+    project_name: pulumi.Output[str]
+    feature: pulumi.Output[str]
+    auto_update: pulumi.Output[str | None]
+    status: pulumi.Output[str]
+    creation_timestamp: pulumi.Output[str]
+    tags: pulumi.Output[dict[str, str] | None]
+    region: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ProjectArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        inputs = merge_args(args, kwargs, ProjectArgs)
+        props = {
+            **program_connection(inputs.pop("region", None)),
+            **inputs,
+            "owner": owner_token(resource_name),
+        }
+        for out in (
+            "arn",
+            "status",
+            "creation_timestamp",
+            "project_name",
+            "feature",
+            "auto_update",
+            "tags",
+        ):
+            props.setdefault(out, None)
+        super().__init__(_ProjectProvider(), resource_name, props, opts)
+
+
+__all__ = ["Connection", "Project", "ProjectArgs"]

@@ -1,0 +1,182 @@
+"""ProjectPolicy: a resource-based policy on a project (e.g. to allow copying its models)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pydantic import Field, field_validator
+
+from ._aws import default_endpoint, program_connection
+from ._inputs import CommonInputs, ResourceName
+from ._provider import Provider, merge_args, owner_token
+from .dataset import _PROJECT_ARN
+from .errors import RclError, explain, is_code
+
+
+@dataclasses.dataclass
+class ProjectPolicyArgs:
+    """Inputs of a ProjectPolicy. Names mirror PutProjectPolicy in snake_case."""
+
+    project_arn: pulumi.Input[str]
+    policy_name: pulumi.Input[str]
+    policy_document: pulumi.Input[str | dict[str, Any]]
+    """The IAM policy as a JSON string or a dict."""
+    region: pulumi.Input[str] | None = None
+
+
+class ProjectPolicyInputs(CommonInputs):
+    project_arn: str = Field(pattern=_PROJECT_ARN)
+    policy_name: ResourceName = Field(max_length=128)
+    policy_document: str
+
+    @field_validator("policy_document", mode="before")
+    @classmethod
+    def _canonical_json(cls, value: Any) -> str:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as err:
+                raise ValueError(f"is not valid JSON ({err})") from None
+        if not isinstance(value, dict):
+            raise ValueError("must be a JSON object (an IAM policy document)")
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        if len(text) > 2000:
+            raise ValueError(f"is {len(text)} characters; AWS allows at most 2000")
+        return text
+
+
+REPLACE_ON = frozenset({"project_arn", "policy_name", "region"})
+
+
+def find_policy(client: Any, project_arn: str, name: str) -> dict[str, Any] | None:
+    """The named policy of the project, or None."""
+    kwargs: dict[str, Any] = {"ProjectArn": project_arn}
+    try:
+        while True:
+            page = client.list_project_policies(**kwargs)
+            for policy in page.get("ProjectPolicies") or []:
+                if policy["PolicyName"] == name:
+                    return dict(policy)
+            if not page.get("NextToken"):
+                return None
+            kwargs["NextToken"] = page["NextToken"]
+    except Exception as err:
+        if is_code(err, "ResourceNotFoundException"):
+            return None
+        raise
+
+
+def _same_document(a: str, b: str) -> bool:
+    try:
+        return bool(json.loads(a) == json.loads(b))
+    except ValueError:
+        return a == b
+
+
+class _ProjectPolicyProvider(Provider):
+    kind = "ProjectPolicy"
+    inputs_model = ProjectPolicyInputs
+    replace_on = REPLACE_ON
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.connection(props).rekognition()
+        name = props["policy_name"]
+        try:
+            revision = client.put_project_policy(
+                ProjectArn=props["project_arn"],
+                PolicyName=name,
+                PolicyDocument=props["policy_document"],
+            )["PolicyRevisionId"]
+        except Exception as err:
+            if not is_code(err, "ResourceAlreadyExistsException"):
+                raise explain(err, f"putting project policy {name}") from err  # type: ignore[arg-type]
+            # A lost response: adopt the policy only if it holds exactly our document.
+            found = find_policy(client, props["project_arn"], name)
+            if not found or not _same_document(found["PolicyDocument"], props["policy_document"]):
+                raise RclError(
+                    f"the project already has a policy named {name} with another document; "
+                    "choose another policy_name or delete that policy"
+                ) from err
+            revision = found["PolicyRevisionId"]
+        return CreateResult(
+            f"{props['project_arn']}#{name}", {**props, "policy_revision_id": revision}
+        )
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.connection(news).rekognition()
+        name = news["policy_name"]
+        current = find_policy(client, news["project_arn"], name)
+        request = {
+            "ProjectArn": news["project_arn"],
+            "PolicyName": name,
+            "PolicyDocument": news["policy_document"],
+        }
+        if current:
+            request["PolicyRevisionId"] = current["PolicyRevisionId"]
+        try:
+            revision = client.put_project_policy(**request)["PolicyRevisionId"]
+        except Exception as err:
+            raise explain(err, f"updating project policy {name}") from err  # type: ignore[arg-type]
+        return UpdateResult({**news, "policy_revision_id": revision})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = dict(props)
+        if not props.get("project_arn"):  # import by `<project arn>#<policy name>`
+            project_arn, _, name = id_.partition("#")
+            props.update(
+                project_arn=project_arn,
+                policy_name=name,
+                region=project_arn.split(":")[3],
+                endpoint_url=default_endpoint(),
+            )
+        client = self.connection(props).rekognition()
+        found = find_policy(client, props["project_arn"], props["policy_name"])
+        if found is None:
+            return ReadResult(None, {})
+        document = found["PolicyDocument"]
+        if not props.get("policy_document") or not _same_document(
+            props["policy_document"], document
+        ):
+            props["policy_document"] = json.dumps(
+                json.loads(document), sort_keys=True, separators=(",", ":")
+            )
+        outs = {**props, "policy_revision_id": found["PolicyRevisionId"]}
+        return ReadResult(id_, outs, self.input_values(outs))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = self.connection(props).rekognition()
+        try:
+            client.delete_project_policy(
+                ProjectArn=props["project_arn"], PolicyName=props["policy_name"]
+            )
+        except Exception as err:
+            if is_code(err, "ResourceNotFoundException"):
+                return
+            raise explain(err, f"deleting project policy {props['policy_name']}") from err  # type: ignore[arg-type]
+
+
+class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
+    """A resource-based policy attached to a project. The document updates in place; a new
+    name or project replaces it."""
+
+    policy_revision_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ProjectPolicyArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        inputs = merge_args(args, kwargs, ProjectPolicyArgs)
+        props = {
+            **program_connection(inputs.pop("region", None)),
+            **inputs,
+            "owner": owner_token(resource_name),
+            "policy_revision_id": None,
+        }
+        super().__init__(_ProjectPolicyProvider(), resource_name, props, opts)

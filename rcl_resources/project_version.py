@@ -1,0 +1,634 @@
+"""ProjectVersion: a trained (or copied) model, evaluated, and running or stopped."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ._aws import default_endpoint, program_connection
+from ._inputs import CommonInputs, ResourceName, Tags, timeout_of
+from ._provider import (
+    OWNER_TAG,
+    Provider,
+    is_unknown,
+    merge_args,
+    owner_of,
+    owner_token,
+    physical_name,
+    tag_changes,
+    user_tags,
+)
+from .dataset import _PROJECT_ARN
+from .errors import (
+    NotOwned,
+    QualityGateFailed,
+    RclError,
+    TerminalStatus,
+    explain,
+    is_code,
+)
+from .project import project_name_of
+from .waiters import DEFAULT_POLLER, GONE
+
+TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
+START_TIMEOUT = 60 * 60
+DELETE_TIMEOUT = 60 * 60
+SLOT_RETRY_SECONDS = 30.0
+
+TRAINING = {"TRAINING_IN_PROGRESS", "COPYING_IN_PROGRESS"}
+TRAINED = {
+    "TRAINING_COMPLETED",
+    "COPYING_COMPLETED",
+    "STOPPED",
+    "RUNNING",
+    "STARTING",
+    "STOPPING",
+    "FAILED",
+    "DEPRECATED",
+}
+TRAINING_FAILED = {"TRAINING_FAILED", "COPYING_FAILED"}
+STARTABLE = {"TRAINING_COMPLETED", "COPYING_COMPLETED", "STOPPED", "FAILED"}
+UP = {"RUNNING", "STARTING"}
+
+
+@dataclasses.dataclass
+class OutputConfigArgs:
+    """Where training results (evaluation summary, manifests) are written."""
+
+    s3_bucket: pulumi.Input[str]
+    s3_key_prefix: pulumi.Input[str] | None = None
+
+
+@dataclasses.dataclass
+class CopyFromArgs:
+    """The version to copy instead of training (CopyProjectVersion)."""
+
+    source_project_arn: pulumi.Input[str]
+    source_project_version_arn: pulumi.Input[str]
+
+
+@dataclasses.dataclass
+class ProjectVersionArgs:
+    """Inputs of a ProjectVersion. Names mirror CreateProjectVersion in snake_case; `copy_from`,
+    `running`, the inference units, `min_f1_score`, `wait_for_training`, `datasets` and
+    `timeouts` are ours."""
+
+    project_arn: pulumi.Input[str]
+    output_config: pulumi.Input[OutputConfigArgs | dict[str, Any]] | None = None
+    version_name: pulumi.Input[str] | None = None
+    training_data: pulumi.Input[dict[str, Any]] | None = None
+    testing_data: pulumi.Input[dict[str, Any]] | None = None
+    kms_key_id: pulumi.Input[str] | None = None
+    version_description: pulumi.Input[str] | None = None
+    feature_config: pulumi.Input[dict[str, Any]] | None = None
+    tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
+    copy_from: pulumi.Input[CopyFromArgs | dict[str, Any]] | None = None
+    running: pulumi.Input[bool] | None = None
+    min_inference_units: pulumi.Input[int] | None = None
+    max_inference_units: pulumi.Input[int] | None = None
+    min_f1_score: pulumi.Input[float] | None = None
+    wait_for_training: pulumi.Input[bool] | None = None
+    datasets: pulumi.Input[list[pulumi.Input[str]]] | None = None
+    """Identities of the datasets this version trains on (e.g. `[train.revision,
+    test.revision]`): a change retrains. Also orders training after the datasets."""
+    timeouts: pulumi.Input[dict[str, Any]] | None = None
+    region: pulumi.Input[str] | None = None
+
+
+class _OutputConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    s3_bucket: str = Field(min_length=3, max_length=255, pattern=r"^[0-9A-Za-z\.\-_]*$")
+    s3_key_prefix: str | None = Field(default=None, max_length=1024)
+
+
+class _S3Object(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bucket: str = Field(min_length=3, max_length=255)
+    name: str = Field(min_length=1, max_length=1024)
+    version: str | None = None
+
+
+class _Asset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ground_truth_manifest: dict[str, _S3Object]
+
+
+class _TrainingData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assets: list[_Asset] = Field(min_length=1)
+
+
+class _TestingData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assets: list[_Asset] | None = None
+    auto_create: bool | None = None
+
+
+class _ModerationConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confidence_threshold: float | None = Field(default=None, ge=0, le=100)
+
+
+class _FeatureConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content_moderation: _ModerationConfig
+
+
+class _CopyFrom(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source_project_arn: str = Field(pattern=_PROJECT_ARN)
+    source_project_version_arn: str = Field(pattern=r"^arn:[a-z\d-]+:rekognition:.*/version/")
+
+
+class ProjectVersionInputs(CommonInputs):
+    project_arn: str = Field(pattern=_PROJECT_ARN)
+    version_name: ResourceName | None = None
+    output_config: _OutputConfig | None = None
+    training_data: _TrainingData | None = None
+    testing_data: _TestingData | None = None
+    kms_key_id: str | None = Field(default=None, min_length=1, max_length=2048)
+    version_description: str | None = Field(
+        default=None, min_length=1, max_length=255, pattern=r"^[a-zA-Z0-9-_. ()':,;?]+$"
+    )
+    feature_config: _FeatureConfig | None = None
+    tags: Tags | None = None
+    copy_from: _CopyFrom | None = None
+    running: bool = False
+    min_inference_units: int = Field(default=1, ge=1, le=5)
+    max_inference_units: int | None = Field(default=None, ge=1, le=5)
+    min_f1_score: float | None = Field(default=None, ge=0, le=1)
+    wait_for_training: bool = True
+    datasets: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProjectVersionInputs:
+        if self.output_config is None:
+            raise ValueError(
+                "output_config is required: {'s3_bucket': <bucket for training results>, "
+                "'s3_key_prefix': <optional prefix>}"
+            )
+        if (self.training_data is None) != (self.testing_data is None):
+            raise ValueError(
+                "training_data and testing_data go together (use testing_data={'auto_create': "
+                "True} to split the training data); omit both to train on the project's datasets"
+            )
+        if self.max_inference_units is not None and (
+            self.max_inference_units < self.min_inference_units
+        ):
+            raise ValueError(
+                f"max_inference_units ({self.max_inference_units}) is below "
+                f"min_inference_units ({self.min_inference_units})"
+            )
+        if self.copy_from and (self.training_data or self.feature_config):
+            raise ValueError(
+                "copy_from copies a trained model; remove training_data/testing_data/feature_config"
+            )
+        if self.running and self.feature_config:
+            raise ValueError(
+                "content-moderation adapters are not started (inference goes through "
+                "DetectModerationLabels); remove running=True"
+            )
+        return self
+
+
+# Everything that changes what is trained; the rest (tags, running, units, the quality gate,
+# waiting) changes in place.
+REPLACE_ON = frozenset(
+    {
+        "project_arn",
+        "version_name",
+        "output_config",
+        "training_data",
+        "testing_data",
+        "kms_key_id",
+        "version_description",
+        "feature_config",
+        "copy_from",
+        "datasets",
+        "region",
+    }
+)
+
+
+def find_version(client: Any, project_arn: str, version_name: str) -> dict[str, Any] | None:
+    """The version's description, or None when the project has no version of that name."""
+    try:
+        found = client.describe_project_versions(
+            ProjectArn=project_arn, VersionNames=[version_name]
+        )
+    except Exception as err:
+        if is_code(err, "ResourceNotFoundException"):
+            return None
+        raise
+    return next(iter(found.get("ProjectVersionDescriptions") or []), None)
+
+
+def version_name_of(arn: str) -> str:
+    """`…:project/<p>/version/<v>/<ts>` → `<v>`."""
+    return arn.split("/version/")[1].rsplit("/", 1)[0]
+
+
+def project_arn_of(version_arn: str) -> str:
+    """The project ARN a version ARN belongs to (the project's timestamp is not in the version
+    ARN, so this returns the prefix form used for messages and lookups by name)."""
+    return version_arn.split("/version/")[0]
+
+
+def _api(value: Any) -> Any:
+    """snake_case input dicts → the API's PascalCase members."""
+    if isinstance(value, dict):
+        return {_pascal(k): _api(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_api(v) for v in value]
+    return value
+
+
+def _pascal(key: str) -> str:
+    special = {"s3_object": "S3Object", "s3_bucket": "S3Bucket", "s3_key_prefix": "S3KeyPrefix"}
+    return special.get(key) or "".join(part.capitalize() for part in key.split("_"))
+
+
+class _ProjectVersionProvider(Provider):
+    kind = "ProjectVersion"
+    inputs_model = ProjectVersionInputs
+    replace_on = REPLACE_ON
+
+    def finish_inputs(self, olds, inputs, unknown_keys, failures: list[CheckFailure]) -> None:
+        if inputs.get("version_name") or unknown_keys & REPLACE_ON:
+            return
+        identity = {k: inputs.get(k) for k in sorted(REPLACE_ON - {"version_name"})}
+        logical = str(inputs.get("owner") or "model").rsplit("/", 1)[-1]
+        inputs["version_name"] = physical_name(logical, inputs.get("owner"), identity)
+
+    def must_delete_first(self, olds, news) -> bool:
+        return olds.get("version_name") == news.get("version_name") and olds.get(
+            "project_arn"
+        ) == news.get("project_arn")
+
+    def extra_changes(self, olds, news) -> list[str]:
+        # A version created with wait_for_training=False: the next `up` finishes the picture.
+        if olds.get("status") in TRAINING and not is_unknown(news.get("running")):
+            return ["status"]
+        return []
+
+    # -- create ------------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.connection(props).rekognition()
+        name = props["version_name"]
+        deadline = time.monotonic() + timeout_of(props, "create", TRAINING_TIMEOUT)
+        arn = self._start_training(client, props, deadline)
+        if not props.get("wait_for_training", True):
+            found = find_version(client, props["project_arn"], name) or {}
+            return CreateResult(arn, self._outs(props, found))
+        try:
+            found = self._finish(client, props, deadline)
+        except (TerminalStatus, QualityGateFailed):
+            # A failed or rejected model is deleted, so nothing is left that no state tracks.
+            self._delete(client, arn, props)
+            raise
+        return CreateResult(arn, self._outs(props, found))
+
+    def _start_training(self, client: Any, props: dict[str, Any], deadline: float) -> str:
+        name = props["version_name"]
+        tags = {**user_tags(props.get("tags")), OWNER_TAG: owner_of(props)}
+        output = _api(props["output_config"])
+        copy = props.get("copy_from")
+        if copy:
+            request: dict[str, Any] = {
+                "SourceProjectArn": copy["source_project_arn"],
+                "SourceProjectVersionArn": copy["source_project_version_arn"],
+                "DestinationProjectArn": props["project_arn"],
+                "VersionName": name,
+                "OutputConfig": output,
+                "Tags": tags,
+            }
+            call = client.copy_project_version
+        else:
+            request = {
+                "ProjectArn": props["project_arn"],
+                "VersionName": name,
+                "OutputConfig": output,
+                "Tags": tags,
+            }
+            for key in ("training_data", "testing_data", "feature_config"):
+                if props.get(key):
+                    request[_pascal(key)] = _api(props[key])
+            call = client.create_project_version
+        for key in ("kms_key_id", "version_description"):
+            if props.get(key):
+                request[_pascal(key)] = props[key]
+        while True:
+            try:
+                return str(call(**request)["ProjectVersionArn"])
+            except Exception as err:
+                if is_code(err, "ResourceInUseException"):
+                    return self._adopt(client, props)
+                if is_code(err, "LimitExceededException") and time.monotonic() < deadline:
+                    # Two trainings per account by default: wait for a slot, do not fail.
+                    pulumi.log.info(f"model {name}: waiting for a free training slot")
+                    time.sleep(SLOT_RETRY_SECONDS)
+                    continue
+                raise explain(err, f"training model {name}") from err  # type: ignore[arg-type]
+
+    def _adopt(self, client: Any, props: dict[str, Any]) -> str:
+        name = props["version_name"]
+        found = find_version(client, props["project_arn"], name)
+        if found is None:
+            raise RclError(f"model {name} is being deleted; run `pulumi up` again shortly")
+        arn = found["ProjectVersionArn"]
+        tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags", {})
+        if tags.get(OWNER_TAG) != owner_of(props):
+            raise NotOwned(
+                f"a model named {name} already exists in this project and was not created by "
+                f"this resource; choose another version_name or adopt it with "
+                f"ResourceOptions(import_='{arn}')"
+            )
+        pulumi.log.info(f"model {name}: adopting the model an interrupted run started")
+        return str(arn)
+
+    def _finish(self, client: Any, props: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """Wait for training, apply the quality gate, then start or stop as asked."""
+        name = props["version_name"]
+        found = self._wait_trained(client, props, deadline)
+        f1 = (found.get("EvaluationResult") or {}).get("F1Score")
+        gate = props.get("min_f1_score")
+        if gate is not None and (f1 is None or f1 < gate):
+            metrics = _label_metrics(self.connection(props), found)
+            worst = ", ".join(
+                f"{m['label']} {m['f1_score']:.3f}"
+                for m in sorted(metrics, key=lambda m: m["f1_score"] or 0)[:3]
+            )
+            raise QualityGateFailed(
+                f"model {name} scored F1 {f1 if f1 is None else f'{f1:.3f}'} below "
+                f"min_f1_score {gate}; it was not started and has been deleted. Weakest labels: "
+                f"{worst or 'n/a'}. Improve the training data, or lower min_f1_score."
+            )
+        return self._set_running(client, props, found, deadline)
+
+    def _wait_trained(self, client: Any, props: dict[str, Any], deadline: float) -> dict[str, Any]:
+        name = props["version_name"]
+        found = DEFAULT_POLLER.wait(
+            f"training model {name}",
+            lambda: find_version(client, props["project_arn"], name),
+            target=TRAINED,
+            pending=TRAINING,
+            failure=TRAINING_FAILED,
+            timeout=max(1.0, deadline - time.monotonic()),
+        )
+        assert found is not None
+        return found
+
+    def _set_running(
+        self, client: Any, props: dict[str, Any], found: dict[str, Any], deadline: float
+    ) -> dict[str, Any]:
+        name = props["version_name"]
+        arn = found["ProjectVersionArn"]
+        want = bool(props.get("running"))
+        units = (props.get("min_inference_units") or 1, props.get("max_inference_units"))
+        status = found["Status"]
+        if status == "STOPPING" or (
+            status in UP
+            and (
+                not want
+                or units != (found.get("MinInferenceUnits"), found.get("MaxInferenceUnits"))
+            )
+        ):
+            found = self._stop(client, props, arn, deadline)
+            status = found["Status"]
+        if want and status not in UP:
+            request = {"ProjectVersionArn": arn, "MinInferenceUnits": units[0]}
+            if units[1]:
+                request["MaxInferenceUnits"] = units[1]
+            while True:
+                try:
+                    client.start_project_version(**request)
+                    break
+                except Exception as err:
+                    if is_code(err, "LimitExceededException") and time.monotonic() < deadline:
+                        pulumi.log.info(f"model {name}: waiting for a free running-model slot")
+                        time.sleep(SLOT_RETRY_SECONDS)
+                        continue
+                    raise explain(err, f"starting model {name}") from err  # type: ignore[arg-type]
+        if want:
+            found = (
+                DEFAULT_POLLER.wait(
+                    f"starting model {name}",
+                    lambda: find_version(client, props["project_arn"], name),
+                    target={"RUNNING"},
+                    pending={"STARTING"},
+                    failure={"FAILED"},
+                    timeout=max(1.0, min(START_TIMEOUT, deadline - time.monotonic())),
+                )
+                or found
+            )
+        return found
+
+    def _stop(
+        self, client: Any, props: dict[str, Any], arn: str, deadline: float
+    ) -> dict[str, Any]:
+        name = props["version_name"]
+        try:
+            client.stop_project_version(ProjectVersionArn=arn)
+        except Exception as err:
+            if not is_code(err, "ResourceInUseException"):  # already stopping
+                raise explain(err, f"stopping model {name}") from err  # type: ignore[arg-type]
+        found = DEFAULT_POLLER.wait(
+            f"stopping model {name}",
+            lambda: find_version(client, props["project_arn"], name),
+            target={"STOPPED", "TRAINING_COMPLETED", "COPYING_COMPLETED", "FAILED"},
+            pending={"STOPPING", "RUNNING", "STARTING"},
+            timeout=max(1.0, deadline - time.monotonic()),
+        )
+        assert found is not None
+        return found
+
+    # -- update / read / delete --------------------------------------------------------------
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.connection(news).rekognition()
+        deadline = time.monotonic() + timeout_of(news, "update", TRAINING_TIMEOUT)
+        try:
+            tag_changes(client, id_, olds.get("tags"), news.get("tags"))
+        except Exception as err:
+            raise explain(err, f"tagging model {news['version_name']}") from err  # type: ignore[arg-type]
+        found = self._finish(client, news, deadline)
+        return UpdateResult(self._outs(news, found))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = dict(props)
+        if not props.get("region"):  # import: only the ARN is known
+            props.update(region=id_.split(":")[3], endpoint_url=default_endpoint())
+        client = self.connection(props).rekognition()
+        if not props.get("project_arn"):
+            props["project_arn"] = _project_arn_by_name(client, project_name_of(id_))
+        props.setdefault("version_name", version_name_of(id_))
+        found = find_version(client, props["project_arn"], props["version_name"])
+        if found is None or found.get("ProjectVersionArn") != id_:
+            return ReadResult(None, {})
+        tags = client.list_tags_for_resource(ResourceArn=id_).get("Tags", {})
+        props["tags"] = user_tags(tags) or None
+        props["owner"] = props.get("owner") or tags.get(OWNER_TAG)
+        if found.get("OutputConfig") and not props.get("output_config"):
+            props["output_config"] = {
+                "s3_bucket": found["OutputConfig"].get("S3Bucket"),
+                "s3_key_prefix": found["OutputConfig"].get("S3KeyPrefix"),
+            }
+        outs = self._outs(props, found)
+        # What is live becomes the recorded input, so `up` sees drift and restores it.
+        outs["running"] = found.get("Status") in UP
+        if found.get("Status") in UP:
+            outs["min_inference_units"] = found.get("MinInferenceUnits") or 1
+            outs["max_inference_units"] = found.get("MaxInferenceUnits")
+        return ReadResult(id_, outs, self.input_values(outs))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = self.connection(props).rekognition()
+        self._delete(client, id_, props)
+
+    def _delete(self, client: Any, arn: str, props: dict[str, Any]) -> None:
+        name = props.get("version_name") or version_name_of(arn)
+        project_arn = props["project_arn"]
+        deadline = time.monotonic() + timeout_of(props, "delete", DELETE_TIMEOUT)
+        found = find_version(client, project_arn, name)
+        if found is None:
+            return
+        status = found["Status"]
+        if status in TRAINING:
+            # A training cannot be cancelled; wait it out, then delete.
+            try:
+                found = self._wait_trained(client, props, deadline)
+            except TerminalStatus:
+                pass
+            except Exception as err:
+                raise RclError(
+                    f"model {name} is still training and cannot be deleted until it ends; "
+                    f"raise timeouts.delete or run `pulumi destroy` again later ({err})"
+                ) from err
+            found = find_version(client, project_arn, name) or {}
+            status = found.get("Status", "")
+        if status in UP or status == "STOPPING":
+            self._stop(client, props, arn, deadline)
+        try:
+            client.delete_project_version(ProjectVersionArn=arn)
+        except Exception as err:
+            if is_code(err, "ResourceNotFoundException"):
+                return
+            raise explain(err, f"deleting model {name}") from err  # type: ignore[arg-type]
+        DEFAULT_POLLER.wait(
+            f"deleting model {name}",
+            lambda: find_version(client, project_arn, name),
+            target={GONE},
+            pending={"DELETING"},
+            timeout=max(1.0, deadline - time.monotonic()),
+        )
+
+    def _outs(self, props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+        evaluation = found.get("EvaluationResult") or {}
+        summary = (evaluation.get("Summary") or {}).get("S3Object") or {}
+        end = found.get("TrainingEndTimestamp")
+        return {
+            **props,
+            "arn": found.get("ProjectVersionArn"),
+            "status": found.get("Status"),
+            "status_message": found.get("StatusMessage"),
+            "f1_score": evaluation.get("F1Score"),
+            "evaluation_summary": (
+                {"bucket": summary.get("Bucket"), "name": summary.get("Name")} if summary else None
+            ),
+            "label_metrics": _label_metrics(self.connection(props), found) if summary else [],
+            "billable_training_time_in_seconds": found.get("BillableTrainingTimeInSeconds"),
+            "training_end_timestamp": (
+                end.astimezone(timezone.utc).isoformat() if isinstance(end, datetime) else None
+            ),
+        }
+
+
+def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-label metrics from the evaluation summary file in the output bucket."""
+    s3obj = ((found.get("EvaluationResult") or {}).get("Summary") or {}).get("S3Object") or {}
+    if not s3obj.get("Bucket"):
+        return []
+    try:
+        body = conn.s3().get_object(Bucket=s3obj["Bucket"], Key=s3obj["Name"])["Body"].read()
+        summary = json.loads(body)
+    except Exception as err:
+        pulumi.log.warn(
+            f"could not read the evaluation summary s3://{s3obj['Bucket']}/"
+            f"{s3obj.get('Name')}: {err}"
+        )
+        return []
+    return [
+        {
+            "label": item.get("Label"),
+            "f1_score": (item.get("Metrics") or {}).get("F1Score"),
+            "precision": (item.get("Metrics") or {}).get("Precision"),
+            "recall": (item.get("Metrics") or {}).get("Recall"),
+            "threshold": (item.get("Metrics") or {}).get("Threshold"),
+            "test_images": item.get("NumberOfTestingImages"),
+        }
+        for item in summary.get("LabelEvaluationResults") or []
+    ]
+
+
+def _project_arn_by_name(client: Any, name: str) -> str:
+    from .project import find_project
+
+    found = find_project(client, name)
+    if found is None:
+        raise RclError(f"project {name} does not exist")
+    return str(found["ProjectArn"])
+
+
+class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
+    """A trained model version. Anything that changes what is trained replaces it (the new
+    version is trained, and started when `running`, before the old one is stopped and
+    deleted); tags, `running` and inference units change in place."""
+
+    arn: pulumi.Output[str]
+    version_name: pulumi.Output[str]
+    status: pulumi.Output[str]
+    status_message: pulumi.Output[str | None]
+    f1_score: pulumi.Output[float | None]
+    evaluation_summary: pulumi.Output[dict[str, str] | None]
+    label_metrics: pulumi.Output[list[dict[str, Any]]]
+    billable_training_time_in_seconds: pulumi.Output[int | None]
+    training_end_timestamp: pulumi.Output[str | None]
+    running: pulumi.Output[bool]
+    region: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ProjectVersionArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        inputs = merge_args(args, kwargs, ProjectVersionArgs)
+        props = {
+            **program_connection(inputs.pop("region", None)),
+            **inputs,
+            "owner": owner_token(resource_name),
+        }
+        for out in (
+            "arn",
+            "version_name",
+            "status",
+            "status_message",
+            "f1_score",
+            "evaluation_summary",
+            "label_metrics",
+            "billable_training_time_in_seconds",
+            "training_end_timestamp",
+            "running",
+        ):
+            props.setdefault(out, None)
+        super().__init__(_ProjectVersionProvider(), resource_name, props, opts)
+
+
+__all__ = ["CopyFromArgs", "OutputConfigArgs", "ProjectVersion", "ProjectVersionArgs"]

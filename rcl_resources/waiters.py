@@ -1,0 +1,109 @@
+"""One poller for every status wait: deadline, backoff with jitter, progress lines."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._aws import POLL_LIMITER
+from .errors import TerminalStatus, WaitTimeout
+
+GONE = "<gone>"
+"""Target meaning "the describe call no longer finds it"."""
+
+
+def _log_info(message: str) -> None:
+    import pulumi
+
+    pulumi.log.info(message)
+
+
+def format_elapsed(seconds: float) -> str:
+    """'45 s', '12 m', '1 h 05 m'."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} m"
+    return f"{seconds // 3600:.0f} h {(seconds % 3600) // 60:02.0f} m"
+
+
+@dataclass
+class Poller:
+    """Polls a describe function until a target status, a failure status or the deadline.
+
+    `fetch` returns the described object, or None when the service does not find it.
+    Clock and sleep are injectable so tests run without waiting.
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    log: Callable[[str], None] = _log_info
+    first_delay: float = 0.3
+    max_delay: float = 20.0
+    growth: float = 1.6
+    progress_every: float = 60.0
+    not_found_checks: int = 5
+    rng: random.Random = field(default_factory=random.Random)
+
+    def wait(
+        self,
+        what: str,
+        fetch: Callable[[], dict[str, Any] | None],
+        *,
+        target: Collection[str],
+        pending: Collection[str],
+        failure: Collection[str] = (),
+        timeout: float,
+        status_of: Callable[[dict[str, Any]], str] = lambda obj: obj["Status"],
+        message_of: Callable[[dict[str, Any]], str | None] = lambda obj: obj.get("StatusMessage"),
+    ) -> dict[str, Any] | None:
+        """Wait for `what` to reach one of `target`; returns the last described object."""
+        start = self.clock()
+        deadline = start + timeout
+        delay = self.first_delay
+        last_status: str | None = None
+        last_report = start
+        misses = 0
+        while True:
+            POLL_LIMITER.acquire()
+            obj = fetch()
+            now = self.clock()
+            if obj is None:
+                if GONE in target:
+                    return None
+                misses += 1
+                status = GONE
+                if misses > self.not_found_checks:
+                    raise TerminalStatus(f"{what} disappeared while waiting for it", GONE)
+            else:
+                misses = 0
+                status = status_of(obj)
+                if status in target:
+                    return obj
+                if status in failure:
+                    reason = message_of(obj) or "no status message"
+                    raise TerminalStatus(f"{what} ended {status}: {reason}", status, reason)
+                if status not in pending:
+                    raise TerminalStatus(
+                        f"{what} is {status}, expected one of {sorted(set(pending) | set(target))}",
+                        status,
+                        message_of(obj),
+                    )
+            if status != last_status or now - last_report >= self.progress_every:
+                self.log(f"{what}: {status}, {format_elapsed(now - start)} elapsed")
+                last_status, last_report = status, now
+            if now >= deadline:
+                raise WaitTimeout(
+                    f"{what} was still {status} after {format_elapsed(now - start)}; raise the "
+                    f"`timeouts` input if this is expected, then run `pulumi up` again "
+                    f"(it resumes the wait, nothing is recreated)"
+                )
+            pause = min(delay, self.max_delay) * self.rng.uniform(0.8, 1.2)
+            self.sleep(max(0.0, min(pause, deadline - now)))
+            delay *= self.growth
+
+
+DEFAULT_POLLER = Poller()
