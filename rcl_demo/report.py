@@ -1,0 +1,423 @@
+"""Draw a model's evaluation summary (the EvaluationResultSummary JSON) as a PNG.
+
+``python -m rcl_demo.report --outputs OUTPUTS_JSON [--out reports/evaluation.png]`` fetches the
+summary named by the stack output ``evaluation_summary`` and prints the PNG's absolute path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from PIL import Image, ImageDraw, ImageFont
+
+from rcl_demo.outputs import DemoError, load_stack_outputs
+
+WIDTH = 1200
+MARGIN = 40
+BACKGROUND = (255, 255, 255)
+INK = (34, 34, 34)
+MUTED = (110, 110, 110)
+GRID = (225, 225, 225)
+HEAT = (31, 90, 170)
+METRICS: tuple[tuple[str, str, tuple[int, int, int]], ...] = (
+    ("F1Score", "F1", (31, 119, 180)),
+    ("Precision", "precision", (255, 127, 14)),
+    ("Recall", "recall", (44, 160, 44)),
+)
+CHART_HEIGHT = 300
+MAX_MATRIX_SIDE = 560
+TABLE_WIDTH = 460
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+# --- reading the summary ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelMetrics:
+    """One entry of LabelEvaluationResults."""
+
+    label: str
+    testing_images: int | None
+    f1: float | None
+    precision: float | None
+    recall: float | None
+    threshold: float | None
+
+    def value(self, key: str) -> float | None:
+        """Metric by its summary key (F1Score, Precision, Recall)."""
+        return {"F1Score": self.f1, "Precision": self.precision, "Recall": self.recall}[key]
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def label_metrics(summary: Mapping[str, Any]) -> list[LabelMetrics]:
+    """Per-label metrics of a summary, in display order (numeric labels numerically)."""
+    results = []
+    for entry in summary.get("LabelEvaluationResults") or []:
+        metrics = entry.get("Metrics") or {}
+        count = entry.get("NumberOfTestingImages")
+        results.append(
+            LabelMetrics(
+                label=str(entry.get("Label", "?")),
+                testing_images=int(count) if _number(count) is not None else None,
+                f1=_number(metrics.get("F1Score")),
+                precision=_number(metrics.get("Precision")),
+                recall=_number(metrics.get("Recall")),
+                threshold=_number(metrics.get("Threshold")),
+            )
+        )
+    order = {label: i for i, label in enumerate(_display_order(r.label for r in results))}
+    return sorted(results, key=lambda r: order[r.label])
+
+
+def _display_order(labels: Iterable[str]) -> list[str]:
+    distinct = set(labels)
+    if all(label.lstrip("-").isdigit() for label in distinct):
+        return sorted(distinct, key=int)
+    return sorted(distinct, key=lambda label: (label.casefold(), label))
+
+
+def _aggregate(summary: Mapping[str, Any]) -> Mapping[str, Any]:
+    aggregated = summary.get("AggregatedEvaluationResults") or {}
+    # The reference schema nests the numbers under Metrics; published files keep them flat.
+    return aggregated.get("Metrics") or aggregated
+
+
+def _model_name(summary: Mapping[str, Any]) -> str:
+    arn = str((summary.get("EvaluationDetails") or {}).get("ProjectVersionArn") or "")
+    parts = arn.split(":", 5)[-1].split("/")
+    if len(parts) >= 4 and parts[0] == "project" and parts[2] == "version":
+        return f"{parts[1]} / {parts[3]}"
+    return arn or "unknown model"
+
+
+def _confusion_cells(summary: Mapping[str, Any]) -> dict[tuple[str, str], float]:
+    cells: dict[tuple[str, str], float] = {}
+    matrix = (summary.get("AggregatedEvaluationResults") or {}).get("ConfusionMatrix") or []
+    for cell in matrix:
+        value = _number(cell.get("Value"))
+        if value is not None:
+            key = (str(cell.get("GroundTruthLabel")), str(cell.get("PredictedLabel")))
+            cells[key] = value
+    return cells
+
+
+# --- drawing ----------------------------------------------------------------------------------
+
+
+def _font(size: int) -> Font:
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):
+        # Pillow without FreeType only has the small bitmap font.
+        return ImageFont.load_default()
+
+
+def _text_width(draw: ImageDraw.ImageDraw, text: str, font: Font) -> float:
+    return draw.textlength(text, font=font)
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, width: float) -> str:
+    """``text`` shortened with '...' until it fits ``width`` pixels."""
+    if _text_width(draw, text, font) <= width:
+        return text
+    while text and _text_width(draw, text + "...", font) > width:
+        text = text[:-1]
+    return text + "..." if text else ""
+
+
+def _format(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _vertical_text(
+    image: Image.Image, xy: tuple[int, int], text: str, font: Font, fill: tuple[int, int, int]
+) -> None:
+    """Text rotated to read bottom-up, its bottom-left corner at ``xy``."""
+    probe = ImageDraw.Draw(image)
+    left, _, right, bottom = probe.textbbox((0, 0), text, font=font)
+    tile = Image.new("RGBA", (int(right - left) + 2, int(bottom) + 2), (0, 0, 0, 0))
+    ImageDraw.Draw(tile).text((-left + 1, 1), text, font=font, fill=fill)
+    rotated = tile.rotate(90, expand=True)
+    image.paste(rotated, (xy[0], xy[1] - rotated.height), rotated)
+
+
+class _Canvas:
+    """A growing white page: sections draw at ``self.y`` and advance it."""
+
+    def __init__(self, height: int) -> None:
+        self.image = Image.new("RGB", (WIDTH, height), BACKGROUND)
+        self.draw = ImageDraw.Draw(self.image)
+        self.y = MARGIN
+
+    def text(
+        self, x: float, text: str, size: int, fill: tuple[int, int, int] = INK, gap: int = 8
+    ) -> None:
+        font = _font(size)
+        self.draw.text((x, self.y), text, font=font, fill=fill)
+        self.y += int(self.draw.textbbox((0, 0), text or "Ag", font=font)[3]) + gap
+
+
+def _draw_header(canvas: _Canvas, summary: Mapping[str, Any], labels: list[LabelMetrics]) -> None:
+    details = summary.get("EvaluationDetails") or {}
+    aggregate = _aggregate(summary)
+    canvas.text(MARGIN, f"Evaluation: {_model_name(summary)}", 30, gap=12)
+    overall = "   ".join(
+        f"{name} {_format(_number(aggregate.get(key)))}" for key, name, _ in METRICS
+    )
+    testing = details.get("NumberOfTestingImages")
+    training = details.get("NumberOfTrainingImages")
+    counts = [
+        f"{testing} test images" if testing is not None else "test image count unknown",
+        *([f"{training} training images"] if training is not None else []),
+        f"{len(labels)} labels",
+    ]
+    canvas.text(MARGIN, f"Overall  {overall}", 22, gap=6)
+    canvas.text(MARGIN, ", ".join(counts), 18, fill=MUTED, gap=6)
+    finished = details.get("EvaluationEndTimestamp")
+    if finished:
+        canvas.text(MARGIN, f"evaluated {finished}", 15, fill=MUTED, gap=6)
+    canvas.y += 14
+
+
+def _draw_bars(canvas: _Canvas, labels: list[LabelMetrics]) -> None:
+    draw = canvas.draw
+    canvas.text(MARGIN, "Per-label metrics", 22, gap=10)
+    legend_font = _font(16)
+    x = WIDTH - MARGIN
+    for _, name, colour in reversed(METRICS):
+        x -= int(_text_width(draw, name, legend_font))
+        draw.text((x, canvas.y - 30), name, font=legend_font, fill=INK)
+        x -= 22
+        draw.rectangle((x, canvas.y - 27, x + 14, canvas.y - 13), fill=colour)
+        x -= 22
+    if not labels:
+        canvas.text(MARGIN, "The summary has no LabelEvaluationResults.", 16, fill=MUTED)
+        return
+
+    axis_font, value_font, name_font = _font(13), _font(12), _font(15)
+    left, right = MARGIN + 40, WIDTH - MARGIN
+    bottom = canvas.y + 16 + CHART_HEIGHT
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = bottom - tick * CHART_HEIGHT
+        draw.line((left, y, right, y), fill=GRID if tick else MUTED, width=1)
+        draw.text((left - 8, y), f"{tick:.2f}", font=axis_font, fill=MUTED, anchor="rm")
+
+    group = (right - left) / len(labels)
+    bar = max(min(group * 0.8 / len(METRICS), 40), 2)
+    show_values = bar >= _text_width(draw, "0.00", value_font) + 2
+    rotate_names = max(_text_width(draw, r.label, name_font) for r in labels) > group - 4
+    for index, result in enumerate(labels):
+        start = left + index * group + (group - bar * len(METRICS)) / 2
+        for offset, (key, _, colour) in enumerate(METRICS):
+            value = result.value(key)
+            if value is None:
+                continue
+            x0 = start + offset * bar
+            y0 = bottom - max(min(value, 1.0), 0.0) * CHART_HEIGHT
+            draw.rectangle((x0, y0, x0 + bar - 2, bottom), fill=colour)
+            if show_values:
+                centre = x0 + (bar - 2) / 2
+                draw.text((centre, y0 - 3), f"{value:.2f}", font=value_font, fill=INK, anchor="mb")
+        centre = left + (index + 0.5) * group
+        if rotate_names:
+            name = _fit(draw, result.label, name_font, 110)
+            _vertical_text(canvas.image, (int(centre - 8), bottom + 118), name, name_font, INK)
+        else:
+            draw.text((centre, bottom + 8), result.label, font=name_font, fill=INK, anchor="mt")
+            if result.testing_images is not None and group >= 40:
+                count = f"n={result.testing_images}"
+                draw.text((centre, bottom + 28), count, font=axis_font, fill=MUTED, anchor="mt")
+    canvas.y = bottom + (125 if rotate_names else 55)
+
+
+def _matrix_layout(labels: Sequence[str]) -> tuple[int, int]:
+    """(cell side, label column width) for a confusion matrix of ``labels``."""
+    cell = max(min(MAX_MATRIX_SIDE // max(len(labels), 1), 48), 10)
+    return cell, 110
+
+
+def _draw_confusion_matrix(
+    canvas: _Canvas, cells: Mapping[tuple[str, str], float], order: Sequence[str]
+) -> int:
+    """Draw the heatmap at ``canvas.y``; returns its right edge."""
+    draw = canvas.draw
+    cell, label_column = _matrix_layout(order)
+    value_font = _font(max(min(cell // 3, 15), 9))
+    label_font = _font(14)
+    left = MARGIN + label_column
+    top = canvas.y + 44
+    side = cell * len(order)
+    draw.text((left + side / 2, canvas.y), "predicted", font=label_font, fill=MUTED, anchor="mt")
+    axis_name = "ground truth"
+    half = int(_text_width(draw, axis_name, label_font) / 2)
+    _vertical_text(canvas.image, (MARGIN, top + side // 2 + half), axis_name, label_font, MUTED)
+
+    row_totals = {truth: 0.0 for truth in order}
+    for (truth, _), value in cells.items():
+        row_totals[truth] = row_totals.get(truth, 0.0) + value
+    whole = all(float(v).is_integer() for v in cells.values())
+    show_values = cell >= 22
+    for column, predicted in enumerate(order):
+        x = left + column * cell + cell / 2
+        text = _fit(draw, predicted, value_font, cell - 2)
+        draw.text((x, top - 4), text, font=value_font, fill=INK, anchor="mb")
+    for row, truth in enumerate(order):
+        y = top + row * cell
+        name = _fit(draw, truth, label_font, label_column - 30)
+        draw.text((left - 6, y + cell / 2), name, font=label_font, fill=INK, anchor="rm")
+        for column, predicted in enumerate(order):
+            x = left + column * cell
+            entry = cells.get((truth, predicted))
+            share = entry / row_totals[truth] if entry and row_totals[truth] else 0.0
+            fill = tuple(round(255 + (c - 255) * share) for c in HEAT)
+            draw.rectangle((x, y, x + cell, y + cell), fill=fill, outline=GRID)
+            if entry is not None and show_values:
+                text = f"{entry:.0f}" if whole else f"{entry:.2f}"
+                ink = BACKGROUND if share > 0.55 else INK
+                draw.text(
+                    (x + cell / 2, y + cell / 2), text, font=value_font, fill=ink, anchor="mm"
+                )
+    canvas.y = top + cell * len(order) + 20
+    return left + cell * len(order)
+
+
+def _draw_table(canvas: _Canvas, x: int, y: int, labels: list[LabelMetrics]) -> int:
+    """Per-label numbers as a table at (x, y); returns the bottom edge."""
+    draw = canvas.draw
+    font, head_font = _font(14), _font(14)
+    columns = [("label", 0), ("test images", 100), ("F1", 195), ("precision", 255)]
+    columns += [("recall", 330), ("threshold", 395)]
+    for name, dx in columns:
+        draw.text((x + dx, y), name, font=head_font, fill=MUTED)
+    y += 24
+    draw.line((x, y - 4, x + TABLE_WIDTH, y - 4), fill=GRID)
+    for result in labels:
+        cells = [
+            _fit(draw, result.label, font, 92),
+            "n/a" if result.testing_images is None else str(result.testing_images),
+            _format(result.f1),
+            _format(result.precision),
+            _format(result.recall),
+            _format(result.threshold),
+        ]
+        for (_, dx), text in zip(columns, cells, strict=True):
+            draw.text((x + dx, y), text, font=font, fill=INK)
+        y += 21
+    return y
+
+
+def render_report(summary: Mapping[str, Any], out: Path) -> Path:
+    """Draw ``summary`` as a PNG at ``out`` (parent folders created); returns ``out``."""
+    labels = label_metrics(summary)
+    cells = _confusion_cells(summary)
+    order = _display_order([r.label for r in labels] + [label for pair in cells for label in pair])
+    cell, _ = _matrix_layout(order)
+    matrix_height = cell * len(order) + 80 if cells else 40
+    table_height = 21 * len(labels) + 40
+    # Sized for the tallest layout (table under the matrix); cropped to what was drawn.
+    canvas = _Canvas(height=MARGIN * 2 + 150 + CHART_HEIGHT + 200 + matrix_height + table_height)
+
+    _draw_header(canvas, summary, labels)
+    _draw_bars(canvas, labels)
+    canvas.text(MARGIN, "Confusion matrix", 22, gap=10)
+    if not cells:
+        canvas.text(
+            MARGIN,
+            "This summary has no ConfusionMatrix (object-detection models do not report one).",
+            16,
+            fill=MUTED,
+            gap=16,
+        )
+        bottom = _draw_table(canvas, MARGIN, canvas.y, labels) if labels else canvas.y
+    else:
+        section_top = canvas.y
+        table_x = _draw_confusion_matrix(canvas, cells, order) + 50
+        bottom = canvas.y
+        if labels and table_x + TABLE_WIDTH <= WIDTH - MARGIN:
+            bottom = max(bottom, _draw_table(canvas, table_x, section_top, labels))
+        elif labels:
+            bottom = _draw_table(canvas, MARGIN, canvas.y, labels)
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    canvas.image.crop((0, 0, WIDTH, min(bottom + MARGIN, canvas.image.height))).save(out, "PNG")
+    return out
+
+
+# --- fetching ---------------------------------------------------------------------------------
+
+
+def fetch_summary(s3: Any, bucket: str, key: str) -> dict[str, Any]:
+    """Download and parse the evaluation summary at s3://bucket/key."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        raise DemoError(
+            f"cannot read the evaluation summary s3://{bucket}/{key} ({code}); "
+            "run `make up` and wait for training to finish"
+        ) from None
+    except BotoCoreError as error:
+        raise DemoError(f"cannot reach S3: {error}") from None
+    try:
+        summary = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise DemoError(f"s3://{bucket}/{key} is not JSON: {error}") from None
+    if not isinstance(summary, dict):
+        raise DemoError(f"s3://{bucket}/{key} is not an evaluation summary object")
+    return summary
+
+
+def _overall_line(summary: Mapping[str, Any]) -> str:
+    aggregate = _aggregate(summary)
+    parts = [f"{name} {_format(_number(aggregate.get(key)))}" for key, name, _ in METRICS]
+    testing = (summary.get("EvaluationDetails") or {}).get("NumberOfTestingImages")
+    suffix = f" on {testing} test images" if testing is not None else ""
+    return f"{_model_name(summary)}: {', '.join(parts)}{suffix}"
+
+
+def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
+    """Run the command; ``s3`` replaces the client built from the stack outputs."""
+    parser = argparse.ArgumentParser(prog="python -m rcl_demo.report", description=__doc__)
+    parser.add_argument("--outputs", type=Path, required=True, help="`pulumi stack output --json`")
+    parser.add_argument("--out", type=Path, default=Path("reports/evaluation.png"))
+    args = parser.parse_args(argv)
+    try:
+        outputs = load_stack_outputs(args.outputs)
+        location = outputs.require(
+            "evaluation_summary", "the model has no evaluation yet; run `make up` to train it"
+        )
+        if not isinstance(location, dict) or not location.get("bucket") or not location.get("name"):
+            raise DemoError(
+                f'stack output evaluation_summary should be {{"bucket": ..., "name": ...}}, '
+                f"got {location!r}"
+            )
+        summary = fetch_summary(s3 or outputs.client("s3"), location["bucket"], location["name"])
+        path = render_report(summary, args.out)
+    except DemoError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: cannot write {args.out}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(_overall_line(summary))
+    print(path.resolve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
