@@ -14,6 +14,7 @@ from .dataset import (
     S3ObjectArgs,
 )
 from .errors import QualityGateFailed, RclError, TerminalStatus, WaitTimeout
+from .image_folder import ImageFolder, ImageFolderArgs
 from .project import Project, ProjectArgs
 from .project_policy import ProjectPolicy, ProjectPolicyArgs
 from .project_version import (
@@ -29,6 +30,8 @@ __all__ = [
     "DatasetArgs",
     "DatasetSourceArgs",
     "GroundTruthManifestArgs",
+    "ImageFolder",
+    "ImageFolderArgs",
     "OutputConfigArgs",
     "Project",
     "ProjectArgs",

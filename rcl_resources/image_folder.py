@@ -1,0 +1,125 @@
+"""ImageFolder: a local folder of class-named subfolders, uploaded to S3 with its Ground Truth
+manifest, ready to become a Dataset."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pydantic import Field
+
+from ._aws import program_connection
+from ._inputs import CommonInputs
+from ._provider import Provider, merge_args, owner_token
+from .errors import explain, is_code
+from .manifest import folder_digest, scan_image_folder, upload_image_folder
+
+
+@dataclasses.dataclass
+class ImageFolderArgs:
+    """Inputs of an ImageFolder."""
+
+    folder: pulumi.Input[str]
+    """Local folder: one subfolder per label, PNG or JPEG images inside."""
+    bucket: pulumi.Input[str]
+    prefix: pulumi.Input[str] | None = None
+    """Key prefix for `images/` (content-addressed) and `manifests/`."""
+    include_entries: pulumi.Input[bool] | None = None
+    """Also output the manifest lines as `entries` (for `Dataset(entries=...)`)."""
+    region: pulumi.Input[str] | None = None
+
+
+class ImageFolderInputs(CommonInputs):
+    folder: str = Field(min_length=1)
+    bucket: str = Field(min_length=3, max_length=255)
+    prefix: str = ""
+    include_entries: bool = False
+    digest: str
+
+
+class _ImageFolderProvider(Provider):
+    kind = "ImageFolder"
+    inputs_model = ImageFolderInputs
+    # Content-addressed keys make every change an in-place upload of what is new.
+    replace_on = frozenset({"region"})
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._upload(props)
+        return CreateResult(f"s3://{props['bucket']}/{outs['manifest']['name']}", outs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._upload(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        manifest = props.get("manifest") or {}
+        try:
+            self.connection(props).s3().head_object(Bucket=manifest["bucket"], Key=manifest["name"])
+        except Exception as err:
+            if is_code(err, "404", "NoSuchKey", "NoSuchBucket", "NotFound"):
+                return ReadResult(None, {})
+            raise
+        return ReadResult(id_, props, self.input_values(props))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # Images are content-addressed and may be shared by other manifests and trained
+        # models' evaluation files; they stay with the bucket.
+        return None
+
+    def _upload(self, props: dict[str, Any]) -> dict[str, Any]:
+        s3 = self.connection(props).s3()
+        try:
+            result = upload_image_folder(
+                s3, Path(props["folder"]), props["bucket"], props.get("prefix") or ""
+            )
+        except ValueError as err:
+            raise ValueError(f"ImageFolder folder: {err}") from err
+        except Exception as err:
+            raise explain(err, f"uploading {props['folder']} to s3://{props['bucket']}") from err  # type: ignore[arg-type]
+        pulumi.log.info(
+            f"{props['folder']}: {result.uploaded} image(s) uploaded, {result.skipped} present"
+        )
+        return {
+            **props,
+            "manifest": {"bucket": result.bucket, "name": result.manifest_key},
+            "manifest_uri": result.manifest_uri,
+            "labels": result.labels,
+            "image_count": len(result.lines),
+            "entries": result.lines if props.get("include_entries") else None,
+        }
+
+
+class ImageFolder(Resource, module="rcl", name="ImageFolder"):
+    """A local labelled image folder in S3. Unchanged folder: nothing happens; added images are
+    uploaded and appear in a new, content-addressed manifest."""
+
+    manifest: pulumi.Output[dict[str, str]]
+    """`{"bucket", "name"}`: pass as `dataset_source.ground_truth_manifest.s3_object`."""
+    manifest_uri: pulumi.Output[str]
+    labels: pulumi.Output[list[str]]
+    image_count: pulumi.Output[int]
+    entries: pulumi.Output[list[str] | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ImageFolderArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        inputs = merge_args(args, kwargs, ImageFolderArgs)
+        folder = Path(str(inputs["folder"])).resolve()
+        # Reading the folder here (not uploading) lets preview show whether it changed.
+        digest = folder_digest(scan_image_folder(folder))
+        props = {
+            **program_connection(inputs.pop("region", None)),
+            **inputs,
+            "folder": str(folder),
+            "digest": digest,
+            "owner": owner_token(resource_name),
+        }
+        for out in ("manifest", "manifest_uri", "labels", "image_count", "entries"):
+            props.setdefault(out, None)
+        super().__init__(_ImageFolderProvider(), resource_name, props, opts)
