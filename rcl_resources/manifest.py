@@ -45,6 +45,7 @@ SERVICE_KEYS = frozenset({"cl-metadata", "cl-errors"})
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.+$")
 _UNSAFE_ATTRIBUTE_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+_LIST_DENIED_CODES = frozenset({"AccessDenied", "AllAccessDisabled"})
 
 
 # --- building lines ---------------------------------------------------------------------------
@@ -564,8 +565,9 @@ def upload_image_folder(
 ) -> FolderUpload:
     """Upload a labelled image folder and its classification manifest to S3.
 
-    Images are stored once each under content-addressed keys and only uploaded when absent,
-    so re-running with an unchanged folder uploads nothing and returns the same manifest key.
+    Images are stored once each under content-addressed keys and only uploaded when absent
+    (one listing of ``{prefix}/images/``, or a HEAD per image when listing is denied), so
+    re-running with an unchanged folder uploads nothing and returns the same manifest key.
     Identical images in several label folders become one multi-label line.
     """
     images = scan_image_folder(folder)
@@ -578,11 +580,19 @@ def upload_image_folder(
         if image.label not in labels_by_key[key]:
             labels_by_key[key].append(image.label)
 
+    existing = _existing_keys(s3_client, bucket, _join_key(prefix, "images/"))
+
     def upload(key: str) -> bool:
         path = path_by_key[key]
-        return _put_if_absent(
-            s3_client, bucket, key, path.read_bytes, IMAGE_CONTENT_TYPES[path.suffix.lower()]
+        content_type = IMAGE_CONTENT_TYPES[path.suffix.lower()]
+        if existing is None:
+            return _put_if_absent(s3_client, bucket, key, path.read_bytes, content_type)
+        if key in existing:
+            return False
+        s3_client.put_object(
+            Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type
         )
+        return True
 
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         written = list(pool.map(upload, sorted(path_by_key)))
@@ -604,6 +614,27 @@ def upload_image_folder(
     )
 
 
+def _existing_keys(s3_client: Any, bucket: str, prefix: str) -> set[str] | None:
+    """Keys under ``prefix``, or None when the caller may not list the bucket.
+
+    One listing replaces a HEAD per image, which matters for thousands of small images.
+    """
+    keys: set[str] = set()
+    try:
+        pages = s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for page in pages:
+            keys.update(item["Key"] for item in page.get("Contents", []))
+    except ClientError as error:
+        if _error_code(error) not in _LIST_DENIED_CODES:
+            raise
+        return None
+    return keys
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
 def _put_if_absent(
     s3_client: Any, bucket: str, key: str, body: Callable[[], bytes], content_type: str
 ) -> bool:
@@ -612,7 +643,7 @@ def _put_if_absent(
         s3_client.head_object(Bucket=bucket, Key=key)
         return False
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") not in _NOT_FOUND_CODES:
+        if _error_code(error) not in _NOT_FOUND_CODES:
             raise
     s3_client.put_object(Bucket=bucket, Key=key, Body=body(), ContentType=content_type)
     return True

@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from rcl_resources.manifest import (
@@ -55,13 +56,23 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 class _CountingS3:
-    """Passes calls through to a real client, counting put_object calls."""
+    """Passes calls through to a real client, counting HEADs and PUTs; can refuse listing."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, *, deny_listing: bool = False) -> None:
         self._client = client
+        self._deny_listing = deny_listing
+        self.heads: list[str] = []
         self.puts: list[str] = []
 
+    def get_paginator(self, name: str) -> Any:
+        if self._deny_listing:
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "ListObjectsV2"
+            )
+        return self._client.get_paginator(name)
+
     def head_object(self, **kwargs: Any) -> Any:
+        self.heads.append(kwargs["Key"])
         return self._client.head_object(**kwargs)
 
     def put_object(self, **kwargs: Any) -> Any:
@@ -345,6 +356,7 @@ def test_upload_is_idempotent(digits_folder: Path, s3: Any) -> None:
     counting = _CountingS3(s3)
     second = upload_image_folder(counting, digits_folder, BUCKET, "demo")
     assert counting.puts == []
+    assert counting.heads == [first.manifest_key]
     assert (second.uploaded, second.skipped) == (0, 12)
     assert second.manifest_key == first.manifest_key
     assert second.lines == first.lines
@@ -360,6 +372,16 @@ def test_added_image_uploads_once_and_changes_manifest_key(digits_folder: Path, 
     image_puts = [key for key in counting.puts if "/images/" in key]
     assert len(image_puts) == 1
     assert counting.puts == [*image_puts, second.manifest_key]
+
+
+def test_upload_without_list_permission_checks_each_image(digits_folder: Path, s3: Any) -> None:
+    first = upload_image_folder(s3, digits_folder, BUCKET, "demo")
+    _write_image(digits_folder / "0" / "extra.png", b"extra")
+    counting = _CountingS3(s3, deny_listing=True)
+    second = upload_image_folder(counting, digits_folder, BUCKET, "demo")
+    assert (second.uploaded, second.skipped) == (1, 12)
+    assert len(counting.heads) == 14  # 13 images and the manifest
+    assert second.manifest_key != first.manifest_key
 
 
 def test_identical_image_in_two_label_folders_is_one_multi_label_line(
