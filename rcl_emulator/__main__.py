@@ -1,0 +1,49 @@
+"""Command line: ``python -m rcl_emulator serve --port 4566 --state-dir DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from .server import EmulatorServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``rcl-emulator``."""
+    parser = argparse.ArgumentParser(prog="rcl-emulator",
+                                     description="Local Rekognition Custom Labels + S3.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve Rekognition and S3 on one port")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=4566)
+    serve.add_argument("--state-dir", default=None,
+                       help="persist state here and restore it at start")
+    serve.add_argument("--training-seconds", type=float, default=0)
+    serve.add_argument("--start-seconds", type=float, default=0)
+    serve.add_argument("--stop-seconds", type=float, default=0)
+    serve.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+
+    server = EmulatorServer(host=args.host, port=args.port, state_dir=args.state_dir,
+                            training_seconds=args.training_seconds,
+                            start_seconds=args.start_seconds, stop_seconds=args.stop_seconds)
+    done = threading.Event()
+
+    def _shutdown(signum: int, frame: object) -> None:
+        done.set()
+
+    signal.signal(signal.SIGTERM, _shutdown)
+    signal.signal(signal.SIGINT, _shutdown)
+    server.start()
+    print(f"rcl-emulator listening on {server.url}", flush=True)
+    done.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

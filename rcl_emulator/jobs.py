@@ -1,0 +1,629 @@
+"""Asynchronous work: each job does its work outside the lock, then commits under it.
+
+A job never holds the world lock while reading S3 or training, so serving continues. Jobs
+honour the minimum durations in :class:`~rcl_emulator.models.Timing` before committing, and
+drop their result if the resource was deleted or the emulator reset meanwhile.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from . import s3io, trainer
+from .manifests import DETECTION, Entry, ImageChecker
+from .models import (
+    CONTENT_MODERATION,
+    MAX_INVALID_FRACTION,
+    TRANSITIONS,
+    Dataset,
+    Project,
+    RekognitionBackend,
+    Version,
+    World,
+    apply_changes,
+    billable_seconds,
+    now,
+    parse_manifest,
+)
+
+log = logging.getLogger("rcl_emulator")
+Commit = Callable[[], None]
+MAX_MANIFEST_LINES = 250_000
+MAX_LABELS = 250
+MIN_LABELS = 2
+
+
+class DatasetFailure(Exception):
+    """A terminal dataset error: ``code`` is the Custom Labels code."""
+
+    def __init__(self, code: str, message: str, message_code: str = "CLIENT_ERROR") -> None:
+        super().__init__(message)
+        self.code, self.message, self.message_code = code, message, message_code
+
+
+def run_job(world: World, backend: RekognitionBackend, kind: str, target: Any,
+            generation: int) -> None:
+    """Run one job to completion (called on the pool)."""
+    started = target.job_started or now()
+    try:
+        commit = JOBS[kind](world, backend, target)
+    except Exception as e:  # the job must always land in a terminal state
+        log.exception("job %s failed", kind)
+        commit = _failure_commit(kind, target, e)
+    while True:
+        with world.lock:
+            if world.generation != generation:
+                return
+            remaining = started + world.timing.minimum(kind) - now()
+        if remaining <= 0:
+            break
+        time.sleep(min(remaining, 0.2))
+    with world.lock:
+        if world.generation != generation or not _alive(backend, target):
+            return
+        target.pending = None
+        commit()
+        world.mutated()
+
+
+def _alive(backend: RekognitionBackend, target: Any) -> bool:
+    if isinstance(target, Project):
+        return backend.projects.get(target.name) is target
+    project = backend.projects.get(target.project)
+    if project is None:
+        return False
+    if isinstance(target, Dataset):
+        return project.datasets.get(target.type) is target
+    return project.versions.get(target.name) is target
+
+
+def _failure_commit(kind: str, target: Any, error: Exception) -> Commit:
+    failed = TRANSITIONS[kind][2]
+
+    def commit() -> None:
+        if failed is None:
+            return
+        target.status = failed
+        if isinstance(target, Dataset):
+            target.message = f"An internal error occurred: {error}"
+            target.message_code = "SERVICE_ERROR"
+            target.updated = now()
+        else:
+            target.message = f"An internal error occurred in the emulator: {error}"
+
+    return commit
+
+
+# ---- projects ----------------------------------------------------------------------------
+def _create_project(world: World, backend: RekognitionBackend, project: Project) -> Commit:
+    def commit() -> None:
+        project.status = "CREATED"
+
+    return commit
+
+
+def _delete_project(world: World, backend: RekognitionBackend, project: Project) -> Commit:
+    def commit() -> None:
+        backend.projects.pop(project.name, None)
+        backend.forget(project.arn)
+
+    return commit
+
+
+# ---- datasets ----------------------------------------------------------------------------
+def _validated_entries(data: bytes) -> list[Entry]:
+    lines_total = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    if lines_total > MAX_MANIFEST_LINES:
+        raise DatasetFailure("ERROR_MANIFEST_ROWS_EXCEEDS_MAXIMUM",
+                             f"The manifest file has more than {MAX_MANIFEST_LINES} lines.")
+    try:
+        entries, invalid = parse_manifest(data, ImageChecker())
+    except UnicodeDecodeError:
+        raise DatasetFailure("ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT",
+                             "The manifest file is not UTF-8 JSON Lines.") from None
+    total = invalid + sum(1 for e in entries if not e.has_errors)
+    if total and invalid / total > MAX_INVALID_FRACTION:
+        raise DatasetFailure(
+            "ERROR_TOO_MANY_RECORDS_IN_ERROR",
+            f"The manifest file has too many invalid rows: {invalid} of {total} JSON lines "
+            "have errors (more than 20%). List them with ListDatasetEntries after fixing, or "
+            "check each line's source-ref, image and label attributes.")
+    buckets = {s3io.parse_s3_uri(e.source_ref)[0] for e in entries  # type: ignore[index]
+               if e.source_ref and s3io.parse_s3_uri(e.source_ref)}
+    if len(buckets) > 1:
+        raise DatasetFailure("ERROR_IMAGES_IN_MULTIPLE_S3_BUCKETS",
+                             "The manifest file contains images from multiple S3 buckets.")
+    labels = {lab for e in entries for lab in e.labels}
+    if len(labels) > MAX_LABELS:
+        raise DatasetFailure("ERROR_MANIFEST_TOO_MANY_LABELS",
+                             f"The manifest file has more than {MAX_LABELS} labels.")
+    return entries
+
+
+def _dataset_commit(ds: Dataset, ok: str, fail: str, entries: list[Entry] | None,
+                    message: str, error: DatasetFailure | None) -> Commit:
+    def commit() -> None:
+        ds.updated = now()
+        if error is not None:
+            ds.status = fail
+            ds.message = f"{error.message} ({error.code})"
+            ds.message_code = error.message_code
+        else:
+            ds.status = ok
+            ds.entries = entries or []
+            ds.message = message
+            ds.message_code = "SUCCESS"
+        ds.pending_changes = b""
+
+    return commit
+
+
+def _create_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> Commit:
+    source = ds.source or {}
+    try:
+        if "GroundTruthManifest" in source:
+            obj = source["GroundTruthManifest"]["S3Object"]
+            try:
+                data = s3io.get_object(obj["Bucket"], obj["Name"])
+            except s3io.S3ReadError as e:
+                raise DatasetFailure(
+                    "ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT",
+                    f"The manifest file s3://{obj['Bucket']}/{obj['Name']} can't be read "
+                    f"({e.reason}).") from None
+            entries = _validated_entries(data)
+            message = "The dataset was successfully created from the manifest file."
+        elif "DatasetArn" in source:
+            with world.lock:
+                try:
+                    src = backend._dataset(source["DatasetArn"])
+                    entries = copy.deepcopy(src.entries)
+                except Exception:
+                    raise DatasetFailure("ERROR_SOURCE_DATASET_NOT_FOUND",
+                                         "The source dataset no longer exists.") from None
+            message = "The dataset was successfully created from the source dataset."
+        else:
+            entries = []
+            message = "The dataset was successfully created."
+    except DatasetFailure as e:
+        return _dataset_commit(ds, "CREATE_COMPLETE", "CREATE_FAILED", None, "", e)
+    return _dataset_commit(ds, "CREATE_COMPLETE", "CREATE_FAILED", entries, message, None)
+
+
+def _update_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> Commit:
+    try:
+        new = _validated_entries(ds.pending_changes)
+        with world.lock:
+            merged = apply_changes(ds.entries, new)
+        buckets = {s3io.parse_s3_uri(e.source_ref)[0] for e in merged  # type: ignore[index]
+                   if e.source_ref and s3io.parse_s3_uri(e.source_ref)}
+        if len(buckets) > 1:
+            raise DatasetFailure("ERROR_IMAGES_IN_MULTIPLE_S3_BUCKETS",
+                                 "The manifest file contains images from multiple S3 buckets.")
+    except DatasetFailure as e:
+        return _dataset_commit(ds, "UPDATE_COMPLETE", "UPDATE_FAILED", None, "", e)
+    return _dataset_commit(ds, "UPDATE_COMPLETE", "UPDATE_FAILED", merged,
+                           "The dataset was successfully updated.", None)
+
+
+def split_80_20(entries: list[Entry]) -> tuple[list[Entry], list[Entry], list[str]]:
+    """Deterministic stratified split of labeled entries.
+
+    Entries are grouped by their first label, ordered by a hash of the source-ref, and the
+    last 20% (at least one) of each group goes to test. Returns (train, test, labels that have
+    fewer than 2 images). Unlabeled or erroneous entries stay in train.
+    """
+    groups: dict[str, list[Entry]] = {}
+    train: list[Entry] = []
+    for e in entries:
+        if e.labeled and e.labels:
+            groups.setdefault(e.labels[0], []).append(e)
+        else:
+            train.append(e)
+    test: list[Entry] = []
+    too_few = []
+    for label, group in sorted(groups.items()):
+        if len(group) < 2:
+            too_few.append(label)
+            continue
+        group.sort(key=lambda e: hashlib.sha256((e.source_ref or "").encode()).hexdigest())
+        k = max(1, round(len(group) * 0.2))
+        train.extend(group[:-k])
+        test.extend(group[-k:])
+    return train, test, too_few
+
+
+def _distribute(world: World, backend: RekognitionBackend, train_ds: Dataset) -> Commit:
+    with world.lock:
+        entries = list(train_ds.entries)
+        try:
+            test_ds: Dataset | None = backend._dataset(train_ds.pending_peer or "")
+        except Exception:
+            test_ds = None
+    train, test, too_few = split_80_20(entries)
+    labeled = [e for e in entries if e.labeled]
+
+    def commit() -> None:
+        t = now()
+        targets = [train_ds] + ([test_ds] if test_ds is not None and _alive(backend, test_ds)
+                                else [])
+        if too_few or not labeled:
+            for d in targets:
+                d.status, d.updated, d.message_code = "UPDATE_FAILED", t, "CLIENT_ERROR"
+                d.message = ("The manifest file doesn't have enough labeled images to "
+                             "distribute the dataset. (ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_"
+                             f"DISTRIBUTE: labels with fewer than 2 images: "
+                             f"{', '.join(too_few) or 'all'})")
+            return
+        order = {id(e): i for i, e in enumerate(entries)}
+        train_ds.entries = sorted(train, key=lambda e: order[id(e)])
+        if test_ds is not None:
+            test_ds.entries = sorted(test, key=lambda e: order[id(e)])
+        for d in targets:
+            d.status, d.updated, d.message_code = "UPDATE_COMPLETE", t, "SUCCESS"
+            d.message = "The dataset was successfully updated."
+            d.pending = None
+        train_ds.pending_peer = None
+
+    return commit
+
+
+def _delete_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> Commit:
+    def commit() -> None:
+        project = backend.projects.get(ds.project)
+        if project is not None:
+            project.datasets.pop(ds.type, None)
+        backend.forget(ds.arn)
+
+    return commit
+
+
+# ---- versions ----------------------------------------------------------------------------
+def _start(world: World, backend: RekognitionBackend, v: Version) -> Commit:
+    def commit() -> None:
+        v.status, v.message = "RUNNING", "The model is running."
+
+    return commit
+
+
+def _stop(world: World, backend: RekognitionBackend, v: Version) -> Commit:
+    def commit() -> None:
+        v.status, v.message = "STOPPED", "The model is stopped."
+
+    return commit
+
+
+def _delete_version(world: World, backend: RekognitionBackend, v: Version) -> Commit:
+    def commit() -> None:
+        project = backend.projects.get(v.project)
+        if project is not None:
+            project.versions.pop(v.name, None)
+        backend.forget(v.arn)
+
+    return commit
+
+
+def output_key(prefix: str, kind: str, project: str, version: str, ext: str = "json") -> str:
+    """Key of an output file: ``{S3KeyPrefix}/{Kind}-{project}-{version}.{ext}``.
+
+    The observed files sit directly under the caller's prefix; a "/" is added between the
+    prefix and the file name unless the prefix is empty or already ends with one.
+    """
+    name = f"{kind}-{project}-{version}.{ext}"
+    if not prefix:
+        return name
+    return prefix + name if prefix.endswith("/") else f"{prefix}/{name}"
+
+
+def _s3_asset(bucket: str, key: str) -> dict[str, Any]:
+    return {"GroundTruthManifest": {"S3Object": {"Bucket": bucket, "Name": key}}}
+
+
+def _read_manifest_assets(data: dict[str, Any]) -> tuple[list[Entry], int, int]:
+    entries: list[Entry] = []
+    invalid = total = 0
+    checker = ImageChecker()
+    for asset in data.get("Assets", []):
+        obj = asset["GroundTruthManifest"]["S3Object"]
+        try:
+            raw = s3io.get_object(obj["Bucket"], obj["Name"])
+            part, bad = parse_manifest(raw, checker)
+        except (s3io.S3ReadError, UnicodeDecodeError):
+            raise trainer.TrainingError(
+                "ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT",
+                f"The manifest file s3://{obj['Bucket']}/{obj['Name']} can't be read or is "
+                "not JSON Lines.") from None
+        entries.extend(part)
+        invalid += bad
+        total += len(part)
+    return entries, invalid, total
+
+
+def _usable(entries: list[Entry]) -> list[Entry]:
+    return [e for e in entries if e.labeled and not e.has_errors and e.labels]
+
+
+def _side_stats(entries: list[Entry], invalid: int, use_case: str) -> dict[str, Any]:
+    return {"use_case": use_case, "total_json_lines": len(entries),
+            "valid_json_lines": len(entries) - invalid, "invalid_json_lines": invalid,
+            "ignored_json_lines": sum(1 for e in entries if not e.labeled and not e.has_errors),
+            "error_json_line_indices": [i for i, e in enumerate(entries) if e.has_errors],
+            "errors": []}
+
+
+def _load_features(entries: list[Entry]) -> tuple[np.ndarray, list[Entry]]:
+    feats, kept = [], []
+    for e in entries:
+        parsed = s3io.parse_s3_uri(e.source_ref or "")
+        if parsed is None:
+            continue
+        try:
+            feats.append(trainer.image_features(s3io.get_object(*parsed)))
+            kept.append(e)
+        except Exception:
+            continue
+    return (np.stack(feats) if feats else np.zeros((0, 1))), kept
+
+
+def _train(world: World, backend: RekognitionBackend, v: Version) -> Commit:
+    started = v.job_started or now()
+    with world.lock:
+        injected = world.faults.fail_next_training
+        world.faults.fail_next_training = False
+        project = backend.projects[v.project]
+        datasets = {k: copy.copy(d.entries) for k, d in project.datasets.items()}
+        feature = project.feature
+    try:
+        if injected:
+            raise trainer.TrainingError(
+                "ERROR_INJECTED_FAULT",
+                "Training failed because a fault was injected (fail_next_training).")
+        return _train_work(v, datasets, feature, started)
+    except trainer.TrainingError as e:
+        message = f"{e.code}: {e}".replace(f"{e.code}: {e.code}: ", f"{e.code}: ")
+
+        def fail() -> None:
+            v.status, v.message = "TRAINING_FAILED", message
+
+        return fail
+
+
+def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
+                started: float) -> Commit:
+    out_bucket = v.output_config.get("S3Bucket", "")
+    prefix = v.output_config.get("S3KeyPrefix", "")
+    if not s3io.bucket_exists(out_bucket):
+        raise trainer.TrainingError(
+            "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET",
+            f"The output bucket {out_bucket} does not exist. Create it or fix "
+            "OutputConfig.S3Bucket, then train a new version.")
+    train_invalid = test_invalid = 0
+    if v.training_input.get("Assets"):
+        train_all, train_invalid, total = _read_manifest_assets(v.training_input)
+        if total and train_invalid / total > MAX_INVALID_FRACTION:
+            raise trainer.TrainingError(
+                "ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST",
+                f"{train_invalid} of {total} lines of the training manifest are invalid (more "
+                "than 20%). Fix the manifest and train a new version.")
+    else:
+        train_all = datasets.get("TRAIN", [])
+    autosplit = bool(v.testing_input.get("AutoCreate")) or (
+        not v.testing_input.get("Assets") and not v.training_input.get("Assets")
+        and not datasets.get("TEST"))
+    if v.testing_input.get("Assets"):
+        test_all, test_invalid, total = _read_manifest_assets(v.testing_input)
+        if total and test_invalid / total > MAX_INVALID_FRACTION:
+            raise trainer.TrainingError(
+                "ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST",
+                f"{test_invalid} of {total} lines of the testing manifest are invalid.")
+    elif autosplit:
+        test_all = []
+    else:
+        test_all = datasets.get("TEST", [])
+    train, test = _usable(train_all), _usable(test_all)
+    if any(e.use_case == "OBJECT_LOCALIZATION" or DETECTION in json.dumps(e.line)
+           for e in train + test):
+        raise trainer.TrainingError(
+            "ERROR_UNSUPPORTED_USE_CASE_TYPE",
+            "The emulator does not train object detection models yet; use image-level "
+            "(classification) labels.")
+    if not train:
+        raise trainer.TrainingError("ERROR_EMPTY_MANIFEST",
+                                    "The training data has no labeled images.")
+    labels = {lab for e in train for lab in e.labels}
+    if len(labels) < MIN_LABELS:
+        raise trainer.TrainingError(
+            "ERROR_MANIFEST_TOO_FEW_LABELS",
+            f"The training data has {len(labels)} label(s); a classification model needs at "
+            f"least {MIN_LABELS}.")
+    if autosplit:
+        train, test, too_few = split_80_20(train)
+        if too_few:
+            raise trainer.TrainingError(
+                "ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_AUTOSPLIT",
+                f"Labels with fewer than 2 images can't be split: {', '.join(too_few)}.")
+    if not test:
+        raise trainer.TrainingError("ERROR_EMPTY_MANIFEST",
+                                    "The testing data has no labeled images.")
+    test_labels = {lab for e in test for lab in e.labels}
+    if len(labels & test_labels) / len(labels) < 0.5:
+        raise trainer.TrainingError(
+            "ERROR_INSUFFICIENT_LABEL_OVERLAP",
+            "Less than 50% label overlap between the training and testing data.")
+    x_train, train = _load_features(train)
+    x_test, test = _load_features(test)
+    if len({lab for e in train for lab in e.labels}) < MIN_LABELS or not test:
+        raise trainer.TrainingError(
+            "ERROR_FAILED_IMAGES_S3_COPY",
+            "Too many images could not be read from S3; check the source-ref keys.")
+    model = trainer.fit(x_train, [e.labels for e in train])
+    metrics = trainer.evaluate(model, x_test, [e.labels for e in test])
+    ended = now()
+    names = (v.project, v.name)
+    keys = {kind: output_key(prefix, kind, *names) for kind in (
+        "EvaluationResultSummary", "ManifestSummary", "TrainingGroundTruth",
+        "TestingGroundTruth", "TrainingManifestWithValidation",
+        "TestingManifestWithValidation")}
+    summary = {
+        "Version": 1,
+        "AggregatedEvaluationResults": {
+            "F1Score": metrics["F1Score"], "Precision": metrics["Precision"],
+            "Recall": metrics["Recall"], "ConfusionMatrix": metrics["ConfusionMatrix"]},
+        "EvaluationDetails": {
+            "ProjectVersionArn": v.arn,
+            "EvaluationEndTimestamp": datetime.fromtimestamp(ended, timezone.utc)
+            .replace(tzinfo=None).isoformat(),
+            "Labels": model.labels, "NumberOfTrainingImages": len(train),
+            "NumberOfTestingImages": len(test)},
+        "LabelEvaluationResults": metrics["LabelEvaluationResults"],
+    }
+    manifest_summary = {
+        "version": 1,
+        "statistics": {"training": _side_stats(train_all, train_invalid, "IMAGE_LEVEL_LABELS"),
+                       "testing": _side_stats(test_all if not autosplit else test, test_invalid,
+                                              "IMAGE_LEVEL_LABELS")},
+        "errors": [],
+    }
+    files = {
+        keys["EvaluationResultSummary"]: json.dumps(summary).encode(),
+        keys["ManifestSummary"]: json.dumps(manifest_summary).encode(),
+        keys["TrainingGroundTruth"]: _jsonl(e.line for e in train),
+        keys["TestingGroundTruth"]: _jsonl(_snapshot_lines(model, test, metrics)),
+        keys["TrainingManifestWithValidation"]: _jsonl(e.line for e in train_all),
+        keys["TestingManifestWithValidation"]: _jsonl(e.line for e in (test_all or test)),
+    }
+    try:
+        for key, body in files.items():
+            s3io.put_object(out_bucket, key, body)
+    except s3io.S3ReadError:
+        raise trainer.TrainingError("ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET",
+                                    f"Can't write to the output bucket {out_bucket}.") from None
+    blob = model.to_bytes()
+    f1 = round(float(metrics["F1Score"]), 6)
+
+    def commit() -> None:
+        v.status, v.message = "TRAINING_COMPLETED", "The model is ready to run."
+        v.model_blob = blob
+        v.billable_seconds = billable_seconds(started, ended)
+        v.training_end = ended
+        v.evaluation = {"F1Score": f1, "Summary": {"S3Object": {
+            "Bucket": out_bucket, "Name": keys["EvaluationResultSummary"]}}}
+        v.manifest_summary = {"S3Object": {"Bucket": out_bucket,
+                                           "Name": keys["ManifestSummary"]}}
+        v.training_result = {
+            "Input": v.training_input,
+            "Output": {"Assets": [_s3_asset(out_bucket, keys["TrainingGroundTruth"])]},
+            "Validation": {"Assets": [_s3_asset(out_bucket,
+                                                keys["TrainingManifestWithValidation"])]}}
+        auto = bool(v.testing_input.get("AutoCreate", False))
+        v.testing_result = {
+            "Input": v.testing_input,
+            "Output": {"Assets": [_s3_asset(out_bucket, keys["TestingGroundTruth"])],
+                       "AutoCreate": auto},
+            "Validation": {"Assets": [_s3_asset(out_bucket,
+                                                keys["TestingManifestWithValidation"])]}}
+
+    if feature == CONTENT_MODERATION:
+        log.info("trained adapter %s with %d labels", v.arn, len(model.labels))
+    return commit
+
+
+def _jsonl(lines: Any) -> bytes:
+    return ("\n".join(json.dumps(line, separators=(",", ":")) for line in lines) + "\n").encode()
+
+
+def _snapshot_lines(model: trainer.TrainedModel, test: list[Entry],
+                    metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """Evaluation snapshot: ground truth renamed, predictions with per-label outcome."""
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    lines = []
+    for row, e in enumerate(test):
+        line: dict[str, Any] = {"source-ref": e.source_ref,
+                                "rekognition-custom-labels-object-id": row}
+        for i, lab in enumerate(e.labels):
+            line[f"rekognition-custom-labels-training-{i}"] = 1
+            line[f"rekognition-custom-labels-training-{i}-metadata"] = {
+                "class-name": lab, "confidence": 1, "human-annotated": "yes",
+                "type": "groundtruth/image-classification", "creation-date": created}
+        j = 0
+        for li, lab in enumerate(model.labels):
+            pred = bool(metrics["predicted"][row, li])
+            truth = bool(metrics["truth"][row, li])
+            if not pred and not truth:
+                continue
+            line[f"rekognition-custom-labels-evaluation-{j}"] = 1
+            line[f"rekognition-custom-labels-evaluation-{j}-metadata"] = {
+                "class-name": lab, "confidence": float(metrics["scores"][row, li]),
+                "human-annotated": "no", "job-name": "rekognition-custom-labels-evaluation-job",
+                "type": "groundtruth/image-classification", "creation-date": created,
+                "rekognition-custom-labels-evaluation-details": {
+                    "version": 1, "is-true-positive": pred and truth,
+                    "is-true-negative": False, "is-false-positive": pred and not truth,
+                    "is-false-negative": truth and not pred, "is-present-in-ground-truth": truth,
+                    "ground-truth-labelling-jobs": ["rekognition-custom-labels-training-job"]}}
+            j += 1
+        lines.append(line)
+    return lines
+
+
+def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
+    with world.lock:
+        try:
+            src_project, src = backend._version(v.source_arn or "")
+            blob, evaluation = src.model_blob, copy.deepcopy(src.evaluation)
+            src_fields = (src.billable_seconds, src.training_end)
+        except Exception:
+            blob = None
+    bucket = v.output_config.get("S3Bucket", "")
+    if blob is None or not s3io.bucket_exists(bucket):
+        reason = ("the source model no longer exists" if blob is None
+                  else f"the output bucket {bucket} does not exist")
+
+        def fail() -> None:
+            v.status, v.message = "COPYING_FAILED", f"The model copy failed: {reason}."
+
+        return fail
+    key = output_key(v.output_config.get("S3KeyPrefix", ""), "EvaluationResultSummary",
+                     v.project, v.name)
+    new_eval = None
+    if evaluation:
+        old = evaluation["Summary"]["S3Object"]
+        try:
+            summary = json.loads(s3io.get_object(old["Bucket"], old["Name"]))
+            summary["EvaluationDetails"]["ProjectVersionArn"] = v.arn
+            s3io.put_object(bucket, key, json.dumps(summary).encode())
+            new_eval = {"F1Score": evaluation["F1Score"],
+                        "Summary": {"S3Object": {"Bucket": bucket, "Name": key}}}
+        except (s3io.S3ReadError, ValueError, KeyError):
+            new_eval = {"F1Score": evaluation["F1Score"]}
+
+    def commit() -> None:
+        v.status, v.message = "COPYING_COMPLETED", "The model was copied."
+        v.model_blob = blob
+        v.evaluation = new_eval
+        v.billable_seconds, v.training_end = src_fields
+
+    return commit
+
+
+JOBS: dict[str, Callable[[World, RekognitionBackend, Any], Commit]] = {
+    "create_project": _create_project,
+    "delete_project": _delete_project,
+    "create_dataset": _create_dataset,
+    "update_dataset": _update_dataset,
+    "distribute": _distribute,
+    "delete_dataset": _delete_dataset,
+    "train": _train,
+    "copy": _copy,
+    "start": _start,
+    "stop": _stop,
+    "delete_version": _delete_version,
+}

@@ -1,0 +1,219 @@
+"""SageMaker Ground Truth manifest lines: validation with Custom Labels error codes.
+
+Each line becomes an *entry*: the stored JSON object (possibly with ``cl-errors`` added at the
+top level and inside ``<attr>-metadata``), plus derived facts used by the backend: its labels,
+bounding-box counts, whether it is labeled and whether it has errors.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from . import s3io
+
+MAX_LINE_CHARS = 100_000
+MAX_LABEL_NAME = 256
+MAX_BOXES = 50
+MIN_PIXELS, MAX_PIXELS = 64, 4096
+CLASSIFICATION = "groundtruth/image-classification"
+MULTILABEL = "groundtruth/image-classification-multilabel"
+DETECTION = "groundtruth/object-detection"
+
+
+@dataclass
+class Entry:
+    """One dataset entry (one manifest line)."""
+
+    line: dict[str, Any]
+    labels: list[str] = field(default_factory=list)
+    boxes: dict[str, int] = field(default_factory=dict)
+    labeled: bool = False
+    has_errors: bool = False
+    use_case: str = "NOT_DETERMINED"
+
+    @property
+    def source_ref(self) -> str | None:
+        ref = self.line.get("source-ref")
+        return ref if isinstance(ref, str) else None
+
+    def listing_line(self) -> str:
+        """The JSON line ListDatasetEntries returns."""
+        out = dict(self.line)
+        out["cl-metadata"] = {"is_labeled": self.labeled}
+        return json.dumps(out, separators=(",", ":"))
+
+
+def _err(code: str, message: str) -> dict[str, str]:
+    return {"code": code, "message": message}
+
+
+class ImageChecker:
+    """Checks that images exist and are PNG/JPEG of allowed size; caches results per URI."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, dict[str, str] | None] = {}
+
+    def check(self, uri: str) -> dict[str, str] | None:
+        if uri not in self._cache:
+            self._cache[uri] = self._check(uri)
+        return self._cache[uri]
+
+    @staticmethod
+    def _check(uri: str) -> dict[str, str] | None:
+        parsed = s3io.parse_s3_uri(uri)
+        assert parsed is not None
+        try:
+            data = s3io.get_object(*parsed)
+        except s3io.S3ReadError as exc:
+            return _err("ERROR_INVALID_IMAGE", f"The image {uri} can't be read ({exc.reason}).")
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                fmt, (w, h) = img.format, img.size
+        except Exception:
+            return _err("ERROR_INVALID_IMAGE", f"The image {uri} is not a valid image.")
+        if fmt not in ("PNG", "JPEG"):
+            return _err("ERROR_INVALID_IMAGE", f"The image {uri} is {fmt}; use PNG or JPEG.")
+        if not (MIN_PIXELS <= w <= MAX_PIXELS and MIN_PIXELS <= h <= MAX_PIXELS):
+            return _err(
+                "ERROR_INVALID_IMAGE_DIMENSION",
+                f"The image {uri} is {w}x{h}; images must be 64 to 4096 pixels on each side.",
+            )
+        if max(w, h) / min(w, h) > 20:
+            return _err("ERROR_INVALID_IMAGE_DIMENSION", f"The image {uri} exceeds 20:1.")
+        return None
+
+
+def parse_line(text: str, images: ImageChecker | None) -> Entry:
+    """Validate one manifest line; ``images`` (if given) checks the referenced image."""
+    if len(text) > MAX_LINE_CHARS:
+        return Entry({"cl-errors": [_err("ERROR_INVALID_JSON_LINE", "The JSON line is too long.")]},
+                     has_errors=True)
+    try:
+        line = json.loads(text)
+    except ValueError:
+        line = None
+    if not isinstance(line, dict):
+        return Entry({"cl-errors": [_err("ERROR_INVALID_JSON_LINE", "The JSON line is invalid.")]},
+                     has_errors=True)
+    line.pop("cl-metadata", None)
+    line.pop("cl-errors", None)
+    entry = Entry(line)
+    top: list[dict[str, str]] = []
+    ref = line.get("source-ref")
+    if ref is None:
+        top.append(_err("ERROR_MISSING_SOURCE_REF", "The JSON line has no source-ref key."))
+    elif s3io.parse_s3_uri(ref) is None:
+        top.append(_err("ERROR_INVALID_SOURCE_REF_FORMAT",
+                        f"The source-ref {ref!r} is not an s3://bucket/key URI."))
+    attrs = [k for k in line if k != "source-ref" and not k.endswith("-metadata")
+             and isinstance(line.get(f"{k}-metadata"), dict)]
+    valid_attrs = 0
+    for attr in attrs:
+        meta = line[f"{attr}-metadata"]
+        meta.pop("cl-errors", None)
+        errors = _check_attribute(entry, line[attr], meta)
+        if errors:
+            meta["cl-errors"] = errors
+        else:
+            valid_attrs += 1
+    if attrs and not valid_attrs:
+        top.append(_err("ERROR_NO_VALID_LABEL_ATTRIBUTES", "The JSON line has no valid label "
+                        "attributes."))
+    if not top and ref is not None and images is not None:
+        image_error = images.check(ref)
+        if image_error:
+            top.append(image_error)
+    if top:
+        line["cl-errors"] = top
+    entry.has_errors = bool(top) or valid_attrs < len(attrs)
+    entry.labeled = valid_attrs > 0 and not entry.has_errors
+    if entry.has_errors:
+        entry.labels, entry.boxes = [], {}
+    entry.labels = sorted(set(entry.labels))
+    return entry
+
+
+def _check_attribute(entry: Entry, value: Any, meta: dict[str, Any]) -> list[dict[str, str]]:
+    kind = meta.get("type")
+    required = ("human-annotated", "creation-date")
+    if kind not in (CLASSIFICATION, MULTILABEL, DETECTION):
+        return [_err("ERROR_UNSUPPORTED_USE_CASE_TYPE", f"Unsupported type {kind!r}.")]
+    if any(k not in meta for k in required):
+        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",
+                     "The label attribute metadata needs human-annotated and creation-date.")]
+    if kind == CLASSIFICATION:
+        name = meta.get("class-name")
+        if not isinstance(name, str) or not name or "confidence" not in meta:
+            return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",
+                         "The label attribute metadata needs class-name and confidence.")]
+        if len(name) > MAX_LABEL_NAME:
+            return [_err("ERROR_INVALID_LABEL_NAME_LENGTH", "The label name is too long.")]
+        entry.labels.append(name)
+        entry.use_case = "IMAGE_LEVEL_LABELS"
+        return []
+    class_map = meta.get("class-map")
+    if not isinstance(class_map, dict):
+        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT", "class-map is missing.")]
+    if kind == MULTILABEL:
+        if not isinstance(value, list):
+            return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT", "Expected a list of class ids.")]
+        names = []
+        for cid in value:
+            if str(cid) not in class_map:
+                return [_err("ERROR_MISSING_CLASS_MAP_ID", f"class id {cid} is not in class-map.")]
+            names.append(str(class_map[str(cid)]))
+        if any(len(n) > MAX_LABEL_NAME or not n for n in names):
+            return [_err("ERROR_INVALID_LABEL_NAME_LENGTH", "A label name is too long.")]
+        entry.labels.extend(names)
+        entry.use_case = "IMAGE_LEVEL_LABELS"
+        return []
+    # Object detection.
+    if not isinstance(value, dict) or not isinstance(value.get("annotations"), list) \
+            or not isinstance(value.get("image_size"), list) or not value["image_size"]:
+        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT",
+                     "Expected image_size and annotations.")]
+    size = value["image_size"][0]
+    try:
+        width, height = float(size["width"]), float(size["height"])
+    except (KeyError, TypeError, ValueError):
+        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT", "image_size needs width/height.")]
+    annotations = value["annotations"]
+    objects = meta.get("objects")
+    if not isinstance(objects, list) or len(objects) < len(annotations) or any(
+            not isinstance(o, dict) or "confidence" not in o for o in objects[:len(annotations)]):
+        return [_err("ERROR_MISSING_BOUNDING_BOX_CONFIDENCE",
+                     "Every annotation needs an objects[] entry with a confidence.")]
+    if len(annotations) > MAX_BOXES:
+        return [_err("ERROR_TOO_MANY_BOUNDING_BOXES", "More than 50 bounding boxes.")]
+    entry.use_case = "OBJECT_LOCALIZATION"
+    for box in annotations:
+        try:
+            cid = str(box["class_id"])
+            left, top = float(box["left"]), float(box["top"])
+            w, h = float(box["width"]), float(box["height"])
+        except (KeyError, TypeError, ValueError):
+            return [_err("ERROR_INVALID_BOUNDING_BOX", "A bounding box is malformed.")]
+        if cid not in class_map:
+            return [_err("ERROR_MISSING_CLASS_MAP_ID", f"class id {cid} is not in class-map.")]
+        if left < 0 or top < 0 or w <= 0 or h <= 0 or left + w > width or top + h > height:
+            return [_err("ERROR_INVALID_BOUNDING_BOX", "A bounding box is outside the image.")]
+        if w < 1 or h < 1:
+            return [_err("ERROR_BOUNDING_BOX_TOO_SMALL", "A bounding box is too small.")]
+        name = str(class_map[cid])
+        entry.labels.append(name)
+        entry.boxes[name] = entry.boxes.get(name, 0) + 1
+    return []
+
+
+def split_lines(data: bytes) -> list[str]:
+    """Manifest lines; a trailing newline does not make an extra (blank) line."""
+    text = data.decode("utf-8")
+    lines = text.split("\n")
+    if lines and lines[-1].strip() == "":
+        lines.pop()
+    return [ln.rstrip("\r") for ln in lines]

@@ -1,0 +1,119 @@
+"""Rekognition JSON 1.1 front end: parse → validate → backend → serialize."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+import uuid
+from typing import Any
+
+from . import exceptions as exc
+from .models import World
+from .validation import service_model, validate_input
+
+log = logging.getLogger("rcl_emulator")
+
+TARGET_PREFIX = "RekognitionService."
+OPERATIONS = {
+    "CreateProject", "DescribeProjects", "DeleteProject",
+    "CreateDataset", "DescribeDataset", "DeleteDataset", "ListDatasetEntries",
+    "ListDatasetLabels", "UpdateDatasetEntries", "DistributeDatasetEntries",
+    "CreateProjectVersion", "DescribeProjectVersions", "StartProjectVersion",
+    "StopProjectVersion", "DeleteProjectVersion", "CopyProjectVersion",
+    "PutProjectPolicy", "ListProjectPolicies", "DeleteProjectPolicy",
+    "TagResource", "UntagResource", "ListTagsForResource", "DetectCustomLabels",
+}
+READ_ONLY = {"DescribeProjects", "DescribeDataset", "ListDatasetEntries", "ListDatasetLabels",
+             "DescribeProjectVersions", "ListProjectPolicies", "ListTagsForResource",
+             "DetectCustomLabels"}
+_CREDENTIAL_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+JSON_TYPE = "application/x-amz-json-1.1"
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def region_of(authorization: str) -> str:
+    """Region from the SigV4 credential scope (us-east-1 when unsigned)."""
+    m = _CREDENTIAL_RE.search(authorization or "")
+    return m.group(1) if m else "us-east-1"
+
+
+class Reply:
+    """An HTTP reply: status, JSON body and the AWS error code (if any)."""
+
+    def __init__(self, status: int, body: dict[str, Any], error: str | None = None) -> None:
+        self.status, self.body, self.error = status, body, error
+
+    def headers(self) -> list[tuple[str, str]]:
+        h = [("Content-Type", JSON_TYPE), ("x-amzn-RequestId", str(uuid.uuid4()))]
+        if self.error:
+            h.append(("x-amzn-ErrorType", self.error))
+        return h
+
+    def payload(self) -> bytes:
+        return json.dumps(self.body).encode()
+
+
+def _error_reply(e: exc.RekognitionError) -> Reply:
+    return Reply(e.status, e.to_body(), e.code)
+
+
+def handle(world: World, target: str, authorization: str, body: bytes) -> tuple[str, Reply]:
+    """Serve one Rekognition request; returns (operation, reply) and records it in the log."""
+    op = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else target
+    reply = _dispatch(world, op, authorization, body)
+    with world.lock:
+        world.requests.append({"operation": op, "time": time.time(), "status": reply.status,
+                               "error": reply.error})
+    return op, reply
+
+
+def _dispatch(world: World, op: str, authorization: str, body: bytes) -> Reply:
+    try:
+        if op not in OPERATIONS:
+            known = op in service_model().operation_names
+            raise exc.UnknownOperationException(
+                f"The operation {op} is not supported by the emulator." if known
+                else f"Unknown operation {op}.")
+        with world.lock:
+            faults = world.faults
+            throttle, error_rate = faults.throttle_rate, faults.error_rate
+            lose = faults.lose_next_response == op
+            if lose:
+                faults.lose_next_response = None
+        if throttle and random.random() < throttle:
+            raise exc.ThrottlingException("Rate exceeded (injected fault).")
+        if error_rate and random.random() < error_rate:
+            raise exc.InternalServerError("Internal server error (injected fault).")
+        try:
+            params = json.loads(body.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, ValueError):
+            raise exc.SerializationException("The request body is not valid JSON.") from None
+        params = validate_input(op, params)
+        backend = world.backend(region_of(authorization))
+        if op == "DetectCustomLabels":
+            from .inference import detect
+
+            with world.lock:
+                arn, blob = backend.model_for_detection(params)
+            result = detect(arn, blob, params)
+        else:
+            with world.lock:
+                result = getattr(backend, snake(op))(params)
+                if op not in READ_ONLY:
+                    world.mutated()
+        if lose:
+            # The change is committed; only the reply is lost, as after a network failure.
+            raise exc.InternalServerError(
+                f"The response to {op} was lost after the change was made (injected fault).")
+        return Reply(200, result)
+    except exc.RekognitionError as e:
+        return _error_reply(e)
+    except Exception as e:
+        log.exception("unhandled error in %s", op)
+        return _error_reply(exc.InternalServerError(f"Internal server error: {e}"))

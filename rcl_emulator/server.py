@@ -1,0 +1,171 @@
+"""WSGI dispatch (Rekognition, control API, moto S3) and the in-process :class:`EmulatorServer`."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from moto.server import create_backend_app
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from . import responses, s3io
+from .models import Faults, Timing, World
+from .store import StateStore
+
+CONTROL_PREFIX = "/_emulator/"
+
+
+class EmulatorApp:
+    """One WSGI app: ``/_emulator/*`` control, Rekognition JSON 1.1, everything else S3."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.s3_app = create_backend_app("s3")
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        if path.startswith(CONTROL_PREFIX):
+            return self._control(environ, start_response, path)
+        if target or "/rekognition/" in auth:
+            body = _read_body(environ)
+            _, reply = responses.handle(self.world, target, auth, body)
+            payload = reply.payload()
+            start_response(f"{reply.status} {'OK' if reply.status == 200 else 'Error'}",
+                           [*reply.headers(), ("Content-Length", str(len(payload)))])
+            return [payload]
+        return self.s3_app(environ, start_response)
+
+    def _control(self, environ: dict[str, Any], start_response: Any, path: str) -> Any:
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            raw = _read_body(environ)
+            body = json.loads(raw or b"{}")
+            status, out = handle_control(self.world, method, path[len(CONTROL_PREFIX):], body)
+        except (ValueError, TypeError) as e:
+            status, out = 400, {"error": str(e)}
+        payload = json.dumps(out).encode()
+        start_response(f"{status} {'OK' if status == 200 else 'Error'}",
+                       [("Content-Type", "application/json"),
+                        ("Content-Length", str(len(payload)))])
+        return [payload]
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ["wsgi.input"]
+    return stream.read(length) if length else b""
+
+
+def handle_control(world: World, method: str, path: str, body: Any) -> tuple[int, Any]:
+    """The control API (see :mod:`rcl_emulator.control`)."""
+    path = path.rstrip("/")
+    if method == "GET" and path == "health":
+        return 200, {"ok": True}
+    if method == "GET" and path == "requests":
+        with world.lock:
+            return 200, list(world.requests)
+    if method == "POST" and path == "requests/reset":
+        with world.lock:
+            world.requests.clear()
+        return 200, {"ok": True}
+    if method == "POST" and path == "faults":
+        if not isinstance(body, dict):
+            raise ValueError("faults must be a JSON object")
+        known = set(vars(Faults()))
+        unknown = set(body) - known
+        if unknown:
+            raise ValueError(f"unknown faults: {sorted(unknown)}; known: {sorted(known)}")
+        with world.lock:
+            world.faults = Faults(**body) if body else Faults()
+            return 200, vars(world.faults)
+    if method == "GET" and path == "faults":
+        with world.lock:
+            return 200, vars(world.faults)
+    if method == "POST" and path == "timing":
+        if not isinstance(body, dict):
+            raise ValueError("timing must be a JSON object")
+        with world.lock:
+            current = vars(world.timing)
+            unknown = set(body) - set(current)
+            if unknown:
+                raise ValueError(f"unknown timing keys: {sorted(unknown)}")
+            world.timing = Timing(**{**current, **{k: float(v) for k, v in body.items()}})
+            return 200, vars(world.timing)
+    if method == "GET" and path == "timing":
+        with world.lock:
+            return 200, vars(world.timing)
+    if method == "POST" and path == "reset":
+        world.reset()
+        s3io.backend().reset()
+        return 200, {"ok": True}
+    return 404, {"error": f"no control endpoint {method} /_emulator/{path}"}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    # Keep-alive: SDKs reuse connections, and a new TCP connection per call is slow.
+    protocol_version = "HTTP/1.1"
+
+    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+        return
+
+
+class EmulatorServer:
+    """The emulator on a background thread; usable as a context manager.
+
+    ``port=0`` picks a free port; ``url`` has the real one after :meth:`start`. With a
+    ``state_dir`` the state is loaded at start and saved while running and at stop.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, state_dir: str | None = None,
+                 training_seconds: float = 0, start_seconds: float = 0,
+                 stop_seconds: float = 0) -> None:
+        self.host, self.port, self.state_dir = host, port, state_dir
+        self.world = World(Timing(float(training_seconds), float(start_seconds),
+                                  float(stop_seconds)))
+        self.store = StateStore(state_dir, self.world) if state_dir else None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:4566``."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> EmulatorServer:
+        """Load state, bind and serve in a daemon thread."""
+        if self.store:
+            self.store.load()
+        self._server = make_server(self.host, self.port, EmulatorApp(self.world), threaded=True,
+                                   request_handler=_QuietHandler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="rcl-http",
+                                        daemon=True)
+        self._thread.start()
+        if self.store:
+            self.store.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and save state."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread:
+            self._thread.join(timeout=5)
+        if self.store:
+            self.store.stop()
+        self.world.shutdown()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()

@@ -1,0 +1,101 @@
+"""Persistence: Rekognition state and the moto S3 objects, saved atomically to a directory.
+
+``state.pkl`` holds the backends (pickled dataclasses, including trained models);
+``s3.pkl`` holds every bucket and object. Both are written to a temporary file and renamed,
+by a background thread whenever something changed and once more at shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from . import s3io
+from .models import World
+
+log = logging.getLogger("rcl_emulator")
+STATE_FILE = "state.pkl"
+S3_FILE = "s3.pkl"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class StateStore:
+    """Loads and saves one emulator's state under ``directory``."""
+
+    def __init__(self, directory: str | os.PathLike[str], world: World,
+                 interval: float = 0.5) -> None:
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.world = world
+        self.interval = interval
+        self._saved_version = -1
+        self._saved_s3: tuple[Any, ...] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._save_lock = threading.Lock()
+
+    def load(self) -> None:
+        """Restore saved state (if any) into the world and moto S3, then resume jobs."""
+        s3_path = self.dir / S3_FILE
+        if s3_path.exists():
+            s3io.restore(pickle.loads(s3_path.read_bytes()))
+            self._saved_s3 = s3io.fingerprint()
+        state_path = self.dir / STATE_FILE
+        if state_path.exists():
+            data = pickle.loads(state_path.read_bytes())
+            with self.world.lock:
+                self.world.backends = data["backends"]
+                for backend in self.world.backends.values():
+                    backend.world = self.world
+                self._saved_version = self.world.version
+            self.world.resume_jobs()
+
+    def save(self) -> None:
+        """Write whatever changed since the last save."""
+        with self._save_lock:
+            with self.world.lock:
+                version = self.world.version
+                blob = None
+                if version != self._saved_version:
+                    blob = pickle.dumps({"backends": self.world.backends})
+            if blob is not None:
+                _atomic_write(self.dir / STATE_FILE, blob)
+                self._saved_version = version
+            fp = s3io.fingerprint()
+            if fp != self._saved_s3:
+                _atomic_write(self.dir / S3_FILE, pickle.dumps(s3io.snapshot()))
+                self._saved_s3 = fp
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="rcl-store", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.save()
+            except Exception:
+                log.exception("saving emulator state failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self.save()

@@ -1,0 +1,157 @@
+"""Real (small) image classification: features, classifier, evaluation and AWS summary files.
+
+Features: the image as 32x32 RGB, giving a 16x16 grayscale thumbnail, a 4x4-cell histogram of
+oriented gradients (8 bins) and 4x4-cell mean colours. Classifier: standardisation followed by
+multinomial logistic regression (single-label) or one-vs-rest logistic regression
+(multi-label). Per-label thresholds are the score that maximises that label's F1 on the test
+set, as Custom Labels' "assumed threshold".
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+THUMB = 32
+
+
+class TrainingError(Exception):
+    """Training cannot proceed; ``code`` is the Custom Labels error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+def image_features(data: bytes) -> np.ndarray:
+    """Feature vector for one encoded image."""
+    with Image.open(io.BytesIO(data)) as img:
+        rgb = img.convert("RGB").resize((THUMB, THUMB), Image.BILINEAR)
+    a = np.asarray(rgb, dtype=np.float32) / 255.0
+    gray = a.mean(axis=2)
+    thumb = gray.reshape(16, 2, 16, 2).mean(axis=(1, 3)).ravel()
+    gy, gx = np.gradient(gray)
+    mag = np.hypot(gx, gy)
+    ang = np.mod(np.arctan2(gy, gx), np.pi)
+    bins = np.minimum((ang / np.pi * 8).astype(np.int64), 7)
+    cells = (np.arange(THUMB) // 8)
+    cell_idx = (cells[:, None] * 4 + cells[None, :]) * 8 + bins
+    hog = np.bincount(cell_idx.ravel(), weights=mag.ravel(), minlength=128)
+    hog = hog / (np.linalg.norm(hog) + 1e-6)
+    colour = a.reshape(4, 8, 4, 8, 3).mean(axis=(1, 3)).ravel()
+    return np.concatenate([thumb, hog, colour]).astype(np.float32)
+
+
+@dataclass
+class TrainedModel:
+    """A fitted classifier plus its labels and per-label thresholds (0..1)."""
+
+    labels: list[str]
+    multilabel: bool
+    pipeline: Any
+    thresholds: dict[str, float]
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """Per-label scores in 0..1, shape (n, len(labels))."""
+        return np.asarray(self.pipeline.predict_proba(features))
+
+    def to_bytes(self) -> bytes:
+        return pickle.dumps(self)
+
+    @staticmethod
+    def from_bytes(blob: bytes) -> TrainedModel:
+        return pickle.loads(blob)  # noqa: S301 - only the emulator's own artifacts
+
+
+def fit(features: np.ndarray, label_sets: list[list[str]]) -> TrainedModel:
+    """Fit on features and each image's label list."""
+    labels = sorted({lab for labs in label_sets for lab in labs})
+    multilabel = any(len(labs) > 1 for labs in label_sets)
+    index = {lab: i for i, lab in enumerate(labels)}
+    if multilabel:
+        y = np.zeros((len(label_sets), len(labels)), dtype=np.int64)
+        for row, labs in enumerate(label_sets):
+            for lab in labs:
+                y[row, index[lab]] = 1
+        clf: Any = OneVsRestClassifier(LogisticRegression(C=0.5, max_iter=300))
+    else:
+        y = np.array([index[labs[0]] for labs in label_sets])
+        clf = LogisticRegression(C=0.5, max_iter=300)
+    pipeline = make_pipeline(StandardScaler(), clf)
+    pipeline.fit(features, y)
+    return TrainedModel(labels, multilabel, pipeline, {lab: 0.5 for lab in labels})
+
+
+def _best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The score that maximises F1 when used as a ``>=`` threshold."""
+    if truth.sum() == 0:
+        return 0.5
+    order = np.argsort(-scores)
+    s, t = scores[order], truth[order]
+    tp = np.cumsum(t)
+    fp = np.cumsum(1 - t)
+    f1 = 2 * tp / (tp + fp + t.sum())
+    # Only positions where the next score differs are realisable thresholds.
+    valid = np.r_[s[1:] < s[:-1], True]
+    best = int(np.argmax(np.where(valid, f1, -1)))
+    return float(s[best])
+
+
+def evaluate(model: TrainedModel, features: np.ndarray,
+             label_sets: list[list[str]]) -> dict[str, Any]:
+    """Set per-label thresholds and return metrics (per label and aggregated)."""
+    scores = model.scores(features)
+    n_labels = len(model.labels)
+    truth = np.zeros((len(label_sets), n_labels), dtype=np.int64)
+    index = {lab: i for i, lab in enumerate(model.labels)}
+    for row, labs in enumerate(label_sets):
+        for lab in labs:
+            if lab in index:
+                truth[row, index[lab]] = 1
+    per_label = []
+    predicted = np.zeros_like(truth)
+    for i, lab in enumerate(model.labels):
+        th = _best_threshold(scores[:, i], truth[:, i])
+        model.thresholds[lab] = th
+        pred = scores[:, i] >= th
+        predicted[:, i] = pred
+        tp = int((pred & (truth[:, i] == 1)).sum())
+        fp = int((pred & (truth[:, i] == 0)).sum())
+        fn = int((~pred & (truth[:, i] == 1)).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_label.append({"Label": lab, "NumberOfTestingImages": int(truth[:, i].sum()),
+                          "Metrics": {"F1Score": f1, "Precision": precision, "Recall": recall,
+                                      "Threshold": th}})
+    present = [p for p in per_label if p["NumberOfTestingImages"] > 0] or per_label
+    confusion = []
+    top = scores.argmax(axis=1)
+    for i, lab in enumerate(model.labels):
+        rows = truth[:, i] == 1
+        if not rows.any():
+            continue
+        for j, other in enumerate(model.labels):
+            value = float((top[rows] == j).mean())
+            if value:
+                confusion.append({"GroundTruthLabel": lab, "PredictedLabel": other,
+                                  "Value": value})
+    return {
+        "F1Score": float(np.mean([p["Metrics"]["F1Score"] for p in present])),
+        "Precision": float(np.mean([p["Metrics"]["Precision"] for p in present])),
+        "Recall": float(np.mean([p["Metrics"]["Recall"] for p in present])),
+        "ConfusionMatrix": confusion,
+        "LabelEvaluationResults": sorted(per_label, key=lambda p: -p["Metrics"]["F1Score"]),
+        "scores": scores,
+        "predicted": predicted,
+        "truth": truth,
+    }
