@@ -41,9 +41,9 @@ class Poller:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     log: Callable[[str], None] = _log_info
-    first_delay: float = 0.3
+    first_delay: float = 0.2
     max_delay: float = 20.0
-    growth: float = 1.6
+    growth: float = 1.5
     progress_every: float = 60.0
     not_found_checks: int = 5
     rng: random.Random = field(default_factory=random.Random)

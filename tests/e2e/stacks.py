@@ -40,8 +40,9 @@ def write_project(work_dir: Path, program: str, name: str = "rcl-test") -> Path:
     return work_dir
 
 
-def stack(work_dir: Path, state_dir: Path, stack_name: str = "test",
-          env: dict[str, str] | None = None) -> auto.Stack:
+def stack(
+    work_dir: Path, state_dir: Path, stack_name: str = "test", env: dict[str, str] | None = None
+) -> auto.Stack:
     """Create or select a stack of the project in `work_dir`."""
     return auto.create_or_select_stack(
         stack_name=stack_name,

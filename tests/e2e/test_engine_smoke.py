@@ -20,7 +20,7 @@ thing = smoke_provider.Greeting("hello", {"name": "world", "greeting": None})
 pulumi.export("greeting", thing.greeting)
 """
 
-PROVIDER = '''
+PROVIDER = """
 import uuid
 from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 
@@ -33,7 +33,7 @@ class GreetingProvider(ResourceProvider):
 class Greeting(Resource, module="smoke", name="Greeting"):
     def __init__(self, name, props, opts=None):
         super().__init__(GreetingProvider(), name, props, opts)
-'''
+"""
 
 
 def test_up_noop_destroy(pulumi_engine: Path, tmp_path: Path) -> None:

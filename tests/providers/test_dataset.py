@@ -1,0 +1,191 @@
+"""Dataset provider: sources, entries in place, distribution, failures, drift."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pulumi.runtime.rpc import UNKNOWN
+
+from rcl_resources.dataset import _DatasetProvider, describe_dataset
+from rcl_resources.errors import TerminalStatus
+from rcl_resources.manifest import classification_line, dumps_line
+from rcl_resources.project import _ProjectProvider
+
+from .conftest import checked, connection, failures, unique
+
+
+@pytest.fixture()
+def provider() -> _DatasetProvider:
+    return _DatasetProvider()
+
+
+@pytest.fixture()
+def project(aws_env: str) -> dict[str, Any]:
+    projects = _ProjectProvider()
+    inputs = checked(
+        projects, {**connection(aws_env), "project_name": unique("ds"), "owner": "p/s/project"}
+    )
+    created = projects.create(inputs)
+    return created.outs
+
+
+def dataset_props(url: str, project: dict[str, Any], **inputs: Any) -> dict[str, Any]:
+    return {**connection(url), "owner": "p/s/ds", "project_arn": project["arn"], **inputs}
+
+
+def from_manifest(manifest: dict[str, str]) -> dict[str, Any]:
+    return {"ground_truth_manifest": {"s3_object": manifest}}
+
+
+def test_check_rejects_bad_inputs_with_the_field_named(provider, aws_env) -> None:
+    project = {"arn": "arn:aws:rekognition:us-east-1:123456789012:project/x/1"}
+    bad = failures(provider, dataset_props(aws_env, project, dataset_type="VALIDATION"))
+    assert "TRAIN" in bad["dataset_type"]
+    both = failures(
+        provider,
+        dataset_props(
+            aws_env,
+            project,
+            dataset_type="TRAIN",
+            dataset_source={
+                "dataset_arn": "arn:aws:rekognition:us-east-1:1:project/x/dataset/train/1",
+                "ground_truth_manifest": {"s3_object": {"bucket": "bkt", "name": "m"}},
+            },
+        ),
+    )
+    assert "exactly one" in both["dataset_source"]
+    lines = failures(
+        provider,
+        dataset_props(aws_env, project, dataset_type="TRAIN", entries=['{"no-source": 1}']),
+    )
+    assert "entries" in lines and "source-ref" in lines["entries"]
+    wrong_type = failures(
+        provider,
+        dataset_props(
+            aws_env,
+            project,
+            dataset_type="TRAIN",
+            distribute_from="arn:aws:rekognition:us-east-1:1:project/x/dataset/train/1",
+        ),
+    )
+    assert "TEST" in " ".join(wrong_type.values())
+    assert (
+        failures(
+            provider, dataset_props(aws_env, project, dataset_type="TRAIN", project_arn=UNKNOWN)
+        )
+        == {}
+    )
+
+
+def test_train_from_manifest_and_test_by_distribution(provider, aws_env, project, manifest):
+    train = provider.create(
+        checked(
+            provider,
+            dataset_props(
+                aws_env, project, dataset_type="TRAIN", dataset_source=from_manifest(manifest)
+            ),
+        )
+    )
+    assert train.outs["status"] == "CREATE_COMPLETE"
+    assert train.outs["dataset_stats"]["total_entries"] == 75
+    assert train.outs["labels"] == ["0", "1", "7"]
+
+    test = provider.create(
+        checked(
+            provider, dataset_props(aws_env, project, dataset_type="TEST", distribute_from=train.id)
+        )
+    )
+    assert test.outs["dataset_stats"]["total_entries"] == 15
+    after = provider.read(train.id, train.outs)
+    assert after.outs["dataset_stats"]["total_entries"] == 60
+    assert (
+        provider.diff(
+            train.id,
+            after.outs,
+            checked(
+                provider,
+                dataset_props(
+                    aws_env, project, dataset_type="TRAIN", dataset_source=from_manifest(manifest)
+                ),
+            ),
+        ).changes
+        is False
+    )
+
+
+def test_added_entries_update_in_place_removed_entries_replace(
+    provider, aws_env, project, s3, manifest
+) -> None:
+    lines = [
+        dumps_line(classification_line(f"s3://{manifest['bucket']}/{key}", label))
+        for key, label in _some_images(s3, manifest)
+    ]
+    inputs = checked(
+        provider, dataset_props(aws_env, project, dataset_type="TRAIN", entries=lines[:4])
+    )
+    created = provider.create(inputs)
+    assert created.outs["dataset_stats"]["total_entries"] == 4
+
+    grown = checked(provider, {**inputs, "entries": lines[:6]})
+    diff = provider.diff(created.id, created.outs, grown)
+    assert diff.changes and not diff.replaces
+    updated = provider.update(created.id, created.outs, grown)
+    assert updated.outs["dataset_stats"]["total_entries"] == 6
+    assert updated.outs["arn"] == created.id
+
+    shrunk = checked(provider, {**inputs, "entries": lines[:2]})
+    diff = provider.diff(created.id, updated.outs, shrunk)
+    assert diff.replaces == ["entries"] and diff.delete_before_replace
+
+
+def test_failed_manifest_raises_with_status_message_and_leaves_nothing(
+    provider, aws_env, project, s3, rekognition
+) -> None:
+    bucket = unique("bad")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="bad.manifest", Body=b"not json\n{also not json\n")
+    inputs = checked(
+        provider,
+        dataset_props(
+            aws_env,
+            project,
+            dataset_type="TRAIN",
+            dataset_source=from_manifest({"bucket": bucket, "name": "bad.manifest"}),
+        ),
+    )
+    with pytest.raises(TerminalStatus, match="CREATE_FAILED"):
+        provider.create(inputs)
+    datasets = rekognition.describe_projects(ProjectNames=[project["project_name"]])[
+        "ProjectDescriptions"
+    ][0]["Datasets"]
+    assert datasets == []
+
+
+def test_deleted_out_of_band_leaves_the_state(
+    provider, aws_env, project, manifest, rekognition
+) -> None:
+    created = provider.create(
+        checked(
+            provider,
+            dataset_props(
+                aws_env, project, dataset_type="TRAIN", dataset_source=from_manifest(manifest)
+            ),
+        )
+    )
+    rekognition.delete_dataset(DatasetArn=created.id)
+    for _ in range(100):
+        if describe_dataset(rekognition, created.id) is None:
+            break
+    assert provider.read(created.id, created.outs).outs == {}
+
+
+def _some_images(s3: Any, manifest: dict[str, str]) -> list[tuple[str, str]]:
+    body = s3.get_object(Bucket=manifest["bucket"], Key=manifest["name"])["Body"].read()
+    out = []
+    for line in body.decode().splitlines()[:8]:
+        entry = json.loads(line)
+        label = next(v["class-name"] for k, v in entry.items() if k.endswith("-metadata"))
+        out.append((entry["source-ref"].split("/", 3)[3], label))
+    return out

@@ -1,0 +1,112 @@
+"""Project provider: validation, naming, lifecycle, drift, and retry after a lost response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.runtime.rpc import UNKNOWN
+
+from rcl_emulator.control import EmulatorControl
+from rcl_resources.errors import NotOwned
+from rcl_resources.project import _ProjectProvider, find_project
+
+from .conftest import checked, connection, failures, unique
+
+OWNER = "proj/dev/demo"
+
+
+def props(url: str, **inputs: Any) -> dict[str, Any]:
+    return {**connection(url), "owner": OWNER, **inputs}
+
+
+@pytest.fixture()
+def provider() -> _ProjectProvider:
+    return _ProjectProvider()
+
+
+def test_auto_name_is_stable_and_changes_with_replace_inputs(provider, aws_env) -> None:
+    first = checked(provider, props(aws_env))
+    again = checked(provider, props(aws_env))
+    assert first["project_name"] == again["project_name"]
+    assert first["project_name"].startswith("demo-") and len(first["project_name"]) == 12
+    moderated = checked(provider, props(aws_env, feature="CONTENT_MODERATION"))
+    assert moderated["project_name"] != first["project_name"]
+
+
+def test_check_names_the_bad_field_and_the_fix(provider, aws_env) -> None:
+    bad = failures(provider, props(aws_env, project_name="has space", feature="FACES"))
+    assert "letters, digits" in bad["project_name"]
+    assert "CUSTOM_LABELS" in bad["feature"]
+    wrong = failures(provider, props(aws_env, auto_update="ENABLED"))
+    assert "CONTENT_MODERATION" in next(iter(wrong.values()))
+
+
+def test_unknown_values_are_not_rejected_at_preview(provider, aws_env) -> None:
+    result = provider.check({}, props(aws_env, project_name=UNKNOWN, tags=UNKNOWN))
+    assert result.failures == []
+
+
+def test_lifecycle_create_tag_read_delete(provider, aws_env, rekognition) -> None:
+    inputs = checked(provider, props(aws_env, project_name=unique("p"), tags={"team": "ml"}))
+    created = provider.create(inputs)
+    outs = created.outs
+    assert outs["status"] == "CREATED" and outs["arn"] == created.id
+    tags = rekognition.list_tags_for_resource(ResourceArn=created.id)["Tags"]
+    assert tags["team"] == "ml" and tags["rcl-resources:owner"] == OWNER
+
+    news = checked(provider, {**inputs, "tags": {"team": "vision"}})
+    diff = provider.diff(created.id, outs, news)
+    assert diff.changes is True and diff.replaces == []
+    updated = provider.update(created.id, outs, news).outs
+    assert rekognition.list_tags_for_resource(ResourceArn=created.id)["Tags"]["team"] == "vision"
+    assert provider.diff(created.id, updated, news).changes is False
+
+    read = provider.read(created.id, updated)
+    assert read.outs["tags"] == {"team": "vision"}
+    assert provider.diff(created.id, read.outs, news).changes is False
+
+    provider.delete(created.id, updated)
+    assert find_project(rekognition, inputs["project_name"]) is None
+    assert provider.read(created.id, updated).outs == {}
+    provider.delete(created.id, updated)  # already gone: no error
+
+
+def test_feature_change_replaces(provider, aws_env) -> None:
+    olds = checked(provider, props(aws_env))
+    news = checked(provider, props(aws_env, feature="CONTENT_MODERATION", auto_update="ENABLED"))
+    diff = provider.diff("arn", olds, news)
+    assert set(diff.replaces) >= {"feature", "auto_update", "project_name"}
+    assert diff.delete_before_replace is False  # new name: both can exist side by side
+
+
+def test_lost_create_response_adopts_instead_of_duplicating(provider, aws_env, rekognition):
+    control = EmulatorControl(aws_env)
+    inputs = checked(provider, props(aws_env, project_name=unique("lost")))
+    control.set_faults(lose_next_response="CreateProject")
+    try:
+        created = provider.create(inputs)
+    finally:
+        control.clear_faults()
+    names = [
+        p["ProjectArn"]
+        for p in rekognition.describe_projects()["ProjectDescriptions"]
+        if f"/{inputs['project_name']}/" in p["ProjectArn"]
+    ]
+    assert names == [created.id]
+    provider.delete(created.id, created.outs)
+
+
+def test_name_taken_by_someone_else_is_not_adopted(provider, aws_env, rekognition) -> None:
+    name = unique("taken")
+    rekognition.create_project(ProjectName=name)
+    with pytest.raises(NotOwned, match="already exists"):
+        provider.create(checked(provider, props(aws_env, project_name=name)))
+
+
+def test_import_by_arn(provider, aws_env, rekognition) -> None:
+    name = unique("imported")
+    arn = rekognition.create_project(ProjectName=name, Tags={"k": "v"})["ProjectArn"]
+    read = provider.read(arn, {})
+    assert read.outs["project_name"] == name and read.outs["region"] == "us-east-1"
+    assert read.inputs["tags"] == {"k": "v"}
