@@ -46,6 +46,6 @@ class EmulatorControl:
         """Set minimum durations: training_seconds, start_seconds, stop_seconds."""
         return self._call("POST", "timing", timing)
 
-    def reset(self) -> None:
-        """Wipe all Rekognition and S3 state, faults and the request log."""
-        self._call("POST", "reset", {})
+    def reset(self, s3: bool = True) -> None:
+        """Wipe all Rekognition state, faults and the request log (and S3 unless ``s3=False``)."""
+        self._call("POST", "reset", {"s3": s3})

@@ -102,7 +102,8 @@ def handle_control(world: World, method: str, path: str, body: Any) -> tuple[int
             return 200, vars(world.timing)
     if method == "POST" and path == "reset":
         world.reset()
-        s3io.backend().reset()
+        if not isinstance(body, dict) or body.get("s3", True):
+            s3io.backend().reset()
         return 200, {"ok": True}
     return 404, {"error": f"no control endpoint {method} /_emulator/{path}"}
 

@@ -96,7 +96,7 @@ def _check(shape: Shape, value: Any, path: str) -> Any:
         pattern = meta.get("pattern")
         if pattern:
             rx = _compiled(pattern)
-            if rx is not None and not rx.fullmatch(value) and not rx.search(value):
+            if rx is not None and not rx.fullmatch(value):
                 _fail(
                     path,
                     f"'{value[:100]}' failed to satisfy constraint: Member must satisfy regular "

@@ -22,6 +22,7 @@ REGION = "us-east-1"
 TRANSITIONAL = {"TRAINING_IN_PROGRESS", "COPYING_IN_PROGRESS", "STARTING", "STOPPING",
                 "DELETING"}
 BUCKET = "rcl-data"
+DIGITS_BUCKET = "rcl-digits"
 
 
 @pytest.fixture(scope="session")
@@ -34,13 +35,13 @@ def make_client(url: str, service: str, region: str = REGION, **config: Any) -> 
     return boto3.client(
         service, endpoint_url=url, region_name=region, aws_access_key_id="test",
         aws_secret_access_key="test",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}, **config))
+        config=Config(**{"retries": {"mode": "standard", "total_max_attempts": 1}, **config}))
 
 
 @pytest.fixture
 def control(emulator: EmulatorServer) -> EmulatorControl:
     ctl = EmulatorControl(emulator.url)
-    ctl.reset()
+    ctl.reset(s3=False)
     return ctl
 
 
@@ -52,8 +53,27 @@ def rek(emulator: EmulatorServer, control: EmulatorControl) -> Any:
 @pytest.fixture
 def s3(emulator: EmulatorServer, control: EmulatorControl) -> Any:
     client = make_client(emulator.url, "s3")
-    client.create_bucket(Bucket=BUCKET)
+    if BUCKET not in {b["Name"] for b in client.list_buckets()["Buckets"]}:
+        client.create_bucket(Bucket=BUCKET)
     return client
+
+
+@pytest.fixture(scope="session")
+def digits(emulator: EmulatorServer) -> list[dict[str, Any]]:
+    """Manifest lines for the first 400 digits, uploaded once per session."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = make_client(emulator.url, "s3", max_pool_connections=8)
+    client.create_bucket(Bucket=DIGITS_BUCKET)
+    pngs, targets = digit_pngs()
+
+    def put(i: int) -> dict[str, Any]:
+        key = f"digits/{i}.png"
+        client.put_object(Bucket=DIGITS_BUCKET, Key=key, Body=pngs[i])
+        return label_line(f"s3://{DIGITS_BUCKET}/{key}", str(targets[i]))
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(put, range(400)))
 
 
 def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60,
