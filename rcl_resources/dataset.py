@@ -19,6 +19,7 @@ from ._provider import (
     OWNER_TAG,
     Provider,
     chunked,
+    is_unknown,
     merge_args,
     owner_of,
     owner_token,
@@ -258,14 +259,34 @@ class _DatasetProvider(Provider):
 
     def diff(self, id_, olds, news):  # type: ignore[no-untyped-def]
         result = super().diff(id_, olds, news)
+        replaces = set(result.replaces or [])
         # Entries can be added or changed in place; removing one needs a new dataset.
         old_refs = {_source_ref(x) for x in olds.get("entries") or []}
         new_refs = {_source_ref(x) for x in news.get("entries") or [] if isinstance(x, str)}
-        if old_refs - new_refs and not _unknown(news.get("entries")):
-            result.replaces = sorted({*(result.replaces or []), "entries"})
-            result.changes = True
-        result.delete_before_replace = bool(result.replaces)
+        if old_refs - new_refs and not is_unknown(news.get("entries")):
+            replaces.add("entries")
+        # A manifest that only grew (e.g. images added to an ImageFolder) is applied in place.
+        if "dataset_source" in replaces and self._manifest_grew(olds, news):
+            replaces.discard("dataset_source")
+        result.replaces = sorted(replaces)
+        result.changes = bool(result.changes or replaces)
+        # A project holds one dataset of each type: the old one must go first.
+        result.delete_before_replace = bool(replaces)
         return result
+
+    def _manifest_grew(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        old, new = olds.get("dataset_source") or {}, news.get("dataset_source") or {}
+        if is_unknown(new) or "ground_truth_manifest" not in old or (
+            "ground_truth_manifest" not in new
+        ):
+            return False
+        try:
+            s3 = self.connection(news).s3()
+            old_refs = {_source_ref(x) for x in _manifest_lines(s3, old)}
+            new_refs = {_source_ref(x) for x in _manifest_lines(s3, new)}
+        except Exception:  # unreadable: creating a new dataset will report why
+            return False
+        return old_refs <= new_refs
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.connection(props).rekognition()
@@ -322,6 +343,10 @@ class _DatasetProvider(Provider):
         client = self.connection(news).rekognition()
         old_lines = set(olds.get("entries") or [])
         added = [line for line in news.get("entries") or [] if line not in old_lines]
+        if olds.get("dataset_source") != news.get("dataset_source"):
+            s3 = self.connection(news).s3()
+            known = set(_manifest_lines(s3, olds["dataset_source"]))
+            added += [x for x in _manifest_lines(s3, news["dataset_source"]) if x not in known]
         try:
             tag_changes(client, id_, olds.get("tags"), news.get("tags"))
             if added:
@@ -404,6 +429,14 @@ def _labels(client: Any, arn: str) -> list[str]:
         raise
 
 
+def _manifest_lines(s3: Any, source: dict[str, Any]) -> list[str]:
+    """The JSON lines of a dataset_source manifest."""
+    obj = source["ground_truth_manifest"]["s3_object"]
+    extra = {"VersionId": obj["version"]} if obj.get("version") else {}
+    body = s3.get_object(Bucket=obj["bucket"], Key=obj["name"], **extra)["Body"].read()
+    return [line for line in body.decode().splitlines() if line.strip()]
+
+
 def _api_source(source: dict[str, Any]) -> dict[str, Any]:
     if source.get("dataset_arn"):
         return {"DatasetArn": source["dataset_arn"]}
@@ -412,12 +445,6 @@ def _api_source(source: dict[str, Any]) -> dict[str, Any]:
     if s3.get("version"):
         obj["Version"] = s3["version"]
     return {"GroundTruthManifest": {"S3Object": obj}}
-
-
-def _unknown(value: Any) -> bool:
-    from ._provider import is_unknown
-
-    return is_unknown(value)
 
 
 class Dataset(Resource, module="rcl", name="Dataset"):

@@ -189,3 +189,26 @@ def _some_images(s3: Any, manifest: dict[str, str]) -> list[tuple[str, str]]:
         label = next(v["class-name"] for k, v in entry.items() if k.endswith("-metadata"))
         out.append((entry["source-ref"].split("/", 3)[3], label))
     return out
+
+
+def test_grown_manifest_updates_in_place_shrunk_manifest_replaces(provider, aws_env, project, s3,
+                                                                  manifest) -> None:
+    body = s3.get_object(Bucket=manifest["bucket"], Key=manifest["name"])["Body"].read()
+    lines = body.decode().splitlines()
+    s3.put_object(Bucket=manifest["bucket"], Key="small.manifest",
+                  Body=("\n".join(lines[:50]) + "\n").encode())
+    small = {"bucket": manifest["bucket"], "name": "small.manifest"}
+    inputs = checked(provider, dataset_props(aws_env, project, dataset_type="TRAIN",
+                                             dataset_source=from_manifest(small)))
+    created = provider.create(inputs)
+    assert created.outs["dataset_stats"]["total_entries"] == 50
+
+    grown = checked(provider, {**inputs, "dataset_source": from_manifest(manifest)})
+    diff = provider.diff(created.id, created.outs, grown)
+    assert diff.changes and diff.replaces == []
+    updated = provider.update(created.id, created.outs, grown).outs
+    assert updated["dataset_stats"]["total_entries"] == 75
+    assert updated["revision"] != created.outs["revision"]
+
+    shrunk = checked(provider, {**inputs, "dataset_source": from_manifest(small)})
+    assert provider.diff(created.id, updated, shrunk).replaces == ["dataset_source"]
