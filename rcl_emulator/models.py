@@ -168,10 +168,14 @@ class Timing:
     training_seconds: float = 0.0
     start_seconds: float = 0.0
     stop_seconds: float = 0.0
+    # Extension beyond the CLI flags: dataset create/update/distribute jobs.
+    dataset_seconds: float = 0.0
 
     def minimum(self, kind: str) -> float:
         return {"train": self.training_seconds, "copy": self.training_seconds,
-                "start": self.start_seconds, "stop": self.stop_seconds}.get(kind, 0.0)
+                "start": self.start_seconds, "stop": self.stop_seconds,
+                "create_dataset": self.dataset_seconds, "update_dataset": self.dataset_seconds,
+                "distribute": self.dataset_seconds}.get(kind, 0.0)
 
 
 @dataclass
