@@ -20,7 +20,8 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_HOME ?= $(CURDIR)/.pulumi-state/home
 
 ENGINE_DIR = $(shell cat $(VENV)/.pulumi-dir 2>/dev/null)
-PULUMI = PATH="$(ENGINE_DIR):$$PATH" pulumi
+# The language host runs the first `python3` on PATH, so the virtualenv goes first.
+PULUMI = PATH="$(CURDIR)/$(VENV)/bin:$(ENGINE_DIR):$$PATH" PYTHONPATH="$(CURDIR)" pulumi
 
 ifeq ($(TARGET),emulator)
   TARGET_ENV := AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
@@ -92,7 +93,7 @@ down: setup
 	@if [ "$(TARGET)" = "emulator" ]; then $(MAKE) --no-print-directory emulator-stop; fi
 
 test: setup
-	PATH="$(ENGINE_DIR):$$PATH" RCL_REQUIRE_ENGINE=1 $(PY) -m pytest -q -p no:cacheprovider
+	PATH="$(ENGINE_DIR):$$PATH" RCL_REQUIRE_ENGINE=1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -302,7 +302,7 @@ class _DatasetProvider(Provider):
             arn = client.create_dataset(**request)["DatasetArn"]
         except Exception as err:
             if not is_code(err, "ResourceAlreadyExistsException"):
-                raise explain(err, f"creating {what}") from err  # type: ignore[arg-type]
+                raise explain(err, f"creating {what}") from err
             arn = self._adopt(client, props, what)
         try:
             self._fill(client, arn, props)
@@ -354,7 +354,7 @@ class _DatasetProvider(Provider):
         except TerminalStatus:
             raise
         except Exception as err:
-            raise explain(err, f"updating dataset {dataset_label(id_)}") from err  # type: ignore[arg-type]
+            raise explain(err, f"updating dataset {dataset_label(id_)}") from err
         return UpdateResult(self._outs(client, id_, news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -389,7 +389,7 @@ class _DatasetProvider(Provider):
         except Exception as err:
             if is_code(err, "ResourceNotFoundException"):
                 return
-            raise explain(err, f"deleting dataset {dataset_label(arn)}") from err  # type: ignore[arg-type]
+            raise explain(err, f"deleting dataset {dataset_label(arn)}") from err
         wait_dataset_deleted(client, arn, timeout)
 
     def _outs(self, client: Any, arn: str, props: dict[str, Any]) -> dict[str, Any]:

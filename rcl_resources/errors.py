@@ -70,8 +70,10 @@ _ADVICE = {
 }
 
 
-def explain(err: ClientError, doing: str) -> RclError:
-    """Turn a ClientError raised while `doing` something into an RclError with advice."""
+def explain(err: Exception, doing: str) -> RclError:
+    """Turn an error raised while `doing` something into an RclError with advice."""
+    if not isinstance(err, ClientError):
+        return RclError(f"{doing} failed: {type(err).__name__}: {err}")
     code = error_code(err) or "UnknownError"
     operation = err.operation_name
     message = err.response.get("Error", {}).get("Message") or str(err)

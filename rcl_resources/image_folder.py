@@ -77,7 +77,7 @@ class _ImageFolderProvider(Provider):
         except ValueError as err:
             raise ValueError(f"ImageFolder folder: {err}") from err
         except Exception as err:
-            raise explain(err, f"uploading {props['folder']} to s3://{props['bucket']}") from err  # type: ignore[arg-type]
+            raise explain(err, f"uploading {props['folder']} to s3://{props['bucket']}") from err
         pulumi.log.info(
             f"{props['folder']}: {result.uploaded} image(s) uploaded, {result.skipped} present"
         )

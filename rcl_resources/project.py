@@ -134,7 +134,7 @@ class _ProjectProvider(Provider):
             client.create_project(**request)
         except Exception as err:
             if not is_code(err, "ResourceInUseException"):
-                raise explain(err, f"creating project {name}") from err  # type: ignore[arg-type]
+                raise explain(err, f"creating project {name}") from err
             self._adopt(client, name, props)
         found = wait_project_created(client, name, timeout_of(props, "create", CREATE_TIMEOUT))
         return CreateResult(found["ProjectArn"], self._outs(props, found))
@@ -176,7 +176,7 @@ class _ProjectProvider(Provider):
         try:
             tag_changes(client, id_, olds.get("tags"), news.get("tags"))
         except Exception as err:
-            raise explain(err, f"tagging project {news['project_name']}") from err  # type: ignore[arg-type]
+            raise explain(err, f"tagging project {news['project_name']}") from err
         found = find_project(client, news["project_name"])
         if found is None:
             raise RclError(f"project {news['project_name']} vanished; run `pulumi refresh`")
@@ -196,7 +196,7 @@ class _ProjectProvider(Provider):
                     "manage; delete them (DeleteProjectVersion / DeleteDataset) and run "
                     "`pulumi destroy` again"
                 ) from err
-            raise explain(err, f"deleting project {name}") from err  # type: ignore[arg-type]
+            raise explain(err, f"deleting project {name}") from err
         wait_project_deleted(client, name, timeout_of(props, "delete", DELETE_TIMEOUT))
 
     @staticmethod

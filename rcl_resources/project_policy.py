@@ -93,7 +93,7 @@ class _ProjectPolicyProvider(Provider):
             )["PolicyRevisionId"]
         except Exception as err:
             if not is_code(err, "ResourceAlreadyExistsException"):
-                raise explain(err, f"putting project policy {name}") from err  # type: ignore[arg-type]
+                raise explain(err, f"putting project policy {name}") from err
             # A lost response: adopt the policy only if it holds exactly our document.
             found = find_policy(client, props["project_arn"], name)
             if not found or not _same_document(found["PolicyDocument"], props["policy_document"]):
@@ -120,7 +120,7 @@ class _ProjectPolicyProvider(Provider):
         try:
             revision = client.put_project_policy(**request)["PolicyRevisionId"]
         except Exception as err:
-            raise explain(err, f"updating project policy {name}") from err  # type: ignore[arg-type]
+            raise explain(err, f"updating project policy {name}") from err
         return UpdateResult({**news, "policy_revision_id": revision})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -156,7 +156,7 @@ class _ProjectPolicyProvider(Provider):
         except Exception as err:
             if is_code(err, "ResourceNotFoundException"):
                 return
-            raise explain(err, f"deleting project policy {props['policy_name']}") from err  # type: ignore[arg-type]
+            raise explain(err, f"deleting project policy {props['policy_name']}") from err
 
 
 class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):

@@ -335,7 +335,7 @@ class _ProjectVersionProvider(Provider):
                     pulumi.log.info(f"model {name}: waiting for a free training slot")
                     time.sleep(SLOT_RETRY_SECONDS)
                     continue
-                raise explain(err, f"training model {name}") from err  # type: ignore[arg-type]
+                raise explain(err, f"training model {name}") from err
 
     def _adopt(self, client: Any, props: dict[str, Any]) -> str:
         name = props["version_name"]
@@ -391,7 +391,11 @@ class _ProjectVersionProvider(Provider):
         name = props["version_name"]
         arn = found["ProjectVersionArn"]
         want = bool(props.get("running"))
-        units = (props.get("min_inference_units") or 1, props.get("max_inference_units"))
+        # Pulumi carries every number as a float; the API wants integers.
+        units = (
+            int(props.get("min_inference_units") or 1),
+            int(props["max_inference_units"]) if props.get("max_inference_units") else None,
+        )
         status = found["Status"]
         if status == "STOPPING" or (
             status in UP
@@ -415,7 +419,7 @@ class _ProjectVersionProvider(Provider):
                         pulumi.log.info(f"model {name}: waiting for a free running-model slot")
                         time.sleep(SLOT_RETRY_SECONDS)
                         continue
-                    raise explain(err, f"starting model {name}") from err  # type: ignore[arg-type]
+                    raise explain(err, f"starting model {name}") from err
         if want:
             found = (
                 DEFAULT_POLLER.wait(
@@ -438,7 +442,7 @@ class _ProjectVersionProvider(Provider):
             client.stop_project_version(ProjectVersionArn=arn)
         except Exception as err:
             if not is_code(err, "ResourceInUseException"):  # already stopping
-                raise explain(err, f"stopping model {name}") from err  # type: ignore[arg-type]
+                raise explain(err, f"stopping model {name}") from err
         found = DEFAULT_POLLER.wait(
             f"stopping model {name}",
             lambda: find_version(client, props["project_arn"], name),
@@ -456,7 +460,7 @@ class _ProjectVersionProvider(Provider):
         try:
             tag_changes(client, id_, olds.get("tags"), news.get("tags"))
         except Exception as err:
-            raise explain(err, f"tagging model {news['version_name']}") from err  # type: ignore[arg-type]
+            raise explain(err, f"tagging model {news['version_name']}") from err
         found = self._finish(client, news, deadline)
         return UpdateResult(self._outs(news, found))
 
@@ -519,7 +523,7 @@ class _ProjectVersionProvider(Provider):
         except Exception as err:
             if is_code(err, "ResourceNotFoundException"):
                 return
-            raise explain(err, f"deleting model {name}") from err  # type: ignore[arg-type]
+            raise explain(err, f"deleting model {name}") from err
         DEFAULT_POLLER.wait(
             f"deleting model {name}",
             lambda: find_version(client, project_arn, name),

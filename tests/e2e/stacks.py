@@ -24,6 +24,8 @@ def engine_env(state_dir: Path, extra: dict[str, str] | None = None) -> dict[str
         "PULUMI_HOME": str(state_dir / "home"),
         # The provider process imports rcl_resources and the test's own modules from here.
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        # The language host runs the first `python3` on PATH: this virtualenv's.
+        "PATH": os.pathsep.join([str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]),
     }
     env.update(extra or {})
     return env
