@@ -61,14 +61,15 @@ def run_job(world: World, backend: RekognitionBackend, kind: str, target: Any,
         commit = _failure_commit(kind, target, e)
     while True:
         with world.lock:
-            if world.generation != generation:
+            if world.generation != generation or world.closing.is_set():
                 return
             remaining = started + world.timing.minimum(kind) - now()
         if remaining <= 0:
             break
         time.sleep(min(remaining, 0.2))
     with world.lock:
-        if world.generation != generation or not _alive(backend, target):
+        if world.generation != generation or world.closing.is_set() \
+                or not _alive(backend, target):
             return
         target.pending = None
         commit()

@@ -776,6 +776,7 @@ class World:
         self.version = 0  # bumped on every mutation, for persistence
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="rcl-job")
         self.on_change: Callable[[], None] | None = None
+        self.closing = threading.Event()  # set at shutdown: jobs stop without committing
 
     def backend(self, region: str, account: str = ACCOUNT_ID) -> RekognitionBackend:
         with self.lock:
@@ -815,6 +816,7 @@ class World:
                             self.submit(backend, t.pending, t)
 
     def shutdown(self) -> None:
+        self.closing.set()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 

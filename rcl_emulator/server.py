@@ -155,6 +155,7 @@ class EmulatorServer:
 
     def stop(self) -> None:
         """Stop serving and save state."""
+        self.world.closing.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
