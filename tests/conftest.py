@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from rcl_demo.digits import write_digits
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -50,3 +52,21 @@ def aws_env(emulator_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return emulator_server
+
+
+@pytest.fixture(scope="session")
+def digits_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("digits")
+    write_digits(root)
+    return root / "train"
+
+
+@pytest.fixture(scope="session")
+def small_digits(tmp_path_factory: pytest.TempPathFactory, digits_folder: Path) -> Path:
+    """Three labels x 25 images: enough to train and distribute, fast."""
+    root = tmp_path_factory.mktemp("small-digits")
+    for label in ("0", "1", "7"):
+        (root / label).mkdir()
+        for image in sorted((digits_folder / label).iterdir())[:25]:
+            (root / label / image.name).write_bytes(image.read_bytes())
+    return root

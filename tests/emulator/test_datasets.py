@@ -6,8 +6,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-
-from conftest import (
+from emulator_support import (
     BUCKET,
     DIGITS_BUCKET,
     create_project,
@@ -29,7 +28,7 @@ def _manifest_source(obj):
 
 def test_create_from_manifest_stats_entries_and_labels(rek, s3, digits):
     project = create_project(rek, "ds")
-    lines = digits[:40] + [{"source-ref": digits[40]["source-ref"]}]  # one unlabeled image
+    lines = [*digits[:40], {"source-ref": digits[40]["source-ref"]}]  # one unlabeled image
     arn = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN",
                              DatasetSource=_manifest_source(put_manifest(s3, lines)))[
         "DatasetArn"]
@@ -78,7 +77,7 @@ def test_line_errors_are_recorded(rek, s3, digits):
     project = create_project(rek, "errs")
     bad_meta = label_line(digits[1]["source-ref"], "1")
     del bad_meta["digit-metadata"]["class-name"]
-    lines = digits[2:30] + [
+    lines = [*digits[2:30],
         "{not json",
         {"digit": 1},  # no source-ref
         bad_meta,

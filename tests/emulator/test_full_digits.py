@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import (
+from emulator_support import (
     BUCKET,
     create_project,
     digit_pngs,

@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import (
+from emulator_support import (
     create_project,
     digit_pngs,
     make_client,
@@ -51,7 +50,7 @@ def test_state_survives_restart(state_dir, digits):
     try:
         rek, s3 = make_client(first.url, "rekognition"), make_client(first.url, "s3")
         s3.create_bucket(Bucket="persist")
-        pngs, targets = digit_pngs()
+        pngs, _ = digit_pngs()
         lines = []
         for i in range(120):
             s3.put_object(Bucket="persist", Key=f"img/{i}.png", Body=pngs[i])

@@ -8,8 +8,7 @@ import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
-
-from conftest import create_project, make_client, project_status, wait_for
+from emulator_support import create_project, make_client, project_status, wait_for
 
 
 def code(e: pytest.ExceptionInfo[ClientError]) -> str:

@@ -9,9 +9,7 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from PIL import Image
-
-from conftest import (
+from emulator_support import (
     BUCKET,
     create_project,
     digit_pngs,
@@ -21,6 +19,7 @@ from conftest import (
     wait_for,
     wait_version,
 )
+from PIL import Image
 
 OUT = {"S3Bucket": BUCKET, "S3KeyPrefix": "out"}
 

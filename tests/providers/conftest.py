@@ -9,7 +9,6 @@ from typing import Any
 import boto3
 import pytest
 
-from rcl_demo.digits import write_digits
 from rcl_resources.manifest import upload_image_folder
 
 
@@ -41,24 +40,6 @@ def rekognition(aws_env: str) -> Any:
 @pytest.fixture()
 def s3(aws_env: str) -> Any:
     return boto3.client("s3", region_name="us-east-1")
-
-
-@pytest.fixture(scope="session")
-def digits_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("digits")
-    write_digits(root)
-    return root / "train"
-
-
-@pytest.fixture(scope="session")
-def small_digits(tmp_path_factory: pytest.TempPathFactory, digits_folder: Path) -> Path:
-    """Three labels × 25 images: enough to train and distribute, fast."""
-    root = tmp_path_factory.mktemp("small-digits")
-    for label in ("0", "1", "7"):
-        (root / label).mkdir()
-        for image in sorted((digits_folder / label).iterdir())[:25]:
-            (root / label / image.name).write_bytes(image.read_bytes())
-    return root
 
 
 @pytest.fixture()

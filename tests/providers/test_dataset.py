@@ -191,15 +191,21 @@ def _some_images(s3: Any, manifest: dict[str, str]) -> list[tuple[str, str]]:
     return out
 
 
-def test_grown_manifest_updates_in_place_shrunk_manifest_replaces(provider, aws_env, project, s3,
-                                                                  manifest) -> None:
+def test_grown_manifest_updates_in_place_shrunk_manifest_replaces(
+    provider, aws_env, project, s3, manifest
+) -> None:
     body = s3.get_object(Bucket=manifest["bucket"], Key=manifest["name"])["Body"].read()
     lines = body.decode().splitlines()
-    s3.put_object(Bucket=manifest["bucket"], Key="small.manifest",
-                  Body=("\n".join(lines[:50]) + "\n").encode())
+    s3.put_object(
+        Bucket=manifest["bucket"],
+        Key="small.manifest",
+        Body=("\n".join(lines[:50]) + "\n").encode(),
+    )
     small = {"bucket": manifest["bucket"], "name": "small.manifest"}
-    inputs = checked(provider, dataset_props(aws_env, project, dataset_type="TRAIN",
-                                             dataset_source=from_manifest(small)))
+    inputs = checked(
+        provider,
+        dataset_props(aws_env, project, dataset_type="TRAIN", dataset_source=from_manifest(small)),
+    )
     created = provider.create(inputs)
     assert created.outs["dataset_stats"]["total_entries"] == 50
 
