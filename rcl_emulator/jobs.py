@@ -578,7 +578,7 @@ def _snapshot_lines(model: trainer.TrainedModel, test: list[Entry],
 def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
     with world.lock:
         try:
-            src_project, src = backend._version(v.source_arn or "")
+            _, src = backend._version(v.source_arn or "")
             blob, evaluation = src.model_blob, copy.deepcopy(src.evaluation)
             src_fields = (src.billable_seconds, src.training_end)
         except Exception:

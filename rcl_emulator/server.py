@@ -112,7 +112,7 @@ class _QuietHandler(WSGIRequestHandler):
     # Keep-alive: SDKs reuse connections, and a new TCP connection per call is slow.
     protocol_version = "HTTP/1.1"
 
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+    def log(self, type: str, message: str, *args: Any) -> None:
         return
 
 

@@ -69,7 +69,7 @@ class TrainedModel:
 
     @staticmethod
     def from_bytes(blob: bytes) -> TrainedModel:
-        return pickle.loads(blob)  # noqa: S301 - only the emulator's own artifacts
+        return pickle.loads(blob)
 
 
 def fit(features: np.ndarray, label_sets: list[list[str]]) -> TrainedModel:
