@@ -3,8 +3,10 @@
 Features: the image as 32x32 RGB, giving a 16x16 grayscale thumbnail, a 4x4-cell histogram of
 oriented gradients (8 bins) and 4x4-cell mean colours. Classifier: standardisation followed by
 multinomial logistic regression (single-label) or one-vs-rest logistic regression
-(multi-label). Per-label thresholds are the score that maximises that label's F1 on the test
-set, as Custom Labels' "assumed threshold".
+(multi-label). Per-label thresholds (Custom Labels' "assumed threshold") are the score that
+maximises that label's F1 on out-of-fold predictions over the training images (3-fold
+cross-validation), so the reported test metrics are not tuned on the test set. When a label
+has fewer than 3 training images, thresholds are tuned on the test set instead.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -87,8 +90,17 @@ def fit(features: np.ndarray, label_sets: list[list[str]]) -> TrainedModel:
         y = np.array([index[labs[0]] for labs in label_sets])
         clf = LogisticRegression(C=0.5, max_iter=300)
     pipeline = make_pipeline(StandardScaler(), clf)
+    thresholds: dict[str, float] = {}
+    counts = y.sum(axis=0) if multilabel else np.bincount(y, minlength=len(labels))
+    if counts.min() >= 3 and len(label_sets) >= 6:
+        folds = KFold(3, shuffle=True, random_state=0) if multilabel else StratifiedKFold(
+            3, shuffle=True, random_state=0)
+        oof = cross_val_predict(pipeline, features, y, cv=folds, method="predict_proba")
+        truth = y if multilabel else np.eye(len(labels), dtype=np.int64)[y]
+        thresholds = {lab: _best_threshold(oof[:, i], truth[:, i])
+                      for i, lab in enumerate(labels)}
     pipeline.fit(features, y)
-    return TrainedModel(labels, multilabel, pipeline, {lab: 0.5 for lab in labels})
+    return TrainedModel(labels, multilabel, pipeline, thresholds)
 
 
 def _best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
@@ -120,8 +132,9 @@ def evaluate(model: TrainedModel, features: np.ndarray,
     per_label = []
     predicted = np.zeros_like(truth)
     for i, lab in enumerate(model.labels):
-        th = _best_threshold(scores[:, i], truth[:, i])
-        model.thresholds[lab] = th
+        if lab not in model.thresholds:
+            model.thresholds[lab] = _best_threshold(scores[:, i], truth[:, i])
+        th = model.thresholds[lab]
         pred = scores[:, i] >= th
         predicted[:, i] = pred
         tp = int((pred & (truth[:, i] == 1)).sum())

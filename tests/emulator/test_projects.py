@@ -213,3 +213,21 @@ def test_request_log_and_faults(emulator, rek, control):
     assert project_status(rek, "lost") in ("CREATING", "CREATED")
     rek.create_project(ProjectName="found")  # only the next response is lost
     assert control.health() == {"ok": True}
+
+
+def test_concurrent_clients(emulator, rek, control):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def worker(n: int) -> list[str]:
+        client = make_client(emulator.url, "rekognition")
+        arns = [client.create_project(ProjectName=f"c{n}-{i}")["ProjectArn"] for i in range(5)]
+        client.describe_projects()
+        return arns
+
+    control.reset_requests()
+    with ThreadPoolExecutor(8) as pool:
+        arns = [a for part in pool.map(worker, range(8)) for a in part]
+    assert len(set(arns)) == 40
+    listed = rek.get_paginator("describe_projects").paginate()
+    assert sum(len(p["ProjectDescriptions"]) for p in listed) == 40
+    assert all(r["status"] == 200 for r in control.requests_log())
