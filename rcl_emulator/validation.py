@@ -16,7 +16,7 @@ from typing import Any
 import botocore.session
 from botocore.model import ServiceModel, Shape
 
-from .exceptions import InvalidParameterException, ValidationException
+from .exceptions import ImageTooLargeException, InvalidParameterException, ValidationException
 
 
 @functools.lru_cache(maxsize=1)
@@ -126,6 +126,8 @@ def _check(shape: Shape, value: Any, path: str) -> Any:
             raise InvalidParameterException(
                 f"Value at '{path}' is not valid base64."
             ) from None
+        if path.endswith("Image.Bytes") and len(raw) > meta.get("max", len(raw)):
+            raise ImageTooLargeException("The image is larger than the allowed size.")
         _length(meta, len(raw), path, "length")
         return raw
     return value
