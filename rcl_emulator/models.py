@@ -774,7 +774,8 @@ class World:
         self.requests: list[dict[str, Any]] = []
         self.generation = 0
         self.version = 0  # bumped on every mutation, for persistence
-        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="rcl-job")
+        # Jobs mostly sleep out minimum durations; training is capped at 2 by quota.
+        self.executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="rcl-job")
         self.on_change: Callable[[], None] | None = None
         self.closing = threading.Event()  # set at shutdown: jobs stop without committing
 
