@@ -74,11 +74,16 @@ def program_connection(region: Any = None) -> dict[str, Any]:
 
 
 def default_region(profile: str | None) -> str | None:
-    """The region boto3's default chain would use (AWS_REGION, AWS_DEFAULT_REGION, profile)."""
+    """The region of the AWS SDKs' default chain: AWS_REGION, AWS_DEFAULT_REGION, the profile.
+
+    botocore itself reads only AWS_DEFAULT_REGION, so AWS_REGION is looked at here.
+    """
+    if os.environ.get("AWS_REGION"):
+        return os.environ["AWS_REGION"]
     try:
         return boto3.session.Session(profile_name=profile).region_name
     except Exception:  # an unknown profile is reported by the call that needs it
-        return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        return os.environ.get("AWS_DEFAULT_REGION")
 
 
 def default_endpoint() -> str | None:

@@ -276,8 +276,10 @@ class _DatasetProvider(Provider):
 
     def _manifest_grew(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         old, new = olds.get("dataset_source") or {}, news.get("dataset_source") or {}
-        if is_unknown(new) or "ground_truth_manifest" not in old or (
-            "ground_truth_manifest" not in new
+        if (
+            is_unknown(new)
+            or "ground_truth_manifest" not in old
+            or ("ground_truth_manifest" not in new)
         ):
             return False
         try:

@@ -110,3 +110,16 @@ def test_import_by_arn(provider, aws_env, rekognition) -> None:
     read = provider.read(arn, {})
     assert read.outs["project_name"] == name and read.outs["region"] == "us-east-1"
     assert read.inputs["tags"] == {"k": "v"}
+
+
+def test_region_from_aws_region_env(provider, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    assert checked(provider, {"owner": OWNER})["region"] == "eu-west-1"
+
+
+def test_missing_region_is_a_check_failure_with_the_fix(provider, monkeypatch, tmp_path) -> None:
+    for var in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    assert "rcl:region" in failures(provider, {"owner": OWNER})["region"]
