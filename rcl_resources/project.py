@@ -190,14 +190,45 @@ class _ProjectProvider(Provider):
         except Exception as err:
             if is_code(err, "ResourceNotFoundException"):
                 return
-            if is_code(err, "ResourceInUseException"):
-                raise RclError(
-                    f"project {name} still has models or datasets that this stack does not "
-                    "manage; delete them (DeleteProjectVersion / DeleteDataset) and run "
-                    "`pulumi destroy` again"
-                ) from err
-            raise explain(err, f"deleting project {name}") from err
+            if not is_code(err, "ResourceInUseException"):
+                raise explain(err, f"deleting project {name}") from err
+            self._delete_leftovers(client, id_, props)
+            try:
+                client.delete_project(ProjectArn=id_)
+            except Exception as again:
+                if is_code(again, "ResourceInUseException"):
+                    raise RclError(
+                        f"project {name} still has models or datasets that this stack does "
+                        "not manage; delete them (DeleteProjectVersion / DeleteDataset) and run "
+                        "`pulumi destroy` again"
+                    ) from again
+                raise explain(again, f"deleting project {name}") from again
         wait_project_deleted(client, name, timeout_of(props, "delete", DELETE_TIMEOUT))
+
+    def _delete_leftovers(self, client: Any, arn: str, props: dict[str, Any]) -> None:
+        """Delete models and datasets this stack made but lost track of (an interrupted create
+        whose retry never came): they carry this stack's owner tag."""
+        from .dataset import _DatasetProvider
+        from .project_version import _ProjectVersionProvider
+
+        stack_prefix = owner_of(props).rsplit("/", 1)[0] + "/"
+        name = props.get("project_name") or project_name_of(arn)
+        pages = client.get_paginator("describe_project_versions").paginate(ProjectArn=arn)
+        for page in pages:
+            for version in page.get("ProjectVersionDescriptions") or []:
+                varn = version["ProjectVersionArn"]
+                owner = client.list_tags_for_resource(ResourceArn=varn).get("Tags", {})
+                if str(owner.get(OWNER_TAG, "")).startswith(stack_prefix):
+                    pulumi.log.info(f"project {name}: deleting leftover model {varn}")
+                    _ProjectVersionProvider()._delete(
+                        client, varn, {**props, "project_arn": arn, "version_name": None}
+                    )
+        for dataset in (find_project(client, name) or {}).get("Datasets") or []:
+            darn = dataset["DatasetArn"]
+            owner = client.list_tags_for_resource(ResourceArn=darn).get("Tags", {})
+            if str(owner.get(OWNER_TAG, "")).startswith(stack_prefix):
+                pulumi.log.info(f"project {name}: deleting leftover dataset {darn}")
+                _DatasetProvider()._delete(client, darn, props)
 
     @staticmethod
     def _outs(props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:

@@ -415,6 +415,9 @@ class _ProjectVersionProvider(Provider):
                     client.start_project_version(**request)
                     break
                 except Exception as err:
+                    if is_code(err, "ResourceInUseException") and self._starting(client, props):
+                        break  # a retried request whose first attempt got through
+
                     if is_code(err, "LimitExceededException") and time.monotonic() < deadline:
                         pulumi.log.info(f"model {name}: waiting for a free running-model slot")
                         time.sleep(SLOT_RETRY_SECONDS)
@@ -433,6 +436,11 @@ class _ProjectVersionProvider(Provider):
                 or found
             )
         return found
+
+    @staticmethod
+    def _starting(client: Any, props: dict[str, Any]) -> bool:
+        found = find_version(client, props["project_arn"], props["version_name"]) or {}
+        return found.get("Status") in UP
 
     def _stop(
         self, client: Any, props: dict[str, Any], arn: str, deadline: float
@@ -497,6 +505,7 @@ class _ProjectVersionProvider(Provider):
 
     def _delete(self, client: Any, arn: str, props: dict[str, Any]) -> None:
         name = props.get("version_name") or version_name_of(arn)
+        props = {**props, "version_name": name}
         project_arn = props["project_arn"]
         deadline = time.monotonic() + timeout_of(props, "delete", DELETE_TIMEOUT)
         found = find_version(client, project_arn, name)

@@ -123,3 +123,23 @@ def test_missing_region_is_a_check_failure_with_the_fix(provider, monkeypatch, t
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     assert "rcl:region" in failures(provider, {"owner": OWNER})["region"]
+
+
+def test_delete_removes_leftovers_of_this_stack_only(provider, aws_env, rekognition) -> None:
+    inputs = checked(provider, props(aws_env, project_name=unique("leftovers")))
+    created = provider.create(inputs)
+    ours = rekognition.create_dataset(
+        ProjectArn=created.id, DatasetType="TRAIN", Tags={"rcl-resources:owner": "proj/dev/train"}
+    )["DatasetArn"]
+    provider.delete(created.id, created.outs)  # a dataset of this stack: removed with it
+    assert find_project(rekognition, inputs["project_name"]) is None
+    del ours
+
+    created = provider.create(inputs)
+    rekognition.create_dataset(
+        ProjectArn=created.id,
+        DatasetType="TRAIN",
+        Tags={"rcl-resources:owner": "other/stack/train"},
+    )
+    with pytest.raises(Exception, match="does not manage"):
+        provider.delete(created.id, created.outs)

@@ -1,0 +1,175 @@
+"""Faults during `pulumi up`: throttling and 5xx, lost responses, a killed CLI, an emulator
+restart. None may leave anything duplicated, orphaned or running."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rcl_emulator.control import EmulatorControl
+from tests.e2e.stacks import REPO, engine_env
+from tests.e2e.test_stack import Scenario
+
+pytestmark = pytest.mark.e2e
+
+
+def versions_of(scenario: Scenario) -> list[dict[str, Any]]:
+    return scenario.rekognition.describe_project_versions(
+        ProjectArn=scenario.outputs["project_arn"]
+    )["ProjectVersionDescriptions"]
+
+
+def projects_named(scenario: Scenario, prefix: str) -> list[str]:
+    found = scenario.rekognition.describe_projects()["ProjectDescriptions"]
+    return [p["ProjectArn"] for p in found if f"project/{prefix}-" in p["ProjectArn"]]
+
+
+@pytest.fixture()
+def scenario(
+    pulumi_engine: Path, emulator_server: str, small_digits: Path, tmp_path: Path
+) -> Iterator[Scenario]:
+    s = Scenario(emulator_server, tmp_path, small_digits)
+    yield s
+    s.control.clear_faults()
+    s.control.set_timing(training_seconds=0, start_seconds=0, stop_seconds=0)
+    s.stack.destroy(on_output=print)
+
+
+def test_throttling_and_server_errors_are_retried(scenario: Scenario) -> None:
+    scenario.control.set_faults(throttle_rate=0.3, error_rate=0.1)
+    scenario.up()
+    scenario.control.clear_faults()
+    assert scenario.outputs["model_status"] == "RUNNING"
+    assert len(versions_of(scenario)) == 1
+    assert len(projects_named(scenario, "proj")) == 1
+    failed = [r for r in scenario.control.requests_log() if r["error"]]
+    assert failed, "the faults were injected"
+
+
+@pytest.mark.parametrize(
+    "operation", ["CreateProject", "CreateDataset", "CreateProjectVersion", "StartProjectVersion"]
+)
+def test_lost_response_creates_exactly_one(scenario: Scenario, operation: str) -> None:
+    scenario.control.set_faults(lose_next_response=operation)
+    scenario.up()
+    assert scenario.outputs["model_status"] == "RUNNING"
+    assert len(versions_of(scenario)) == 1
+    assert len(projects_named(scenario, "proj")) == 1
+
+
+def test_killed_up_then_up_adopts_the_training(scenario: Scenario) -> None:
+    """A `pulumi up` killed mid-training: the next `up` finds the model it started."""
+    scenario.control.set_timing(training_seconds=6)
+    scenario.control.reset_requests()
+    cli = subprocess.Popen(
+        ["pulumi", "up", "--yes", "--skip-preview", "--stack", "test"],
+        cwd=scenario.stack.workspace.work_dir,
+        env={**os.environ, **scenario.stack.workspace.env_vars},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if any(
+            r["operation"] == "CreateProjectVersion" and r["status"] == 200
+            for r in scenario.control.requests_log()
+        ):
+            break
+        time.sleep(0.2)
+    else:
+        cli.kill()
+        pytest.fail("training never started")
+    os.killpg(cli.pid, signal.SIGKILL)  # the CLI, the language host and the provider
+    cli.wait()
+
+    scenario.control.set_timing(training_seconds=0)
+    scenario.stack.cancel()  # what the CLI tells the user to do: release the stack lock
+    scenario.up()
+    versions = versions_of(scenario)
+    assert len(versions) == 1
+    assert versions[0]["ProjectVersionArn"] == scenario.outputs["model_arn"]
+    assert scenario.outputs["model_status"] == "RUNNING"
+    assert len(projects_named(scenario, "proj")) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class EmulatorProcess:
+    """The emulator as its own process, so it can be stopped and started again."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.port = _free_port()
+        self.state_dir = state_dir
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rcl_emulator",
+                "serve",
+                "--port",
+                str(self.port),
+                "--state-dir",
+                str(self.state_dir),
+            ],
+            stdout=subprocess.PIPE,
+            cwd=REPO,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode()
+        assert line.startswith("rcl-emulator listening on"), line
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+def test_emulator_restart_during_training(
+    pulumi_engine: Path, small_digits: Path, tmp_path: Path
+) -> None:
+    emulator = EmulatorProcess(tmp_path / "emulator-state")
+    emulator.start()
+    try:
+        scenario = Scenario(emulator.url, tmp_path, small_digits)
+        EmulatorControl(emulator.url).set_timing(training_seconds=8)
+        cli = subprocess.Popen(
+            ["pulumi", "up", "--yes", "--skip-preview", "--stack", "test"],
+            cwd=scenario.stack.workspace.work_dir,
+            env={**os.environ, **engine_env(tmp_path / "state", scenario.stack.workspace.env_vars)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        control = EmulatorControl(emulator.url)
+        deadline = time.monotonic() + 120
+        while not any(r["operation"] == "CreateProjectVersion" for r in control.requests_log()):
+            assert time.monotonic() < deadline, "training never started"
+            time.sleep(0.2)
+        emulator.stop()
+        emulator.start()
+        output, _ = cli.communicate(timeout=300)
+        assert cli.returncode == 0, output.decode()[-3000:]
+        outputs = scenario.stack.outputs()
+        assert outputs["model_status"].value == "RUNNING"
+        scenario.outputs = {k: v.value for k, v in outputs.items()}
+        assert len(versions_of(scenario)) == 1
+        scenario.stack.destroy(on_output=print)
+    finally:
+        emulator.stop()
