@@ -56,44 +56,46 @@ def mutating(log: list[dict[str, Any]]) -> list[str]:
 
 
 class Scenario:
-    """One stack shared by the ordered tests of this module."""
+    """One stack shared by the ordered tests of a module: on the emulator at `url`, or on real
+    AWS (url None) in `region` with an existing `bucket`."""
 
-    def __init__(self, url: str, root: Path, small_digits: Path) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        root: Path,
+        small_digits: Path,
+        region: str = "us-east-1",
+        bucket: str | None = None,
+    ) -> None:
         self.url = url
-        self.control = EmulatorControl(url)
         self.folder = root / "images"
         shutil.copytree(small_digits, self.folder)
+        local = {"aws_access_key_id": "t", "aws_secret_access_key": "t"} if url else {}
         self.rekognition = boto3.client(
-            "rekognition",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="t",
-            aws_secret_access_key="t",
+            "rekognition", endpoint_url=url, region_name=region, **local
         )
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="t",
-            aws_secret_access_key="t",
-        )
-        self.bucket = f"e2e-{uuid.uuid4().hex[:8]}"
-        s3.create_bucket(Bucket=self.bucket)
+        self.bucket = bucket or f"e2e-{uuid.uuid4().hex[:8]}"
+        if bucket is None:
+            boto3.client("s3", endpoint_url=url, region_name=region, **local).create_bucket(
+                Bucket=self.bucket
+            )
         work = write_project(root / "project", PROGRAM, name="rcl-e2e")
-        self.stack = stack(
-            work,
-            root / "state",
-            env={"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_REGION": "us-east-1"},
-        )
-        self.stack.set_all_config(
-            {
-                "rcl:endpointUrl": auto.ConfigValue(url),
-                "rcl:region": auto.ConfigValue("us-east-1"),
-                "t:bucket": auto.ConfigValue(self.bucket),
-                "t:folder": auto.ConfigValue(str(self.folder)),
-            }
-        )
+        env = {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"} if url else {}
+        self.stack = stack(work, root / "state", env={**env, "AWS_REGION": region})
+        config = {
+            "rcl:region": auto.ConfigValue(region),
+            "t:bucket": auto.ConfigValue(self.bucket),
+            "t:folder": auto.ConfigValue(str(self.folder)),
+        }
+        if url:
+            config["rcl:endpointUrl"] = auto.ConfigValue(url)
+        self.stack.set_all_config(config)
         self.outputs: dict[str, Any] = {}
+
+    @property
+    def control(self) -> EmulatorControl:
+        assert self.url, "the emulator's controls do not exist on real AWS"
+        return EmulatorControl(self.url)
 
     def up(self) -> auto.UpResult:
         result = self.stack.up(on_output=print)
