@@ -76,7 +76,7 @@ stack-select: setup
 up: setup $(DATA_DIR)/digits/.done
 	@if [ "$(TARGET)" = "emulator" ]; then $(MAKE) --no-print-directory emulator; fi
 	@$(MAKE) --no-print-directory stack-select
-	$(TARGET_ENV) $(PULUMI) up --yes --skip-preview --stack $(STACK)
+	$(TARGET_ENV) $(PULUMI) up --yes --stack $(STACK)
 	@$(PULUMI) stack output --json --stack $(STACK) > .pulumi-state/outputs-$(STACK).json
 
 outputs:

@@ -39,13 +39,19 @@ class Connection:
         )
 
     def client(self, service: str) -> Any:
-        """A new boto3 client for `service`."""
+        """A new boto3 client for `service`; Rekognition calls pass the shared rate limiter."""
         session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
-        return session.client(
+        client = session.client(
             service,
             endpoint_url=self.endpoint_url,
             config=Config(retries=_RETRIES, user_agent_extra=f"rcl-resources/{__version__}"),
         )
+        if service == "rekognition":
+            client.meta.events.register("before-call.rekognition", self._throttle)
+        return client
+
+    def _throttle(self, model: Any, **_: Any) -> None:
+        limiter_for(self.endpoint_url, self.region, model.name).acquire()
 
     def rekognition(self) -> Any:
         """A Rekognition client."""
@@ -92,11 +98,8 @@ def default_endpoint() -> str | None:
 
 
 class RateLimiter:
-    """A token bucket shared by every poll in one provider process.
-
-    AWS allows 5 TPS per control-plane operation and account; one `pulumi up` polls many
-    resources at once, so polls queue here instead of being throttled.
-    """
+    """A token bucket. One `pulumi up` runs one provider process that polls many resources at
+    once; its calls queue here instead of being throttled by AWS."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
@@ -119,4 +122,16 @@ class RateLimiter:
             time.sleep(wait)
 
 
-POLL_LIMITER = RateLimiter(rate=3.0, burst=3)
+# AWS allows 5 TPS per control-plane operation: at most 2 + 3 calls of one operation fall in
+# any one-second window.
+_LIMITERS: dict[tuple[str | None, str, str], RateLimiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def limiter_for(endpoint: str | None, region: str, operation: str) -> RateLimiter:
+    """The process-wide rate limiter of one operation at one endpoint and region."""
+    with _LIMITERS_LOCK:
+        key = (endpoint, region, operation)
+        if key not in _LIMITERS:
+            _LIMITERS[key] = RateLimiter(rate=3.0, burst=2)
+        return _LIMITERS[key]

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import pydantic
+from pulumi import Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from ._aws import Connection, default_endpoint, default_region
@@ -28,7 +30,13 @@ NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
 
 
 def is_unknown(value: Any) -> bool:
-    """True when `value` is, or contains, a value not known until apply (preview)."""
+    """True when `value` is, or contains, a value not known until apply (preview).
+
+    Depending on the path through the SDK, unknowns arrive as the UNKNOWN string, as
+    `Unknown` objects, or as `Output`s (output values from other resources).
+    """
+    if isinstance(value, (Output, Unknown)):
+        return True
     if isinstance(value, str):
         return value == UNKNOWN
     if isinstance(value, dict):
@@ -36,6 +44,17 @@ def is_unknown(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(is_unknown(v) for v in value)
     return False
+
+
+def as_sentinel(value: Any) -> Any:
+    """Unknowns (at any depth) as the UNKNOWN string, which serializes back as unknown."""
+    if isinstance(value, (Output, Unknown)):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: as_sentinel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_sentinel(v) for v in value]
+    return value
 
 
 def plain(value: Any) -> Any:
@@ -101,7 +120,7 @@ class Provider(ResourceProvider):
 
     # -- check -------------------------------------------------------------------------------
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = {k: v for k, v in news.items() if k != "__provider" and v is not None}
+        inputs = {k: as_sentinel(v) for k, v in news.items() if k != "__provider" and v is not None}
         failures: list[CheckFailure] = []
         self._resolve_connection(inputs, failures)
         known = {k: v for k, v in inputs.items() if not is_unknown(v)}

@@ -8,7 +8,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._aws import POLL_LIMITER
 from .errors import TerminalStatus, WaitTimeout
 
 GONE = "<gone>"
@@ -68,7 +67,6 @@ class Poller:
         last_report = start
         misses = 0
         while True:
-            POLL_LIMITER.acquire()
             obj = fetch()
             now = self.clock()
             if obj is None:

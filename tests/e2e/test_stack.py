@@ -197,3 +197,14 @@ def test_g_destroy_leaves_nothing(scenario: Scenario) -> None:
     scenario.stack.destroy(on_output=print)
     projects = scenario.rekognition.describe_projects(ProjectNames=[name])["ProjectDescriptions"]
     assert projects == []
+
+
+def test_preview_of_a_new_stack_with_unknown_inputs(
+    pulumi_engine: Path, emulator_server: str, small_digits: Path, tmp_path: Path
+) -> None:
+    """Inputs that come from other resources are unknown at preview: accepted, not rejected."""
+    fresh = Scenario(emulator_server, tmp_path, small_digits)
+    fresh.control.reset_requests()
+    result = fresh.stack.preview()
+    assert result.change_summary.get("create") == 6
+    assert mutating(fresh.control.requests_log()) == []

@@ -19,8 +19,7 @@ from rcl_emulator.control import EmulatorControl
 from rcl_emulator.server import EmulatorServer
 
 REGION = "us-east-1"
-TRANSITIONAL = {"TRAINING_IN_PROGRESS", "COPYING_IN_PROGRESS", "STARTING", "STOPPING",
-                "DELETING"}
+TRANSITIONAL = {"TRAINING_IN_PROGRESS", "COPYING_IN_PROGRESS", "STARTING", "STOPPING", "DELETING"}
 BUCKET = "rcl-data"
 DIGITS_BUCKET = "rcl-digits"
 
@@ -33,9 +32,13 @@ def emulator() -> Iterator[EmulatorServer]:
 
 def make_client(url: str, service: str, region: str = REGION, **config: Any) -> Any:
     return boto3.client(
-        service, endpoint_url=url, region_name=region, aws_access_key_id="test",
+        service,
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id="test",
         aws_secret_access_key="test",
-        config=Config(**{"retries": {"mode": "standard", "total_max_attempts": 1}, **config}))
+        config=Config(**{"retries": {"mode": "standard", "total_max_attempts": 1}, **config}),
+    )
 
 
 @pytest.fixture
@@ -76,8 +79,12 @@ def digits(emulator: EmulatorServer) -> list[dict[str, Any]]:
         return list(pool.map(put, range(400)))
 
 
-def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60,
-             interval: float = 0.05) -> Any:
+def wait_for(
+    fetch: Callable[[], Any],
+    done: Callable[[Any], bool],
+    timeout: float = 60,
+    interval: float = 0.05,
+) -> Any:
     """Poll ``fetch`` until ``done(value)``; returns the last value."""
     deadline = time.time() + timeout
     while True:
@@ -109,14 +116,19 @@ def label_line(uri: str, label: str, attr: str = "digit") -> dict[str, Any]:
         "source-ref": uri,
         attr: 1,
         f"{attr}-metadata": {
-            "confidence": 1, "class-name": label, "human-annotated": "yes",
+            "confidence": 1,
+            "class-name": label,
+            "human-annotated": "yes",
             "creation-date": "2024-01-01T00:00:00.000Z",
-            "type": "groundtruth/image-classification", "job-name": "labeling-job/digits"},
+            "type": "groundtruth/image-classification",
+            "job-name": "labeling-job/digits",
+        },
     }
 
 
-def upload_digits(s3: Any, indices: list[int], prefix: str = "digits",
-                  bucket: str = BUCKET) -> list[dict[str, Any]]:
+def upload_digits(
+    s3: Any, indices: list[int], prefix: str = "digits", bucket: str = BUCKET
+) -> list[dict[str, Any]]:
     """Upload the given digits; return one classification manifest line per image."""
     pngs, targets = digit_pngs()
     lines = []
@@ -127,8 +139,9 @@ def upload_digits(s3: Any, indices: list[int], prefix: str = "digits",
     return lines
 
 
-def put_manifest(s3: Any, lines: list[Any], key: str | None = None,
-                 bucket: str = BUCKET) -> dict[str, str]:
+def put_manifest(
+    s3: Any, lines: list[Any], key: str | None = None, bucket: str = BUCKET
+) -> dict[str, str]:
     """Write a manifest (dicts become JSON, strings are written verbatim)."""
     key = key or f"manifests/{uuid.uuid4().hex}.manifest"
     body = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
@@ -150,9 +163,12 @@ def project_status(rek: Any, name: str) -> str | None:
 
 def create_project(rek: Any, name: str, **kw: Any) -> str:
     arn = rek.create_project(ProjectName=name, **kw)["ProjectArn"]
-    wait_for(lambda: rek.describe_projects(ProjectNames=[name], Features=[
-        "CUSTOM_LABELS", "CONTENT_MODERATION"])["ProjectDescriptions"][0]["Status"],
-        lambda s: s == "CREATED")
+    wait_for(
+        lambda: rek.describe_projects(
+            ProjectNames=[name], Features=["CUSTOM_LABELS", "CONTENT_MODERATION"]
+        )["ProjectDescriptions"][0]["Status"],
+        lambda s: s == "CREATED",
+    )
     return arn
 
 
@@ -161,8 +177,9 @@ def dataset_status(rek: Any, arn: str) -> dict[str, Any]:
 
 
 def wait_dataset(rek: Any, arn: str) -> dict[str, Any]:
-    return wait_for(lambda: dataset_status(rek, arn),
-                    lambda d: not d["Status"].endswith("IN_PROGRESS"))
+    return wait_for(
+        lambda: dataset_status(rek, arn), lambda d: not d["Status"].endswith("IN_PROGRESS")
+    )
 
 
 def version(rek: Any, project_arn: str, name: str) -> dict[str, Any] | None:
@@ -172,5 +189,8 @@ def version(rek: Any, project_arn: str, name: str) -> dict[str, Any] | None:
 
 
 def wait_version(rek: Any, project_arn: str, name: str, timeout: float = 120) -> dict[str, Any]:
-    return wait_for(lambda: version(rek, project_arn, name),
-                    lambda v: v is not None and v["Status"] not in TRANSITIONAL, timeout=timeout)
+    return wait_for(
+        lambda: version(rek, project_arn, name),
+        lambda v: v is not None and v["Status"] not in TRANSITIONAL,
+        timeout=timeout,
+    )

@@ -29,16 +29,22 @@ def _manifest_source(obj):
 def test_create_from_manifest_stats_entries_and_labels(rek, s3, digits):
     project = create_project(rek, "ds")
     lines = [*digits[:40], {"source-ref": digits[40]["source-ref"]}]  # one unlabeled image
-    arn = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN",
-                             DatasetSource=_manifest_source(put_manifest(s3, lines)))[
-        "DatasetArn"]
+    arn = rek.create_dataset(
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource=_manifest_source(put_manifest(s3, lines)),
+    )["DatasetArn"]
     assert "/dataset/train/" in arn
     assert dataset_status(rek, arn)["Status"] in ("CREATE_IN_PROGRESS", "CREATE_COMPLETE")
     desc = wait_dataset(rek, arn)
     assert desc["Status"] == "CREATE_COMPLETE"
     assert desc["StatusMessageCode"] == "SUCCESS"
-    assert desc["DatasetStats"] == {"LabeledEntries": 40, "TotalEntries": 41, "TotalLabels": 10,
-                                    "ErrorEntries": 0}
+    assert desc["DatasetStats"] == {
+        "LabeledEntries": 40,
+        "TotalEntries": 41,
+        "TotalLabels": 10,
+        "ErrorEntries": 0,
+    }
     listed = rek.describe_projects(ProjectNames=["ds"])["ProjectDescriptions"][0]["Datasets"]
     assert [(d["DatasetType"], d["DatasetArn"]) for d in listed] == [("TRAIN", arn)]
     entries = [json.loads(x) for x in rek.list_dataset_entries(DatasetArn=arn)["DatasetEntries"]]
@@ -57,7 +63,8 @@ def test_create_from_manifest_stats_entries_and_labels(rek, s3, digits):
     assert len(rek.list_dataset_entries(DatasetArn=arn, Labeled=True)["DatasetEntries"]) == 40
     hit = rek.list_dataset_entries(DatasetArn=arn, SourceRefContains="digits/7.png")
     assert [json.loads(x)["source-ref"] for x in hit["DatasetEntries"]] == [
-        f"s3://{DIGITS_BUCKET}/digits/7.png"]
+        f"s3://{DIGITS_BUCKET}/digits/7.png"
+    ]
     assert rek.list_dataset_entries(DatasetArn=arn, HasErrors=True)["DatasetEntries"] == []
     # Pagination.
     page = rek.list_dataset_entries(DatasetArn=arn, MaxResults=25)
@@ -77,23 +84,30 @@ def test_line_errors_are_recorded(rek, s3, digits):
     project = create_project(rek, "errs")
     bad_meta = label_line(digits[1]["source-ref"], "1")
     del bad_meta["digit-metadata"]["class-name"]
-    lines = [*digits[2:30],
+    lines = [
+        *digits[2:30],
         "{not json",
         {"digit": 1},  # no source-ref
         bad_meta,
         label_line(f"s3://{DIGITS_BUCKET}/digits/missing.png", "3"),
     ]
-    arn = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN",
-                             DatasetSource=_manifest_source(put_manifest(s3, lines)))[
-        "DatasetArn"]
+    arn = rek.create_dataset(
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource=_manifest_source(put_manifest(s3, lines)),
+    )["DatasetArn"]
     desc = wait_dataset(rek, arn)
     assert desc["Status"] == "CREATE_COMPLETE"  # 4 of 32 lines invalid: under 20%
     assert desc["DatasetStats"]["ErrorEntries"] == 4
-    errs = [json.loads(x) for x in
-            rek.list_dataset_entries(DatasetArn=arn, HasErrors=True)["DatasetEntries"]]
+    errs = [
+        json.loads(x)
+        for x in rek.list_dataset_entries(DatasetArn=arn, HasErrors=True)["DatasetEntries"]
+    ]
     codes = sorted(
-        c["code"] for e in errs
-        for c in e.get("cl-errors", []) + e.get("digit-metadata", {}).get("cl-errors", []))
+        c["code"]
+        for e in errs
+        for c in e.get("cl-errors", []) + e.get("digit-metadata", {}).get("cl-errors", [])
+    )
     assert "ERROR_INVALID_JSON_LINE" in codes
     assert "ERROR_MISSING_SOURCE_REF" in codes
     assert "ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT" in codes
@@ -103,9 +117,11 @@ def test_line_errors_are_recorded(rek, s3, digits):
 def test_too_many_invalid_lines_fails_creation(rek, s3, digits):
     project = create_project(rek, "toomany")
     lines = digits[:5] + ["{bad"] * 3
-    arn = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN",
-                             DatasetSource=_manifest_source(put_manifest(s3, lines)))[
-        "DatasetArn"]
+    arn = rek.create_dataset(
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource=_manifest_source(put_manifest(s3, lines)),
+    )["DatasetArn"]
     desc = wait_dataset(rek, arn)
     assert desc["Status"] == "CREATE_FAILED"
     assert desc["StatusMessageCode"] == "CLIENT_ERROR"
@@ -118,16 +134,20 @@ def test_too_many_invalid_lines_fails_creation(rek, s3, digits):
 def test_unreadable_manifest_fails_creation(rek, s3):
     project = create_project(rek, "nomanifest")
     arn = rek.create_dataset(
-        ProjectArn=project, DatasetType="TRAIN",
-        DatasetSource=_manifest_source({"Bucket": BUCKET, "Name": "no/such.manifest"}))[
-        "DatasetArn"]
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource=_manifest_source({"Bucket": BUCKET, "Name": "no/such.manifest"}),
+    )["DatasetArn"]
     desc = wait_dataset(rek, arn)
     assert desc["Status"] == "CREATE_FAILED"
     assert "ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT" in desc["StatusMessage"]
     assert desc["StatusMessageCode"] == "CLIENT_ERROR"
     with pytest.raises(ClientError) as e:
-        rek.create_dataset(ProjectArn=project, DatasetType="TEST", DatasetSource=_manifest_source(
-            {"Bucket": "no-such-bucket", "Name": "x.manifest"}))
+        rek.create_dataset(
+            ProjectArn=project,
+            DatasetType="TEST",
+            DatasetSource=_manifest_source({"Bucket": "no-such-bucket", "Name": "x.manifest"}),
+        )
     assert code(e) == "InvalidS3ObjectException"
 
 
@@ -138,14 +158,21 @@ def test_dataset_preconditions(rek, s3, digits, control):
         rek.create_dataset(ProjectArn=project, DatasetType="TRAIN")
     assert code(e) == "ResourceAlreadyExistsException"
     with pytest.raises(ClientError) as e:
-        rek.create_dataset(ProjectArn=project, DatasetType="TEST", DatasetSource={
-            "GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Name": "m"}},
-            "DatasetArn": train})
+        rek.create_dataset(
+            ProjectArn=project,
+            DatasetType="TEST",
+            DatasetSource={
+                "GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Name": "m"}},
+                "DatasetArn": train,
+            },
+        )
     assert code(e) == "InvalidParameterException"
     wait_dataset(rek, train)
     control.set_timing(dataset_seconds=1)
-    rek.update_dataset_entries(DatasetArn=train, Changes={
-        "GroundTruth": "\n".join(json.dumps(x) for x in digits[:20]).encode()})
+    rek.update_dataset_entries(
+        DatasetArn=train,
+        Changes={"GroundTruth": "\n".join(json.dumps(x) for x in digits[:20]).encode()},
+    )
     with pytest.raises(ClientError) as e:
         rek.update_dataset_entries(DatasetArn=train, Changes={"GroundTruth": b"{}"})
     assert code(e) == "ResourceInUseException"
@@ -157,8 +184,10 @@ def test_dataset_preconditions(rek, s3, digits, control):
     assert code(e) == "ResourceInUseException"
     wait_dataset(rek, train)
     rek.delete_dataset(DatasetArn=train)
-    wait_for(lambda: rek.describe_projects(ProjectNames=["pre"])["ProjectDescriptions"][0][
-        "Datasets"], lambda d: d == [])
+    wait_for(
+        lambda: rek.describe_projects(ProjectNames=["pre"])["ProjectDescriptions"][0]["Datasets"],
+        lambda d: d == [],
+    )
     with pytest.raises(ClientError) as e:
         rek.describe_dataset(DatasetArn=train)
     assert code(e) == "ResourceNotFoundException"
@@ -168,26 +197,34 @@ def test_update_entries_replaces_by_source_ref_and_appends(rek, digits):
     project = create_project(rek, "upd")
     arn = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN")["DatasetArn"]
     assert wait_dataset(rek, arn)["DatasetStats"]["TotalEntries"] == 0
-    rek.update_dataset_entries(DatasetArn=arn, Changes={
-        "GroundTruth": "\n".join(json.dumps(x) for x in digits[:3]).encode()})
+    rek.update_dataset_entries(
+        DatasetArn=arn,
+        Changes={"GroundTruth": "\n".join(json.dumps(x) for x in digits[:3]).encode()},
+    )
     assert wait_dataset(rek, arn)["Status"] == "UPDATE_COMPLETE"
     relabeled = label_line(digits[0]["source-ref"], "relabeled")
-    rek.update_dataset_entries(DatasetArn=arn, Changes={
-        "GroundTruth": "\n".join(json.dumps(x) for x in [relabeled, digits[3]]).encode()})
+    rek.update_dataset_entries(
+        DatasetArn=arn,
+        Changes={"GroundTruth": "\n".join(json.dumps(x) for x in [relabeled, digits[3]]).encode()},
+    )
     desc = wait_dataset(rek, arn)
     assert desc["DatasetStats"]["TotalEntries"] == 4
     entries = [json.loads(x) for x in rek.list_dataset_entries(DatasetArn=arn)["DatasetEntries"]]
     assert entries[0]["digit-metadata"]["class-name"] == "relabeled"
     assert [e["source-ref"] for e in entries] == [d["source-ref"] for d in digits[:4]]
-    copy = rek.create_dataset(ProjectArn=project, DatasetType="TEST",
-                              DatasetSource={"DatasetArn": arn})["DatasetArn"]
+    copy = rek.create_dataset(
+        ProjectArn=project, DatasetType="TEST", DatasetSource={"DatasetArn": arn}
+    )["DatasetArn"]
     assert wait_dataset(rek, copy)["DatasetStats"]["TotalEntries"] == 4
 
 
 def test_distribute_entries(rek, s3, digits):
     project = create_project(rek, "dist")
-    train = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN", DatasetSource=(
-        _manifest_source(put_manifest(s3, digits[:100]))))["DatasetArn"]
+    train = rek.create_dataset(
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource=(_manifest_source(put_manifest(s3, digits[:100]))),
+    )["DatasetArn"]
     test = rek.create_dataset(ProjectArn=project, DatasetType="TEST")["DatasetArn"]
     wait_dataset(rek, train)
     wait_dataset(rek, test)
@@ -198,10 +235,14 @@ def test_distribute_entries(rek, s3, digits):
     assert a["DatasetStats"]["TotalEntries"] + b["DatasetStats"]["TotalEntries"] == 100
     assert 15 <= b["DatasetStats"]["TotalEntries"] <= 25
     assert b["DatasetStats"]["TotalLabels"] == 10
-    test_refs = {json.loads(x)["source-ref"]
-                 for x in rek.list_dataset_entries(DatasetArn=test)["DatasetEntries"]}
-    train_refs = {json.loads(x)["source-ref"]
-                  for x in rek.list_dataset_entries(DatasetArn=train)["DatasetEntries"]}
+    test_refs = {
+        json.loads(x)["source-ref"]
+        for x in rek.list_dataset_entries(DatasetArn=test)["DatasetEntries"]
+    }
+    train_refs = {
+        json.loads(x)["source-ref"]
+        for x in rek.list_dataset_entries(DatasetArn=train)["DatasetEntries"]
+    }
     assert not test_refs & train_refs
     with pytest.raises(ClientError) as e:  # test is no longer empty
         rek.distribute_dataset_entries(Datasets=[{"Arn": train}, {"Arn": test}])
@@ -210,8 +251,11 @@ def test_distribute_entries(rek, s3, digits):
 
 def test_distribute_with_too_few_images_fails_asynchronously(rek, s3, digits):
     project = create_project(rek, "few")
-    train = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN", DatasetSource=(
-        _manifest_source(put_manifest(s3, digits[:3]))))["DatasetArn"]
+    train = rek.create_dataset(
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource=(_manifest_source(put_manifest(s3, digits[:3]))),
+    )["DatasetArn"]
     test = rek.create_dataset(ProjectArn=project, DatasetType="TEST")["DatasetArn"]
     wait_dataset(rek, train)
     wait_dataset(rek, test)

@@ -28,8 +28,11 @@ def test_full_digits_train_fast_and_accurate(emulator, rek, s3):
     with ThreadPoolExecutor(4) as pool:
         lines = list(pool.map(put, range(len(pngs))))
     project = create_project(rek, "full-digits")
-    train = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN", DatasetSource={
-        "GroundTruthManifest": {"S3Object": put_manifest(s3, lines)}})["DatasetArn"]
+    train = rek.create_dataset(
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource={"GroundTruthManifest": {"S3Object": put_manifest(s3, lines)}},
+    )["DatasetArn"]
     test = rek.create_dataset(ProjectArn=project, DatasetType="TEST")["DatasetArn"]
     assert wait_dataset(rek, train)["DatasetStats"]["LabeledEntries"] == 1797
     wait_dataset(rek, test)
@@ -37,13 +40,17 @@ def test_full_digits_train_fast_and_accurate(emulator, rek, s3):
     wait_dataset(rek, train)
     assert wait_dataset(rek, test)["Status"] == "UPDATE_COMPLETE"
     started = time.time()
-    arn = rek.create_project_version(ProjectArn=project, VersionName="full", OutputConfig={
-        "S3Bucket": BUCKET, "S3KeyPrefix": "full-out/"})["ProjectVersionArn"]
+    arn = rek.create_project_version(
+        ProjectArn=project,
+        VersionName="full",
+        OutputConfig={"S3Bucket": BUCKET, "S3KeyPrefix": "full-out/"},
+    )["ProjectVersionArn"]
     desc = wait_version(rek, project, "full", timeout=120)
     elapsed = time.time() - started
     assert desc["Status"] == "TRAINING_COMPLETED", desc["StatusMessage"]
     assert desc["EvaluationResult"]["Summary"]["S3Object"]["Name"] == (
-        "full-out/EvaluationResultSummary-full-digits-full.json")
+        "full-out/EvaluationResultSummary-full-digits-full.json"
+    )
     assert desc["EvaluationResult"]["F1Score"] >= 0.9
     assert elapsed <= 20
     rek.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=1)
@@ -53,5 +60,7 @@ def test_full_digits_train_fast_and_accurate(emulator, rek, s3):
         rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": pngs[i]})
     latency = (time.time() - started) / 50
     assert latency < 0.25
-    print(f"full digits: training {elapsed:.1f}s, F1 {desc['EvaluationResult']['F1Score']:.4f}, "
-          f"DetectCustomLabels {latency * 1000:.1f} ms")
+    print(
+        f"full digits: training {elapsed:.1f}s, F1 {desc['EvaluationResult']['F1Score']:.4f}, "
+        f"DetectCustomLabels {latency * 1000:.1f} ms"
+    )

@@ -28,9 +28,23 @@ class Process:
 
     def __init__(self, state_dir: Path, *extra: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rcl_emulator", "serve", "--host", "127.0.0.1", "--port", "0",
-             "--state-dir", str(state_dir), *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "rcl_emulator",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--state-dir",
+                str(state_dir),
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         line = self.proc.stdout.readline().strip()
         assert line.startswith("rcl-emulator listening on http://127.0.0.1:"), line
         self.url = line.rsplit(" ", 1)[1]
@@ -57,25 +71,33 @@ def test_state_survives_restart(state_dir, digits):
             lines.append({**digits[i], "source-ref": f"s3://persist/img/{i}.png"})
         project = create_project(rek, "persisted", Tags={"keep": "yes"})
         for dtype, part in (("TRAIN", lines[:90]), ("TEST", lines[90:])):
-            arn = rek.create_dataset(ProjectArn=project, DatasetType=dtype, DatasetSource={
-                "GroundTruthManifest": {"S3Object": put_manifest(s3, part, bucket="persist")}})[
-                "DatasetArn"]
+            arn = rek.create_dataset(
+                ProjectArn=project,
+                DatasetType=dtype,
+                DatasetSource={
+                    "GroundTruthManifest": {"S3Object": put_manifest(s3, part, bucket="persist")}
+                },
+            )["DatasetArn"]
             wait_dataset(rek, arn)
-        arn = rek.create_project_version(ProjectArn=project, VersionName="v1",
-                                         OutputConfig=OUT)["ProjectVersionArn"]
+        arn = rek.create_project_version(ProjectArn=project, VersionName="v1", OutputConfig=OUT)[
+            "ProjectVersionArn"
+        ]
         assert wait_version(rek, project, "v1")["Status"] == "TRAINING_COMPLETED"
         rek.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=1)
         assert wait_version(rek, project, "v1")["Status"] == "RUNNING"
-        before = rek.detect_custom_labels(ProjectVersionArn=arn, MinConfidence=0,
-                                          Image={"Bytes": pngs[1700]})["CustomLabels"]
+        before = rek.detect_custom_labels(
+            ProjectVersionArn=arn, MinConfidence=0, Image={"Bytes": pngs[1700]}
+        )["CustomLabels"]
         # A training still in progress at shutdown is resumed after the restart.
         rek.get_paginator  # noqa: B018 - keep the client alive
         ctl_timing = {"training_seconds": 60}
         import urllib.request
 
-        urllib.request.urlopen(urllib.request.Request(
-            first.url + "/_emulator/timing", data=json.dumps(ctl_timing).encode(),
-            method="POST"))
+        urllib.request.urlopen(
+            urllib.request.Request(
+                first.url + "/_emulator/timing", data=json.dumps(ctl_timing).encode(), method="POST"
+            )
+        )
         rek.create_project_version(ProjectArn=project, VersionName="v2", OutputConfig=OUT)
         assert version(rek, project, "v2")["Status"] == "TRAINING_IN_PROGRESS"
     finally:
@@ -86,8 +108,9 @@ def test_state_survives_restart(state_dir, digits):
     try:
         rek, s3 = make_client(second.url, "rekognition"), make_client(second.url, "s3")
         assert version(rek, project, "v1")["Status"] == "RUNNING"
-        after = rek.detect_custom_labels(ProjectVersionArn=arn, MinConfidence=0,
-                                         Image={"Bytes": pngs[1700]})["CustomLabels"]
+        after = rek.detect_custom_labels(
+            ProjectVersionArn=arn, MinConfidence=0, Image={"Bytes": pngs[1700]}
+        )["CustomLabels"]
         assert [x["Name"] for x in after] == [x["Name"] for x in before]
         assert rek.list_tags_for_resource(ResourceArn=project)["Tags"] == {"keep": "yes"}
         assert s3.get_object(Bucket="persist", Key="img/0.png")["Body"].read() == pngs[0]
@@ -99,18 +122,27 @@ def test_state_survives_restart(state_dir, digits):
 def test_aws_cli(emulator, rek):
     create_project(rek, "from-boto")
     aws = str(Path(sys.executable).with_name("aws"))
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
-           "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([aws, "rekognition", *args, "--endpoint-url", emulator.url,
-                               "--output", "json"], env=env, capture_output=True, text=True,
-                              timeout=60)
+        return subprocess.run(
+            [aws, "rekognition", *args, "--endpoint-url", emulator.url, "--output", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     out = cli("describe-projects")
     assert out.returncode == 0, out.stderr
-    assert [p["ProjectArn"].split("/")[1]
-            for p in json.loads(out.stdout)["ProjectDescriptions"]] == ["from-boto"]
+    assert [
+        p["ProjectArn"].split("/")[1] for p in json.loads(out.stdout)["ProjectDescriptions"]
+    ] == ["from-boto"]
     created = cli("create-project", "--project-name", "from-cli")
     assert created.returncode == 0, created.stderr
     assert ":project/from-cli/" in json.loads(created.stdout)["ProjectArn"]

@@ -19,8 +19,10 @@ def test_project_lifecycle_and_arn_format(rek):
     arn = rek.create_project(ProjectName="cats")["ProjectArn"]
     m = re.fullmatch(r"arn:aws:rekognition:us-east-1:123456789012:project/cats/(\d{13})", arn)
     assert m
-    desc = wait_for(lambda: rek.describe_projects(ProjectNames=["cats"])["ProjectDescriptions"],
-                    lambda d: d[0]["Status"] == "CREATED")[0]
+    desc = wait_for(
+        lambda: rek.describe_projects(ProjectNames=["cats"])["ProjectDescriptions"],
+        lambda d: d[0]["Status"] == "CREATED",
+    )[0]
     assert desc["ProjectArn"] == arn
     assert int(desc["CreationTimestamp"].timestamp() * 1000) == int(m.group(1))
     assert desc["Datasets"] == []
@@ -42,8 +44,7 @@ def test_duplicate_project_name_is_in_use(rek):
 def test_describe_projects_filters(rek):
     create_project(rek, "cl")
     create_project(rek, "mod", Feature="CONTENT_MODERATION", AutoUpdate="ENABLED")
-    names = [d["ProjectArn"].split("/")[1]
-             for d in rek.describe_projects()["ProjectDescriptions"]]
+    names = [d["ProjectArn"].split("/")[1] for d in rek.describe_projects()["ProjectDescriptions"]]
     assert names == ["cl"]
     both = rek.describe_projects(Features=["CUSTOM_LABELS", "CONTENT_MODERATION"])
     by_name = {d["ProjectArn"].split("/")[1]: d for d in both["ProjectDescriptions"]}
@@ -101,17 +102,25 @@ def test_server_side_validation(emulator, rek):
 
 def test_unknown_operation_and_error_headers(emulator):
     req = urllib.request.Request(
-        emulator.url + "/", data=b"{}", method="POST",
-        headers={"X-Amz-Target": "RekognitionService.NoSuchThing",
-                 "Content-Type": "application/x-amz-json-1.1"})
+        emulator.url + "/",
+        data=b"{}",
+        method="POST",
+        headers={
+            "X-Amz-Target": "RekognitionService.NoSuchThing",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req)
     assert e.value.code == 400
     assert e.value.headers["x-amzn-ErrorType"] == "UnknownOperationException"
     assert json.loads(e.value.read())["__type"] == "UnknownOperationException"
     bad = urllib.request.Request(
-        emulator.url + "/", data=b"{not json", method="POST",
-        headers={"X-Amz-Target": "RekognitionService.DescribeProjects"})
+        emulator.url + "/",
+        data=b"{not json",
+        method="POST",
+        headers={"X-Amz-Target": "RekognitionService.DescribeProjects"},
+    )
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(bad)
     assert e.value.code == 400
@@ -141,25 +150,38 @@ def test_tags_on_projects_and_datasets(rek):
     assert code(e) == "ResourceNotFoundException"
 
 
-POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
-    "Action": "rekognition:CopyProjectVersion", "Resource": "*"}]})
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": "rekognition:CopyProjectVersion",
+                "Resource": "*",
+            }
+        ],
+    }
+)
 
 
 def test_project_policies(rek):
     arn = create_project(rek, "pol")
-    rev = rek.put_project_policy(ProjectArn=arn, PolicyName="share",
-                                 PolicyDocument=POLICY)["PolicyRevisionId"]
+    rev = rek.put_project_policy(ProjectArn=arn, PolicyName="share", PolicyDocument=POLICY)[
+        "PolicyRevisionId"
+    ]
     assert re.fullmatch(r"[0-9a-f]{32}", rev)
     with pytest.raises(ClientError) as e:
-        rek.put_project_policy(ProjectArn=arn, PolicyName="share", PolicyDocument=POLICY,
-                               PolicyRevisionId="0" * 32)
+        rek.put_project_policy(
+            ProjectArn=arn, PolicyName="share", PolicyDocument=POLICY, PolicyRevisionId="0" * 32
+        )
     assert code(e) == "InvalidPolicyRevisionIdException"
     with pytest.raises(ClientError) as e:
         rek.put_project_policy(ProjectArn=arn, PolicyName="share", PolicyDocument=POLICY)
     assert code(e) == "ResourceAlreadyExistsException"
-    rev2 = rek.put_project_policy(ProjectArn=arn, PolicyName="share", PolicyDocument=POLICY,
-                                  PolicyRevisionId=rev)["PolicyRevisionId"]
+    rev2 = rek.put_project_policy(
+        ProjectArn=arn, PolicyName="share", PolicyDocument=POLICY, PolicyRevisionId=rev
+    )["PolicyRevisionId"]
     assert rev2 != rev
     listed = rek.list_project_policies(ProjectArn=arn)["ProjectPolicies"]
     assert [(p["PolicyName"], p["PolicyRevisionId"]) for p in listed] == [("share", rev2)]
@@ -188,13 +210,15 @@ def test_request_log_and_faults(emulator, rek, control):
     log = control.requests_log()
     assert [(r["operation"], r["status"], r["error"]) for r in log] == [
         ("DescribeProjects", 200, None),
-        ("DeleteProject", 400, "ResourceNotFoundException")]
+        ("DeleteProject", 400, "ResourceNotFoundException"),
+    ]
     control.set_faults(throttle_rate=1.0)
     with pytest.raises(ClientError) as e:
         rek.describe_projects()
     assert code(e) == "ThrottlingException"
-    retrying = make_client(emulator.url, "rekognition", retries={"mode": "standard",
-                                                                  "total_max_attempts": 3})
+    retrying = make_client(
+        emulator.url, "rekognition", retries={"mode": "standard", "total_max_attempts": 3}
+    )
     control.reset_requests()
     with pytest.raises(ClientError):
         retrying.describe_projects()

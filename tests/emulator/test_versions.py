@@ -31,8 +31,11 @@ def code(e: pytest.ExceptionInfo[ClientError]) -> str:
 def _project_with_datasets(rek, s3, name, train_lines, test_lines):
     project = create_project(rek, name)
     for dtype, lines in (("TRAIN", train_lines), ("TEST", test_lines)):
-        arn = rek.create_dataset(ProjectArn=project, DatasetType=dtype, DatasetSource={
-            "GroundTruthManifest": {"S3Object": put_manifest(s3, lines)}})["DatasetArn"]
+        arn = rek.create_dataset(
+            ProjectArn=project,
+            DatasetType=dtype,
+            DatasetSource={"GroundTruthManifest": {"S3Object": put_manifest(s3, lines)}},
+        )["DatasetArn"]
         assert wait_dataset(rek, arn)["Status"] == "CREATE_COMPLETE"
     return project
 
@@ -41,23 +44,27 @@ def _project_with_datasets(rek, s3, name, train_lines, test_lines):
 def trained(rek, s3, digits):
     """A project trained on 300 digits and tested on 100, model TRAINING_COMPLETED."""
     project = _project_with_datasets(rek, s3, "digits", digits[:300], digits[300:400])
-    arn = rek.create_project_version(ProjectArn=project, VersionName="v1", OutputConfig=OUT,
-                                     Tags={"stage": "test"})["ProjectVersionArn"]
+    arn = rek.create_project_version(
+        ProjectArn=project, VersionName="v1", OutputConfig=OUT, Tags={"stage": "test"}
+    )["ProjectVersionArn"]
     desc = wait_version(rek, project, "v1")
     assert desc["Status"] == "TRAINING_COMPLETED", desc["StatusMessage"]
     return project, arn
 
 
 def _start(rek, project, arn, name="v1"):
-    assert rek.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=1)[
-        "Status"] == "STARTING"
+    assert (
+        rek.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=1)["Status"]
+        == "STARTING"
+    )
     assert wait_version(rek, project, name)["Status"] == "RUNNING"
 
 
 def test_training_lifecycle_and_predictions(rek, s3, trained):
     project, arn = trained
     assert re.fullmatch(
-        r"arn:aws:rekognition:us-east-1:123456789012:project/digits/version/v1/\d{13}", arn)
+        r"arn:aws:rekognition:us-east-1:123456789012:project/digits/version/v1/\d{13}", arn
+    )
     desc = version(rek, project, "v1")
     assert desc["StatusMessage"] == "The model is ready to run."
     assert desc["EvaluationResult"]["F1Score"] > 0.85
@@ -70,7 +77,8 @@ def test_training_lifecycle_and_predictions(rek, s3, trained):
     agg = summary["AggregatedEvaluationResults"]
     assert abs(agg["F1Score"] - desc["EvaluationResult"]["F1Score"]) < 1e-5
     assert agg["ConfusionMatrix"] and {"GroundTruthLabel", "PredictedLabel", "Value"} <= set(
-        agg["ConfusionMatrix"][0])
+        agg["ConfusionMatrix"][0]
+    )
     assert summary["EvaluationDetails"]["NumberOfTrainingImages"] == 300
     assert summary["EvaluationDetails"]["NumberOfTestingImages"] == 100
     assert summary["EvaluationDetails"]["ProjectVersionArn"] == arn
@@ -80,8 +88,11 @@ def test_training_lifecycle_and_predictions(rek, s3, trained):
     f1s = [x["Metrics"]["F1Score"] for x in per_label]
     assert f1s == sorted(f1s, reverse=True)
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="out/")["Contents"]}
-    assert {"out/ManifestSummary-digits-v1.json", "out/TestingGroundTruth-digits-v1.json",
-            "out/TrainingGroundTruth-digits-v1.json"} <= keys
+    assert {
+        "out/ManifestSummary-digits-v1.json",
+        "out/TestingGroundTruth-digits-v1.json",
+        "out/TrainingGroundTruth-digits-v1.json",
+    } <= keys
     snapshot = s3.get_object(Bucket=BUCKET, Key="out/TestingGroundTruth-digits-v1.json")
     first = json.loads(snapshot["Body"].read().splitlines()[0])
     assert "rekognition-custom-labels-training-0" in first
@@ -98,8 +109,9 @@ def test_training_lifecycle_and_predictions(rek, s3, trained):
     held_out = range(1500, 1560)
     correct = 0
     for i in held_out:
-        labels = rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": pngs[i]},
-                                          MinConfidence=0)["CustomLabels"]
+        labels = rek.detect_custom_labels(
+            ProjectVersionArn=arn, Image={"Bytes": pngs[i]}, MinConfidence=0
+        )["CustomLabels"]
         assert len(labels) == 10 and "Geometry" not in labels[0]
         correct += labels[0]["Name"] == str(targets[i])
     assert correct / len(held_out) > 0.85
@@ -108,21 +120,30 @@ def test_training_lifecycle_and_predictions(rek, s3, trained):
     thresholds = {x["Label"]: x["Metrics"]["Threshold"] * 100 for x in per_label}
     out = rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": pngs[1500]})
     assert all(x["Confidence"] >= thresholds[x["Name"]] - 1e-3 for x in out["CustomLabels"])
-    one = rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": pngs[1500]},
-                                   MinConfidence=0, MaxResults=1)["CustomLabels"]
+    one = rek.detect_custom_labels(
+        ProjectVersionArn=arn, Image={"Bytes": pngs[1500]}, MinConfidence=0, MaxResults=1
+    )["CustomLabels"]
     assert len(one) == 1
-    assert rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": pngs[1500]},
-                                    MinConfidence=100.0)["CustomLabels"] in ([], one)
+    assert rek.detect_custom_labels(
+        ProjectVersionArn=arn, Image={"Bytes": pngs[1500]}, MinConfidence=100.0
+    )["CustomLabels"] in ([], one)
     # S3 image and image errors.
     s3.put_object(Bucket=BUCKET, Key="probe.png", Body=pngs[1501])
-    via_s3 = rek.detect_custom_labels(ProjectVersionArn=arn, MinConfidence=0, Image={
-        "S3Object": {"Bucket": BUCKET, "Name": "probe.png"}})["CustomLabels"]
-    assert via_s3[0]["Name"] == rek.detect_custom_labels(
-        ProjectVersionArn=arn, MinConfidence=0, Image={"Bytes": pngs[1501]})[
-        "CustomLabels"][0]["Name"]
+    via_s3 = rek.detect_custom_labels(
+        ProjectVersionArn=arn,
+        MinConfidence=0,
+        Image={"S3Object": {"Bucket": BUCKET, "Name": "probe.png"}},
+    )["CustomLabels"]
+    assert (
+        via_s3[0]["Name"]
+        == rek.detect_custom_labels(
+            ProjectVersionArn=arn, MinConfidence=0, Image={"Bytes": pngs[1501]}
+        )["CustomLabels"][0]["Name"]
+    )
     with pytest.raises(ClientError) as e:
-        rek.detect_custom_labels(ProjectVersionArn=arn, Image={
-            "S3Object": {"Bucket": BUCKET, "Name": "missing.png"}})
+        rek.detect_custom_labels(
+            ProjectVersionArn=arn, Image={"S3Object": {"Bucket": BUCKET, "Name": "missing.png"}}
+        )
     assert code(e) == "InvalidS3ObjectException"
     with pytest.raises(ClientError) as e:
         rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": b"GIF89a not an image"})
@@ -164,24 +185,34 @@ def test_version_preconditions(rek, s3, digits, trained, control):
     assert code(e) == "ResourceInUseException"
     manifest = {"Assets": [{"GroundTruthManifest": {"S3Object": put_manifest(s3, digits[:20])}}]}
     with pytest.raises(ClientError) as e:
-        rek.create_project_version(ProjectArn=project, VersionName="v2", OutputConfig=OUT,
-                                   TrainingData=manifest, TestingData={"AutoCreate": True})
+        rek.create_project_version(
+            ProjectArn=project,
+            VersionName="v2",
+            OutputConfig=OUT,
+            TrainingData=manifest,
+            TestingData={"AutoCreate": True},
+        )
     assert code(e) == "InvalidParameterException"
     with pytest.raises(ClientError) as e:
-        rek.create_project_version(ProjectArn=project, VersionName="v2", OutputConfig=OUT,
-                                   FeatureConfig={"ContentModeration": {
-                                       "ConfidenceThreshold": 50}})
+        rek.create_project_version(
+            ProjectArn=project,
+            VersionName="v2",
+            OutputConfig=OUT,
+            FeatureConfig={"ContentModeration": {"ConfidenceThreshold": 50}},
+        )
     assert code(e) == "InvalidParameterException"
     with pytest.raises(ClientError) as e:
         rek.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=6)
     assert code(e) == "LimitExceededException"
     control.set_timing(training_seconds=30)
-    training = rek.create_project_version(ProjectArn=project, VersionName="slow",
-                                          OutputConfig=OUT)["ProjectVersionArn"]
+    training = rek.create_project_version(ProjectArn=project, VersionName="slow", OutputConfig=OUT)[
+        "ProjectVersionArn"
+    ]
     assert version(rek, project, "slow")["Status"] == "TRAINING_IN_PROGRESS"
-    for op in (lambda: rek.delete_project_version(ProjectVersionArn=training),
-               lambda: rek.start_project_version(ProjectVersionArn=training,
-                                                 MinInferenceUnits=1)):
+    for op in (
+        lambda: rek.delete_project_version(ProjectVersionArn=training),
+        lambda: rek.start_project_version(ProjectVersionArn=training, MinInferenceUnits=1),
+    ):
         with pytest.raises(ClientError) as e:
             op()
         assert code(e) == "ResourceInUseException"
@@ -193,12 +224,18 @@ def test_version_preconditions(rek, s3, digits, trained, control):
     assert [v["ProjectVersionArn"].split("/")[-2] for v in listed] == ["slow2", "slow", "v1"]
     page = rek.describe_project_versions(ProjectArn=project, MaxResults=2)
     assert len(page["ProjectVersionDescriptions"]) == 2
-    rest = rek.describe_project_versions(ProjectArn=project, NextToken=page["NextToken"],
-                                         MaxResults=2)
-    assert [v["ProjectVersionArn"].split("/")[-2] for v in rest[
-        "ProjectVersionDescriptions"]] == ["v1"]
-    assert rek.describe_project_versions(ProjectArn=project, VersionNames=["nope"])[
-        "ProjectVersionDescriptions"] == []
+    rest = rek.describe_project_versions(
+        ProjectArn=project, NextToken=page["NextToken"], MaxResults=2
+    )
+    assert [v["ProjectVersionArn"].split("/")[-2] for v in rest["ProjectVersionDescriptions"]] == [
+        "v1"
+    ]
+    assert (
+        rek.describe_project_versions(ProjectArn=project, VersionNames=["nope"])[
+            "ProjectVersionDescriptions"
+        ]
+        == []
+    )
 
 
 def test_running_model_quota(rek, trained):
@@ -220,21 +257,29 @@ def test_copy_project_version(rek, trained):
     project, arn = trained
     dest = create_project(rek, "copy-dest")
     copy_arn = rek.copy_project_version(
-        SourceProjectArn=project, SourceProjectVersionArn=arn, DestinationProjectArn=dest,
-        VersionName="copied", OutputConfig={"S3Bucket": BUCKET, "S3KeyPrefix": "copy"})[
-        "ProjectVersionArn"]
+        SourceProjectArn=project,
+        SourceProjectVersionArn=arn,
+        DestinationProjectArn=dest,
+        VersionName="copied",
+        OutputConfig={"S3Bucket": BUCKET, "S3KeyPrefix": "copy"},
+    )["ProjectVersionArn"]
     assert ":project/copy-dest/version/copied/" in copy_arn
     desc = wait_version(rek, dest, "copied")
     assert desc["Status"] == "COPYING_COMPLETED"
     assert desc["SourceProjectVersionArn"] == arn
     _start(rek, dest, copy_arn, "copied")
-    out = rek.detect_custom_labels(ProjectVersionArn=copy_arn, MinConfidence=0,
-                                   Image={"Bytes": digit_pngs()[0][1600]})
+    out = rek.detect_custom_labels(
+        ProjectVersionArn=copy_arn, MinConfidence=0, Image={"Bytes": digit_pngs()[0][1600]}
+    )
     assert len(out["CustomLabels"]) == 10
     with pytest.raises(ClientError) as e:
         rek.copy_project_version(
-            SourceProjectArn=project, SourceProjectVersionArn=arn, DestinationProjectArn=dest,
-            VersionName="copied", OutputConfig=OUT)
+            SourceProjectArn=project,
+            SourceProjectVersionArn=arn,
+            DestinationProjectArn=dest,
+            VersionName="copied",
+            OutputConfig=OUT,
+        )
     assert code(e) == "ResourceInUseException"
 
 
@@ -244,28 +289,38 @@ def test_manifest_training_with_autocreate(rek, s3, digits):
         rek.create_project_version(ProjectArn=project, VersionName="v", OutputConfig=OUT)
     assert code(e) == "InvalidParameterException"
     training = {"Assets": [{"GroundTruthManifest": {"S3Object": put_manifest(s3, digits[:150])}}]}
-    rek.create_project_version(ProjectArn=project, VersionName="v", OutputConfig=OUT,
-                               TrainingData=training, TestingData={"AutoCreate": True})
+    rek.create_project_version(
+        ProjectArn=project,
+        VersionName="v",
+        OutputConfig=OUT,
+        TrainingData=training,
+        TestingData={"AutoCreate": True},
+    )
     desc = wait_version(rek, project, "v")
     assert desc["Status"] == "TRAINING_COMPLETED", desc["StatusMessage"]
     assert desc["TestingDataResult"]["Input"] == {"AutoCreate": True}
     assert desc["TestingDataResult"]["Output"]["AutoCreate"] is True
     assert desc["TrainingDataResult"]["Input"] == training
-    summary = json.loads(s3.get_object(
-        Bucket=BUCKET, Key=desc["EvaluationResult"]["Summary"]["S3Object"]["Name"])[
-        "Body"].read())
+    summary = json.loads(
+        s3.get_object(Bucket=BUCKET, Key=desc["EvaluationResult"]["Summary"]["S3Object"]["Name"])[
+            "Body"
+        ].read()
+    )
     details = summary["EvaluationDetails"]
     assert details["NumberOfTrainingImages"] + details["NumberOfTestingImages"] == 150
     assert 25 <= details["NumberOfTestingImages"] <= 35
 
 
-@pytest.mark.parametrize(("case", "expected"), [
-    ("one_label", "ERROR_MANIFEST_TOO_FEW_LABELS"),
-    ("no_bucket", "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET"),
-    ("detection", "does not train object detection"),
-    ("injected", "injected"),
-    ("no_images", "ERROR_EMPTY_MANIFEST"),
-])
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("one_label", "ERROR_MANIFEST_TOO_FEW_LABELS"),
+        ("no_bucket", "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET"),
+        ("detection", "does not train object detection"),
+        ("injected", "injected"),
+        ("no_images", "ERROR_EMPTY_MANIFEST"),
+    ],
+)
 def test_training_failures_are_actionable(rek, s3, digits, control, case, expected):
     project = create_project(rek, "failing")
     lines = digits[:60]
@@ -275,19 +330,37 @@ def test_training_failures_are_actionable(rek, s3, digits, control, case, expect
     if case == "no_bucket":
         output = {"S3Bucket": "missing-output-bucket", "S3KeyPrefix": "x"}
     if case == "detection":
-        lines = [{"source-ref": x["source-ref"], "box": {
-            "image_size": [{"width": 64, "height": 64, "depth": 1}],
-            "annotations": [{"class_id": 0, "left": 1, "top": 1, "width": 30, "height": 30}]},
-            "box-metadata": {"objects": [{"confidence": 1}], "class-map": {"0": "digit"},
-                             "type": "groundtruth/object-detection", "human-annotated": "yes",
-                             "creation-date": "2024-01-01T00:00:00"}} for x in digits[:30]]
+        lines = [
+            {
+                "source-ref": x["source-ref"],
+                "box": {
+                    "image_size": [{"width": 64, "height": 64, "depth": 1}],
+                    "annotations": [
+                        {"class_id": 0, "left": 1, "top": 1, "width": 30, "height": 30}
+                    ],
+                },
+                "box-metadata": {
+                    "objects": [{"confidence": 1}],
+                    "class-map": {"0": "digit"},
+                    "type": "groundtruth/object-detection",
+                    "human-annotated": "yes",
+                    "creation-date": "2024-01-01T00:00:00",
+                },
+            }
+            for x in digits[:30]
+        ]
     if case == "injected":
         control.set_faults(fail_next_training=True)
     if case == "no_images":
         lines = [{"source-ref": x["source-ref"]} for x in digits[:10]]
     training = {"Assets": [{"GroundTruthManifest": {"S3Object": put_manifest(s3, lines)}}]}
-    rek.create_project_version(ProjectArn=project, VersionName="v", OutputConfig=output,
-                               TrainingData=training, TestingData={"AutoCreate": True})
+    rek.create_project_version(
+        ProjectArn=project,
+        VersionName="v",
+        OutputConfig=output,
+        TrainingData=training,
+        TestingData={"AutoCreate": True},
+    )
     desc = wait_version(rek, project, "v")
     assert desc["Status"] == "TRAINING_FAILED"
     assert expected in desc["StatusMessage"]
@@ -314,16 +387,23 @@ def test_content_moderation_adapter(rek, s3, digits):
     project = create_project(rek, "adapter", Feature="CONTENT_MODERATION", AutoUpdate="DISABLED")
     training = {"Assets": [{"GroundTruthManifest": {"S3Object": put_manifest(s3, digits[:80])}}]}
     arn = rek.create_project_version(
-        ProjectArn=project, VersionName="a1", OutputConfig=OUT, TrainingData=training,
-        FeatureConfig={"ContentModeration": {"ConfidenceThreshold": 60.0}})["ProjectVersionArn"]
+        ProjectArn=project,
+        VersionName="a1",
+        OutputConfig=OUT,
+        TrainingData=training,
+        FeatureConfig={"ContentModeration": {"ConfidenceThreshold": 60.0}},
+    )["ProjectVersionArn"]
     desc = wait_version(rek, project, "a1")
     assert desc["Status"] == "TRAINING_COMPLETED", desc["StatusMessage"]
     assert desc["Feature"] == "CONTENT_MODERATION"
     assert desc["BaseModelVersion"]
     assert desc["FeatureConfig"] == {"ContentModeration": {"ConfidenceThreshold": 60.0}}
-    for op in (lambda: rek.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=1),
-               lambda: rek.detect_custom_labels(ProjectVersionArn=arn,
-                                                Image={"Bytes": digit_pngs()[0][0]})):
+    for op in (
+        lambda: rek.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=1),
+        lambda: rek.detect_custom_labels(
+            ProjectVersionArn=arn, Image={"Bytes": digit_pngs()[0][0]}
+        ),
+    ):
         with pytest.raises(ClientError) as e:
             op()
         assert code(e) == "InvalidParameterException"

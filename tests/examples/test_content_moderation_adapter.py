@@ -20,8 +20,11 @@ def test_adapter_trains_with_content_moderation(
 ) -> None:
     folder = tmp_path / "images"
     subprocess.run(
-        [sys.executable, str(EXAMPLES / "content-moderation-adapter" / "make_images.py"),
-         str(folder)],
+        [
+            sys.executable,
+            str(EXAMPLES / "content-moderation-adapter" / "make_images.py"),
+            str(folder),
+        ],
         check=True,
     )
     s, _ = example_stack(
@@ -37,9 +40,9 @@ def test_adapter_trains_with_content_moderation(
         project = projects_named(emulator_server, out["project_name"])[0]
         assert project["Feature"] == "CONTENT_MODERATION"
         assert project["AutoUpdate"] == "ENABLED"
-        version = rekognition.describe_project_versions(
-            ProjectArn=project["ProjectArn"]
-        )["ProjectVersionDescriptions"][0]
+        version = rekognition.describe_project_versions(ProjectArn=project["ProjectArn"])[
+            "ProjectVersionDescriptions"
+        ][0]
         assert version["ProjectVersionArn"] == out["adapter_arn"]
         assert version["Feature"] == "CONTENT_MODERATION"
         assert version["FeatureConfig"] == {"ContentModeration": {"ConfidenceThreshold": 60}}

@@ -17,9 +17,7 @@ pytestmark = pytest.mark.e2e
 def test_copy_model_copies_the_trained_version(
     pulumi_engine: Path, emulator_server: str, small_digits: Path, tmp_path: Path
 ) -> None:
-    s, _ = example_stack(
-        "copy-model", tmp_path, emulator_server, {"folder": str(small_digits)}
-    )
+    s, _ = example_stack("copy-model", tmp_path, emulator_server, {"folder": str(small_digits)})
     try:
         out = outputs(s.up(on_output=print))
         assert out["source_model_status"] == "TRAINING_COMPLETED"

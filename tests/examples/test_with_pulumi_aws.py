@@ -72,8 +72,12 @@ def test_bucket_and_key_from_pulumi_aws_reach_the_rcl_resources(tmp_path: Path) 
     }
     env.pop("PULUMI_CONFIG", None)
     run = subprocess.run(
-        [str(python), str(Path(__file__).with_name("with_pulumi_aws_mocks.py")),
-         str(EXAMPLE), str(folder)],
+        [
+            str(python),
+            str(Path(__file__).with_name("with_pulumi_aws_mocks.py")),
+            str(EXAMPLE),
+            str(folder),
+        ],
         env=env,
         capture_output=True,
         text=True,

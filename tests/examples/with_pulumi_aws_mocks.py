@@ -15,9 +15,7 @@ from typing import Any
 
 EXAMPLE, FOLDER = Path(sys.argv[1]).resolve(), str(Path(sys.argv[2]).resolve())
 PROJECT = "rcl-with-pulumi-aws"
-os.environ["PULUMI_CONFIG"] = json.dumps(
-    {f"{PROJECT}:folder": FOLDER, "aws:region": "eu-west-1"}
-)
+os.environ["PULUMI_CONFIG"] = json.dumps({f"{PROJECT}:folder": FOLDER, "aws:region": "eu-west-1"})
 
 import pulumi  # noqa: E402 - after PULUMI_CONFIG
 

@@ -218,3 +218,21 @@ def test_grown_manifest_updates_in_place_shrunk_manifest_replaces(
 
     shrunk = checked(provider, {**inputs, "dataset_source": from_manifest(small)})
     assert provider.diff(created.id, updated, shrunk).replaces == ["dataset_source"]
+
+
+def test_unknown_objects_from_the_engine_are_not_rejected(provider, aws_env) -> None:
+    """At preview the SDK hands unknowns over as Unknown objects and Outputs, not strings."""
+    import pulumi
+    from pulumi.output import Unknown
+
+    result = provider.check(
+        {},
+        dataset_props(
+            aws_env,
+            {"arn": Unknown()},
+            dataset_type="TRAIN",
+            dataset_source={"ground_truth_manifest": {"s3_object": pulumi.Output.from_input({})}},
+        ),
+    )
+    assert result.failures == []
+    assert result.inputs["project_arn"] == UNKNOWN

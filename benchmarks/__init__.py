@@ -1,0 +1,1 @@
+"""Benchmarks P1-P5 (`make bench`); targets are listed in README.md."""
