@@ -98,7 +98,7 @@ def physical_name(logical: str, *identity: Any) -> str:
     return f"{base}-{short_hash(*identity)}"
 
 
-def format_error(error: dict[str, Any]) -> tuple[str, str]:
+def format_error(error: Any) -> tuple[str, str]:
     """A pydantic error as (property path, reason)."""
     path = ".".join(str(p) for p in error["loc"])
     message = error["msg"]

@@ -10,7 +10,7 @@ import json
 from typing import Any, Literal
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ._aws import program_connection
@@ -257,7 +257,7 @@ class _DatasetProvider(Provider):
     inputs_model = DatasetInputs
     replace_on = REPLACE_ON
 
-    def diff(self, id_, olds, news):  # type: ignore[no-untyped-def]
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         result = super().diff(id_, olds, news)
         replaces = set(result.replaces or [])
         # Entries can be added or changed in place; removing one needs a new dataset.
