@@ -85,6 +85,24 @@ def merge_args(args: Any, kwargs: dict[str, Any], args_type: type) -> dict[str, 
     return merged
 
 
+def program_props(
+    resource_type: type, resource_name: str, args: Any, kwargs: dict[str, Any], args_type: type
+) -> dict[str, Any]:
+    """A resource's props as the program builds them: inputs, connection settings from the
+    stack config, the owner token, and every output (the class's annotations) seeded empty."""
+    from ._aws import program_connection
+
+    inputs = merge_args(args, kwargs, args_type)
+    props = {
+        **program_connection(inputs.pop("region", None)),
+        **inputs,
+        "owner": owner_token(resource_name),
+    }
+    for output in getattr(resource_type, "__annotations__", {}):
+        props.setdefault(output, None)
+    return props
+
+
 def short_hash(*parts: Any) -> str:
     """7 hex characters of sha256 over a canonical JSON of `parts`."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)

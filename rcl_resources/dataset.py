@@ -13,16 +13,14 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ._aws import program_connection
 from ._inputs import CommonInputs, Tags, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
     chunked,
     is_unknown,
-    merge_args,
     owner_of,
-    owner_token,
+    program_props,
     tag_changes,
     user_tags,
 )
@@ -470,20 +468,5 @@ class Dataset(Resource, module="rcl", name="Dataset"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        inputs = merge_args(args, kwargs, DatasetArgs)
-        props = {
-            **program_connection(inputs.pop("region", None)),
-            **inputs,
-            "owner": owner_token(resource_name),
-        }
-        for out in (
-            "arn",
-            "status",
-            "status_message",
-            "status_message_code",
-            "dataset_stats",
-            "labels",
-            "revision",
-        ):
-            props.setdefault(out, None)
+        props = program_props(Dataset, resource_name, args, kwargs, DatasetArgs)
         super().__init__(_DatasetProvider(), resource_name, props, opts)

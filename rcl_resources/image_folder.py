@@ -11,9 +11,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field
 
-from ._aws import program_connection
 from ._inputs import CommonInputs
-from ._provider import Provider, merge_args, owner_token
+from ._provider import Provider, program_props
 from .errors import explain, is_code
 from .manifest import folder_digest, scan_image_folder, upload_image_folder
 
@@ -109,17 +108,8 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        inputs = merge_args(args, kwargs, ImageFolderArgs)
-        folder = Path(str(inputs["folder"])).resolve()
+        props = program_props(ImageFolder, resource_name, args, kwargs, ImageFolderArgs)
+        folder = Path(str(props["folder"])).resolve()
         # Reading the folder here (not uploading) lets preview show whether it changed.
-        digest = folder_digest(scan_image_folder(folder))
-        props = {
-            **program_connection(inputs.pop("region", None)),
-            **inputs,
-            "folder": str(folder),
-            "digest": digest,
-            "owner": owner_token(resource_name),
-        }
-        for out in ("manifest", "manifest_uri", "labels", "image_count", "entries"):
-            props.setdefault(out, None)
+        props.update(folder=str(folder), digest=folder_digest(scan_image_folder(folder)))
         super().__init__(_ImageFolderProvider(), resource_name, props, opts)

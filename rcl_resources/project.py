@@ -10,15 +10,14 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import model_validator
 
-from ._aws import Connection, program_connection
+from ._aws import Connection
 from ._inputs import CommonInputs, ResourceName, Tags, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
-    merge_args,
     owner_of,
-    owner_token,
     physical_name,
+    program_props,
     tag_changes,
     user_tags,
 )
@@ -278,22 +277,7 @@ class Project(Resource, module="rcl", name="Project"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        inputs = merge_args(args, kwargs, ProjectArgs)
-        props = {
-            **program_connection(inputs.pop("region", None)),
-            **inputs,
-            "owner": owner_token(resource_name),
-        }
-        for out in (
-            "arn",
-            "status",
-            "creation_timestamp",
-            "project_name",
-            "feature",
-            "auto_update",
-            "tags",
-        ):
-            props.setdefault(out, None)
+        props = program_props(Project, resource_name, args, kwargs, ProjectArgs)
         super().__init__(_ProjectProvider(), resource_name, props, opts)
 
 

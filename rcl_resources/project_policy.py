@@ -10,9 +10,9 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field, field_validator
 
-from ._aws import default_endpoint, program_connection
+from ._aws import default_endpoint
 from ._inputs import CommonInputs, ResourceName
-from ._provider import Provider, merge_args, owner_token
+from ._provider import Provider, program_props
 from .dataset import _PROJECT_ARN
 from .errors import RclError, explain, is_code
 
@@ -172,11 +172,5 @@ class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        inputs = merge_args(args, kwargs, ProjectPolicyArgs)
-        props = {
-            **program_connection(inputs.pop("region", None)),
-            **inputs,
-            "owner": owner_token(resource_name),
-            "policy_revision_id": None,
-        }
+        props = program_props(ProjectPolicy, resource_name, args, kwargs, ProjectPolicyArgs)
         super().__init__(_ProjectPolicyProvider(), resource_name, props, opts)

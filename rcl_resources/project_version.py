@@ -12,16 +12,15 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._aws import default_endpoint, program_connection
+from ._aws import default_endpoint
 from ._inputs import CommonInputs, ResourceName, Tags, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
     is_unknown,
-    merge_args,
     owner_of,
-    owner_token,
     physical_name,
+    program_props,
     tag_changes,
     user_tags,
 )
@@ -622,25 +621,7 @@ class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        inputs = merge_args(args, kwargs, ProjectVersionArgs)
-        props = {
-            **program_connection(inputs.pop("region", None)),
-            **inputs,
-            "owner": owner_token(resource_name),
-        }
-        for out in (
-            "arn",
-            "version_name",
-            "status",
-            "status_message",
-            "f1_score",
-            "evaluation_summary",
-            "label_metrics",
-            "billable_training_time_in_seconds",
-            "training_end_timestamp",
-            "running",
-        ):
-            props.setdefault(out, None)
+        props = program_props(ProjectVersion, resource_name, args, kwargs, ProjectVersionArgs)
         super().__init__(_ProjectVersionProvider(), resource_name, props, opts)
 
 
