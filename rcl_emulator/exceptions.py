@@ -24,9 +24,9 @@ def _error(code: str, status: int = 400) -> type[RekognitionError]:
 
 AccessDeniedException = _error("AccessDeniedException")
 InternalServerError = _error("InternalServerError", 500)
-# botocore's legacy and standard retry modes both classify ThrottlingException as throttling
-# only (legacy) / also (standard) when it arrives with HTTP 400, so the emulator uses 400.
-ThrottlingException = _error("ThrottlingException")
+# The API reference gives ThrottlingException HTTP 500. botocore retries it either way: standard
+# mode by its code (and as a transient 500), legacy mode as a general server error (500).
+ThrottlingException = _error("ThrottlingException", 500)
 ProvisionedThroughputExceededException = _error("ProvisionedThroughputExceededException")
 InvalidParameterException = _error("InvalidParameterException")
 ValidationException = _error("ValidationException")

@@ -57,6 +57,7 @@ def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt, (w, h) = img.format, img.size
+            img.load()  # decode fully: a truncated or corrupt body fails here, not later
     except Exception:
         raise exc.InvalidImageFormatException("Request has invalid image format.") from None
     if fmt not in ("PNG", "JPEG"):
@@ -68,7 +69,11 @@ def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
     if max(w, h) / min(w, h) > 20:
         raise exc.InvalidParameterException("The image aspect ratio exceeds 20:1.")
     model = _model(blob)
-    scores = model.scores(trainer.image_features(data)[None, :])[0]
+    try:
+        features = trainer.image_features(data)
+    except Exception:
+        raise exc.InvalidImageFormatException("Request has invalid image format.") from None
+    scores = model.scores(features[None, :])[0]
     min_conf = p.get("MinConfidence")
     found = []
     for label, score in zip(model.labels, scores, strict=True):

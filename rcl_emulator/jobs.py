@@ -33,6 +33,7 @@ from .models import (
     billable_seconds,
     now,
     parse_manifest,
+    touch,
 )
 
 log = logging.getLogger("rcl_emulator")
@@ -97,7 +98,7 @@ def _failure_commit(kind: str, target: Any, error: Exception) -> Commit:
         if isinstance(target, Dataset):
             target.message = f"An internal error occurred: {error}"
             target.message_code = "SERVICE_ERROR"
-            target.updated = now()
+            touch(target)
         else:
             target.message = f"An internal error occurred in the emulator: {error}"
 
@@ -153,7 +154,7 @@ def _validated_entries(data: bytes) -> list[Entry]:
 def _dataset_commit(ds: Dataset, ok: str, fail: str, entries: list[Entry] | None,
                     message: str, error: DatasetFailure | None) -> Commit:
     def commit() -> None:
-        ds.updated = now()
+        touch(ds)
         if error is not None:
             ds.status = fail
             ds.message = f"{error.message} ({error.code})"
@@ -253,12 +254,12 @@ def _distribute(world: World, backend: RekognitionBackend, train_ds: Dataset) ->
     labeled = [e for e in entries if e.labeled]
 
     def commit() -> None:
-        t = now()
         targets = [train_ds] + ([test_ds] if test_ds is not None and _alive(backend, test_ds)
                                 else [])
         if too_few or not labeled:
             for d in targets:
-                d.status, d.updated, d.message_code = "UPDATE_FAILED", t, "CLIENT_ERROR"
+                d.status, d.message_code = "UPDATE_FAILED", "CLIENT_ERROR"
+                touch(d)
                 d.message = ("The manifest file doesn't have enough labeled images to "
                              "distribute the dataset. (ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_"
                              f"DISTRIBUTE: labels with fewer than 2 images: "
@@ -269,7 +270,8 @@ def _distribute(world: World, backend: RekognitionBackend, train_ds: Dataset) ->
         if test_ds is not None:
             test_ds.entries = sorted(test, key=lambda e: order[id(e)])
         for d in targets:
-            d.status, d.updated, d.message_code = "UPDATE_COMPLETE", t, "SUCCESS"
+            d.status, d.message_code = "UPDATE_COMPLETE", "SUCCESS"
+            touch(d)
             d.message = "The dataset was successfully updated."
             d.pending = None
         train_ds.pending_peer = None
@@ -352,12 +354,13 @@ def _usable(entries: list[Entry]) -> list[Entry]:
     return [e for e in entries if e.labeled and not e.has_errors and e.labels]
 
 
-def _side_stats(entries: list[Entry], invalid: int, use_case: str) -> dict[str, Any]:
+def _side_stats(entries: list[Entry], use_case: str) -> dict[str, Any]:
+    """One side of the manifest summary; the counts agree with ``error_json_line_indices``."""
+    errors = [i for i, e in enumerate(entries) if e.has_errors]
     return {"use_case": use_case, "total_json_lines": len(entries),
-            "valid_json_lines": len(entries) - invalid, "invalid_json_lines": invalid,
+            "valid_json_lines": len(entries) - len(errors), "invalid_json_lines": len(errors),
             "ignored_json_lines": sum(1 for e in entries if not e.labeled and not e.has_errors),
-            "error_json_line_indices": [i for i, e in enumerate(entries) if e.has_errors],
-            "errors": []}
+            "error_json_line_indices": errors, "errors": []}
 
 
 def _load_features(entries: list[Entry]) -> tuple[np.ndarray, list[Entry]]:
@@ -406,7 +409,6 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
             "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET",
             f"The output bucket {out_bucket} does not exist. Create it or fix "
             "OutputConfig.S3Bucket, then train a new version.")
-    train_invalid = test_invalid = 0
     if v.training_input.get("Assets"):
         train_all, train_invalid, total = _read_manifest_assets(v.training_input)
         if total and train_invalid / total > MAX_INVALID_FRACTION:
@@ -488,8 +490,8 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
     }
     manifest_summary = {
         "version": 1,
-        "statistics": {"training": _side_stats(train_all, train_invalid, "IMAGE_LEVEL_LABELS"),
-                       "testing": _side_stats(test_all if not autosplit else test, test_invalid,
+        "statistics": {"training": _side_stats(train_all, "IMAGE_LEVEL_LABELS"),
+                       "testing": _side_stats(test_all if not autosplit else test,
                                               "IMAGE_LEVEL_LABELS")},
         "errors": [],
     }
@@ -581,6 +583,8 @@ def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
             _, src = backend._version(v.source_arn or "")
             blob, evaluation = src.model_blob, copy.deepcopy(src.evaluation)
             src_fields = (src.billable_seconds, src.training_end)
+            src_results = copy.deepcopy(
+                (src.training_result, src.testing_result, src.manifest_summary))
         except Exception:
             blob = None
     bucket = v.output_config.get("S3Bucket", "")
@@ -592,8 +596,8 @@ def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
             v.status, v.message = "COPYING_FAILED", f"The model copy failed: {reason}."
 
         return fail
-    key = output_key(v.output_config.get("S3KeyPrefix", ""), "EvaluationResultSummary",
-                     v.project, v.name)
+    prefix = v.output_config.get("S3KeyPrefix", "")
+    key = output_key(prefix, "EvaluationResultSummary", v.project, v.name)
     new_eval = None
     if evaluation:
         old = evaluation["Summary"]["S3Object"]
@@ -605,14 +609,65 @@ def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
                         "Summary": {"S3Object": {"Bucket": bucket, "Name": key}}}
         except (s3io.S3ReadError, ValueError, KeyError):
             new_eval = {"F1Score": evaluation["F1Score"]}
+    training_result, testing_result, manifest_summary = _copy_results(
+        v, bucket, prefix, *src_results)
 
     def commit() -> None:
         v.status, v.message = "COPYING_COMPLETED", "The model was copied."
         v.model_blob = blob
         v.evaluation = new_eval
         v.billable_seconds, v.training_end = src_fields
+        v.training_result, v.testing_result = training_result, testing_result
+        v.manifest_summary = manifest_summary
 
     return commit
+
+
+def _copy_s3_file(src: dict[str, Any] | None, bucket: str, key: str) -> dict[str, Any] | None:
+    """Copy one output file (an ``S3Object`` dict) to ``bucket``/``key``; None if unreadable."""
+    if not src or not src.get("Bucket") or not src.get("Name"):
+        return None
+    try:
+        s3io.put_object(bucket, key, s3io.get_object(src["Bucket"], src["Name"]))
+    except s3io.S3ReadError:
+        return None
+    return {"Bucket": bucket, "Name": key}
+
+
+def _copy_results(v: Version, bucket: str, prefix: str, training: dict[str, Any] | None,
+                  testing: dict[str, Any] | None, summary: dict[str, Any] | None
+                  ) -> tuple[dict[str, Any] | None, dict[str, Any] | None,
+                             dict[str, Any] | None]:
+    """The source's training results, with their files re-written under the new OutputConfig.
+
+    Files that can no longer be read are left out (the Input part is always kept).
+    """
+    def side(result: dict[str, Any] | None, output_kind: str,
+             validation_kind: str) -> dict[str, Any] | None:
+        if result is None:
+            return None
+        out: dict[str, Any] = {"Input": result.get("Input", {})}
+        for part, kind in (("Output", output_kind), ("Validation", validation_kind)):
+            if part not in result:
+                continue
+            assets = []
+            for asset in result[part].get("Assets", []):
+                obj = asset.get("GroundTruthManifest", {}).get("S3Object")
+                new = _copy_s3_file(obj, bucket, output_key(prefix, kind, v.project, v.name))
+                if new is not None:
+                    assets.append(_s3_asset(new["Bucket"], new["Name"]))
+            if assets:
+                out[part] = {**result[part], "Assets": assets}
+        return out
+
+    new_summary = None
+    if summary is not None:
+        obj = _copy_s3_file(summary.get("S3Object"), bucket,
+                            output_key(prefix, "ManifestSummary", v.project, v.name))
+        new_summary = {"S3Object": obj} if obj is not None else None
+    return (side(training, "TrainingGroundTruth", "TrainingManifestWithValidation"),
+            side(testing, "TestingGroundTruth", "TestingManifestWithValidation"),
+            new_summary)
 
 
 JOBS: dict[str, Callable[[World, RekognitionBackend, Any], Commit]] = {

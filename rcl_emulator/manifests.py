@@ -74,6 +74,7 @@ class ImageChecker:
         try:
             with Image.open(io.BytesIO(data)) as img:
                 fmt, (w, h) = img.format, img.size
+                img.load()  # a truncated or corrupt image fails to decode
         except Exception:
             return _err("ERROR_INVALID_IMAGE", f"The image {uri} is not a valid image.")
         if fmt not in ("PNG", "JPEG"):

@@ -73,6 +73,11 @@ def now() -> float:
     return time.time()
 
 
+def touch(ds: Dataset) -> None:
+    """Set ``LastUpdatedTimestamp`` to now, never earlier than ``CreationTimestamp``."""
+    ds.updated = max(now(), ds.created)
+
+
 @dataclass
 class Dataset:
     arn: str
@@ -257,6 +262,9 @@ class RekognitionBackend:
         if auto_update and feature != CONTENT_MODERATION:
             raise exc.InvalidParameterException(
                 "AutoUpdate applies only to projects with Feature CONTENT_MODERATION.")
+        if feature == CONTENT_MODERATION and not auto_update:
+            raise exc.InvalidParameterException(
+                "AutoUpdate (ENABLED or DISABLED) is required for Feature CONTENT_MODERATION.")
         if name in self.projects:
             raise exc.ResourceInUseException(f"The project {name} already exists.")
         if len(self.projects) >= MAX_PROJECTS:
@@ -265,8 +273,7 @@ class RekognitionBackend:
         stamp = self._stamp()
         project = Project(name=name, arn=self._arn(f"{name}/{stamp}"), created=stamp / 1000,
                           feature=feature,
-                          auto_update=(auto_update or "DISABLED")
-                          if feature == CONTENT_MODERATION else None)
+                          auto_update=auto_update)
         self.projects[name] = project
         if p.get("Tags"):
             self.tags[project.arn] = dict(p["Tags"])
@@ -287,8 +294,7 @@ class RekognitionBackend:
             "ProjectArn": x.arn, "CreationTimestamp": x.created, "Status": x.status,
             "Datasets": [
                 {"CreationTimestamp": d.created, "DatasetType": d.type, "DatasetArn": d.arn,
-                 "Status": d.status, "StatusMessage": d.message,
-                 "StatusMessageCode": d.message_code}
+                 "Status": d.status, **_status_message(d)}
                 for d in sorted(x.datasets.values(), key=lambda d: d.created)
             ],
         }
@@ -362,8 +368,7 @@ class RekognitionBackend:
         d = self._dataset(p["DatasetArn"])
         return {"DatasetDescription": {
             "CreationTimestamp": d.created, "LastUpdatedTimestamp": d.updated,
-            "Status": d.status, "StatusMessage": d.message,
-            "StatusMessageCode": d.message_code, "DatasetStats": d.stats()}}
+            "Status": d.status, **_status_message(d), "DatasetStats": d.stats()}}
 
     def delete_dataset(self, p: dict[str, Any]) -> dict[str, Any]:
         d = self._dataset(p["DatasetArn"])
@@ -712,6 +717,16 @@ class RekognitionBackend:
 
     def forget(self, arn: str) -> None:
         self.tags.pop(arn, None)
+
+
+def _status_message(d: Dataset) -> dict[str, str]:
+    """StatusMessage/StatusMessageCode, left out while empty (e.g. while in progress)."""
+    out = {}
+    if d.message:
+        out["StatusMessage"] = d.message
+    if d.message_code:
+        out["StatusMessageCode"] = d.message_code
+    return out
 
 
 def _check_policy_document(doc: str) -> None:

@@ -11,6 +11,7 @@ from emulator_support import (
     DIGITS_BUCKET,
     create_project,
     dataset_status,
+    digit_pngs,
     label_line,
     put_manifest,
     wait_dataset,
@@ -264,3 +265,46 @@ def test_distribute_with_too_few_images_fails_asynchronously(rek, s3, digits):
     assert a["Status"] == b["Status"] == "UPDATE_FAILED"
     assert "ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_DISTRIBUTE" in a["StatusMessage"]
     assert a["DatasetStats"]["TotalEntries"] == 3  # content kept
+
+
+def test_truncated_image_is_a_line_error(rek, s3, digits):
+    project = create_project(rek, "truncated")
+    png = digit_pngs()[0][0]
+    s3.put_object(Bucket=DIGITS_BUCKET, Key="broken/truncated.png", Body=png[: len(png) // 2])
+    broken = label_line(f"s3://{DIGITS_BUCKET}/broken/truncated.png", "0")
+    arn = rek.create_dataset(
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource=_manifest_source(put_manifest(s3, [*digits[:20], broken])),
+    )["DatasetArn"]
+    desc = wait_dataset(rek, arn)
+    assert desc["Status"] == "CREATE_COMPLETE"
+    assert desc["DatasetStats"]["ErrorEntries"] == 1
+    assert desc["DatasetStats"]["LabeledEntries"] == 20
+    (entry,) = rek.list_dataset_entries(DatasetArn=arn, HasErrors=True)["DatasetEntries"]
+    entry = json.loads(entry)
+    assert entry["source-ref"].endswith("truncated.png")
+    assert [c["code"] for c in entry["cl-errors"]] == ["ERROR_INVALID_IMAGE"]
+
+
+def test_timestamps_and_status_message_while_in_progress(rek, control):
+    project = create_project(rek, "stamps")
+    control.set_timing(dataset_seconds=1.0)
+    arn = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN")["DatasetArn"]
+    busy = dataset_status(rek, arn)
+    assert busy["Status"] == "CREATE_IN_PROGRESS"
+    # StatusMessageCode is an enum (SUCCESS | SERVICE_ERROR | CLIENT_ERROR): no empty values.
+    assert "StatusMessage" not in busy and "StatusMessageCode" not in busy
+    listed = rek.describe_projects(ProjectNames=["stamps"])["ProjectDescriptions"][0]
+    (ds,) = listed["Datasets"]
+    assert "StatusMessage" not in ds and "StatusMessageCode" not in ds
+    control.set_timing(dataset_seconds=0.0)
+    done = wait_dataset(rek, arn)
+    assert done["Status"] == "CREATE_COMPLETE"
+    assert done["StatusMessageCode"] == "SUCCESS"
+    # An empty dataset is created well within the 150 ms between ARN time and creation time.
+    project2 = create_project(rek, "stamps-fast")
+    fast = rek.create_dataset(ProjectArn=project2, DatasetType="TRAIN")["DatasetArn"]
+    fast_desc = wait_dataset(rek, fast)
+    assert fast_desc["LastUpdatedTimestamp"] >= fast_desc["CreationTimestamp"]
+    assert done["LastUpdatedTimestamp"] >= done["CreationTimestamp"]

@@ -55,6 +55,21 @@ def test_describe_projects_filters(rek):
     assert rek.describe_projects(ProjectNames=["nope"])["ProjectDescriptions"] == []
 
 
+def test_content_moderation_needs_auto_update(rek):
+    # AutoUpdate is "Required argument for Content Moderation".
+    with pytest.raises(ClientError) as e:
+        rek.create_project(ProjectName="mod-no-auto", Feature="CONTENT_MODERATION")
+    assert code(e) == "InvalidParameterException"
+    with pytest.raises(ClientError) as e:
+        rek.create_project(ProjectName="cl-auto", AutoUpdate="ENABLED")
+    assert code(e) == "InvalidParameterException"
+    listed = rek.describe_projects(Features=["CUSTOM_LABELS", "CONTENT_MODERATION"])
+    assert listed["ProjectDescriptions"] == []
+    create_project(rek, "mod-off", Feature="CONTENT_MODERATION", AutoUpdate="DISABLED")
+    (mod,) = rek.describe_projects(Features=["CONTENT_MODERATION"])["ProjectDescriptions"]
+    assert mod["Feature"] == "CONTENT_MODERATION" and "AutoUpdate" not in mod
+
+
 def test_describe_projects_pagination(rek):
     for i in range(5):
         rek.create_project(ProjectName=f"p{i}")
@@ -145,6 +160,17 @@ def test_tags_on_projects_and_datasets(rek):
     with pytest.raises(ClientError) as e:
         rek.tag_resource(ResourceArn=arn, Tags={"aws:reserved": "x"})
     assert code(e) == "InvalidParameterException"
+    # Keys and values: [\p{L}\p{Z}\p{N}_.:/=+\-@]* (letters, separators, numbers, a few marks).
+    for bad in ({"bad#key!": "1"}, {"ok": "no;semicolon"}, {"tab\tkey": "1"}):
+        with pytest.raises(ClientError) as e:
+            rek.tag_resource(ResourceArn=arn, Tags=bad)
+        assert code(e) == "InvalidParameterException", bad
+        with pytest.raises(ClientError) as e:
+            rek.create_project(ProjectName="badtags", Tags=bad)
+        assert code(e) == "InvalidParameterException", bad
+    unicode_tags = {"équipe 名前": "vision-٣ a_b.c:d/e=f+g@h", "n²": ""}
+    rek.tag_resource(ResourceArn=arn, Tags=unicode_tags)
+    assert rek.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"env": "dev", **unicode_tags}
     with pytest.raises(ClientError) as e:
         rek.list_tags_for_resource(ResourceArn=arn.replace("tagged", "missing"))
     assert code(e) == "ResourceNotFoundException"
@@ -216,13 +242,19 @@ def test_request_log_and_faults(emulator, rek, control):
     with pytest.raises(ClientError) as e:
         rek.describe_projects()
     assert code(e) == "ThrottlingException"
-    retrying = make_client(
-        emulator.url, "rekognition", retries={"mode": "standard", "total_max_attempts": 3}
-    )
-    control.reset_requests()
-    with pytest.raises(ClientError):
-        retrying.describe_projects()
-    assert len(control.requests_log()) == 3  # botocore retried the throttled call
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500  # as the API reference
+    for mode in ("standard", "legacy"):
+        retrying = make_client(
+            emulator.url, "rekognition", retries={"mode": mode, "total_max_attempts": 3}
+        )
+        control.reset_requests()
+        with pytest.raises(ClientError) as e:
+            retrying.describe_projects()
+        assert code(e) == "ThrottlingException"
+        # botocore retried the throttled call in both retry modes.
+        assert [(r["status"], r["error"]) for r in control.requests_log()] == [
+            (500, "ThrottlingException")
+        ] * 3, mode
     control.set_faults(error_rate=1.0)
     with pytest.raises(ClientError) as e:
         rek.describe_projects()

@@ -148,6 +148,19 @@ def test_training_lifecycle_and_predictions(rek, s3, trained):
     with pytest.raises(ClientError) as e:
         rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": b"GIF89a not an image"})
     assert code(e) == "InvalidImageFormatException"
+    # Truncated PNG/JPEG bodies (valid headers, missing data), inline and from S3.
+    jpeg_full = io.BytesIO()
+    Image.open(io.BytesIO(pngs[1502])).convert("RGB").save(jpeg_full, "JPEG")
+    s3.put_object(Bucket=BUCKET, Key="truncated.png", Body=pngs[1502][: len(pngs[1502]) // 2])
+    for image in (
+        {"Bytes": pngs[1502][: len(pngs[1502]) // 2]},
+        {"Bytes": jpeg_full.getvalue()[: len(jpeg_full.getvalue()) // 2]},
+        {"S3Object": {"Bucket": BUCKET, "Name": "truncated.png"}},
+    ):
+        with pytest.raises(ClientError) as e:
+            rek.detect_custom_labels(ProjectVersionArn=arn, Image=image)
+        assert code(e) == "InvalidImageFormatException", image
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     jpeg = io.BytesIO()
     Image.new("RGB", (5000, 64)).save(jpeg, "JPEG")
     with pytest.raises(ClientError) as e:
@@ -253,7 +266,7 @@ def test_running_model_quota(rek, trained):
     assert code(e) == "LimitExceededException"
 
 
-def test_copy_project_version(rek, trained):
+def test_copy_project_version(rek, s3, trained):
     project, arn = trained
     dest = create_project(rek, "copy-dest")
     copy_arn = rek.copy_project_version(
@@ -267,6 +280,37 @@ def test_copy_project_version(rek, trained):
     desc = wait_version(rek, dest, "copied")
     assert desc["Status"] == "COPYING_COMPLETED"
     assert desc["SourceProjectVersionArn"] == arn
+    # The copy includes the training results, re-written under its own OutputConfig.
+    src = version(rek, project, "v1")
+
+    def s3_name(result, part):
+        return result[part]["Assets"][0]["GroundTruthManifest"]["S3Object"]["Name"]
+
+    expected = {
+        ("TrainingDataResult", "Output"): "copy/TrainingGroundTruth-copy-dest-copied.json",
+        ("TrainingDataResult", "Validation"): (
+            "copy/TrainingManifestWithValidation-copy-dest-copied.json"
+        ),
+        ("TestingDataResult", "Output"): "copy/TestingGroundTruth-copy-dest-copied.json",
+        ("TestingDataResult", "Validation"): (
+            "copy/TestingManifestWithValidation-copy-dest-copied.json"
+        ),
+    }
+    for (field, part), key in expected.items():
+        assert s3_name(desc[field], part) == key
+        body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        src_key = s3_name(src[field], part)
+        assert body == s3.get_object(Bucket=BUCKET, Key=src_key)["Body"].read()
+        assert desc[field]["Input"] == src[field]["Input"]
+    assert desc["TestingDataResult"]["Output"]["AutoCreate"] is False
+    assert desc["ManifestSummary"]["S3Object"] == {
+        "Bucket": BUCKET,
+        "Name": "copy/ManifestSummary-copy-dest-copied.json",
+    }
+    assert s3.get_object(Bucket=BUCKET, Key="copy/ManifestSummary-copy-dest-copied.json")
+    assert desc["EvaluationResult"]["Summary"]["S3Object"]["Name"] == (
+        "copy/EvaluationResultSummary-copy-dest-copied.json"
+    )
     _start(rek, dest, copy_arn, "copied")
     out = rek.detect_custom_labels(
         ProjectVersionArn=copy_arn, MinConfidence=0, Image={"Bytes": digit_pngs()[0][1600]}
@@ -281,6 +325,25 @@ def test_copy_project_version(rek, trained):
             OutputConfig=OUT,
         )
     assert code(e) == "ResourceInUseException"
+
+
+def test_manifest_summary_counts_match_error_lines(rek, s3, digits):
+    bad_meta = json.loads(json.dumps(digits[150]))
+    del bad_meta["digit-metadata"]["class-name"]
+    train_lines = [*digits[:100], "{not json", bad_meta]
+    project = _project_with_datasets(rek, s3, "summary", train_lines, digits[100:140])
+    rek.create_project_version(ProjectArn=project, VersionName="v", OutputConfig=OUT)
+    desc = wait_version(rek, project, "v")
+    assert desc["Status"] == "TRAINING_COMPLETED", desc["StatusMessage"]
+    obj = desc["ManifestSummary"]["S3Object"]
+    summary = json.loads(s3.get_object(Bucket=obj["Bucket"], Key=obj["Name"])["Body"].read())
+    training = summary["statistics"]["training"]
+    assert training["error_json_line_indices"] == [100, 101]
+    assert training["invalid_json_lines"] == 2
+    assert training["total_json_lines"] == 102
+    assert training["valid_json_lines"] == 100
+    testing = summary["statistics"]["testing"]
+    assert testing["invalid_json_lines"] == len(testing["error_json_line_indices"]) == 0
 
 
 def test_manifest_training_with_autocreate(rek, s3, digits):
