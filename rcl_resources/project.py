@@ -52,6 +52,8 @@ class ProjectInputs(CommonInputs):
 
     @model_validator(mode="after")
     def _auto_update_needs_moderation(self) -> ProjectInputs:
+        if self.feature == "CONTENT_MODERATION" and self.auto_update is None:
+            self.auto_update = "DISABLED"  # the API requires it for content moderation
         if self.auto_update and self.feature != "CONTENT_MODERATION":
             raise ValueError(
                 "auto_update applies only to feature CONTENT_MODERATION; remove it or set "
