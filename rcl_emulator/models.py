@@ -352,9 +352,10 @@ class RekognitionBackend:
             raise exc.ResourceAlreadyExistsException(
                 f"The project {project.name} already has a {dtype} dataset; delete it first.")
         self._check_tag_keys(p.get("Tags", {}))
-        stamp = self._stamp()
         # Observed: the ARN's number is a little earlier than the dataset's CreationTimestamp.
-        created = stamp / 1000 + 0.15
+        # The timestamp is now, so no later LastUpdatedTimestamp can come out equal to it.
+        stamp = self._stamp() - 150
+        created = now()
         ds = Dataset(arn=self._arn(f"{project.name}/dataset/{dtype.lower()}/{stamp}"),
                      project=project.name, type=dtype, created=created, updated=created,
                      source=source)

@@ -1,11 +1,13 @@
 """Amazon Rekognition Custom Labels as Pulumi resources.
 
 `Project`, `Dataset`, `ProjectVersion` and `ProjectPolicy` are Pulumi dynamic resources; each
-takes an Args object and/or keyword arguments, like pulumi_aws.
+takes an Args object and/or keyword arguments, like pulumi_aws. `ImageFolder` turns a local
+folder of labelled images into S3 objects and a Ground Truth manifest.
 """
 
 __version__ = "0.1.0"
 
+from ._inputs import TimeoutsArgs
 from .dataset import (
     Dataset,
     DatasetArgs,
@@ -18,17 +20,25 @@ from .image_folder import ImageFolder, ImageFolderArgs
 from .project import Project, ProjectArgs
 from .project_policy import ProjectPolicy, ProjectPolicyArgs
 from .project_version import (
+    AssetArgs,
+    ContentModerationConfigArgs,
     CopyFromArgs,
+    FeatureConfigArgs,
     OutputConfigArgs,
     ProjectVersion,
     ProjectVersionArgs,
+    TestingDataArgs,
+    TrainingDataArgs,
 )
 
 __all__ = [
+    "AssetArgs",
+    "ContentModerationConfigArgs",
     "CopyFromArgs",
     "Dataset",
     "DatasetArgs",
     "DatasetSourceArgs",
+    "FeatureConfigArgs",
     "GroundTruthManifestArgs",
     "ImageFolder",
     "ImageFolderArgs",
@@ -43,5 +53,8 @@ __all__ = [
     "RclError",
     "S3ObjectArgs",
     "TerminalStatus",
+    "TestingDataArgs",
+    "TimeoutsArgs",
+    "TrainingDataArgs",
     "WaitTimeout",
 ]

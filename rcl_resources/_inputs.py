@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Annotated, Any
 
+import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 _NAME = re.compile(r"^[a-zA-Z0-9_.\-]+$")
@@ -20,8 +22,8 @@ def _name(value: str) -> str:
 
 
 def _tags(value: dict[str, str]) -> dict[str, str]:
-    if len(value) > 200:
-        raise ValueError(f"has {len(value)} tags; AWS allows at most 200")
+    if len(value) > 199:
+        raise ValueError(f"has {len(value)} tags; AWS allows 200, one of which rcl-resources uses")
     for key, val in value.items():
         if not 1 <= len(key) <= 128 or not _TAG_KEY.match(key):
             raise ValueError(f"key {key!r} is invalid: 1-128 letters, digits, spaces and _.:/=+-@")
@@ -34,6 +36,16 @@ def _tags(value: dict[str, str]) -> dict[str, str]:
 
 ResourceName = Annotated[str, AfterValidator(_name)]
 Tags = Annotated[dict[str, str], AfterValidator(_tags)]
+
+
+@dataclasses.dataclass
+class TimeoutsArgs:
+    """Seconds to wait for each operation before failing with a clear message (Pulumi's
+    `custom_timeouts` do not reach dynamic providers)."""
+
+    create: pulumi.Input[float] | None = None
+    update: pulumi.Input[float] | None = None
+    delete: pulumi.Input[float] | None = None
 
 
 class Timeouts(BaseModel):

@@ -7,13 +7,14 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import time
 from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ._inputs import CommonInputs, Tags, timeout_of
+from ._inputs import CommonInputs, Tags, TimeoutsArgs, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
@@ -74,7 +75,7 @@ class DatasetArgs:
     """Ground Truth JSON lines to add with UpdateDatasetEntries (added lines update in place)."""
     distribute_from: pulumi.Input[str] | None = None
     """ARN of the TRAIN dataset: create this TEST dataset empty, then move 20% of it here."""
-    timeouts: pulumi.Input[dict[str, Any]] | None = None
+    timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
     region: pulumi.Input[str] | None = None
 
 
@@ -170,17 +171,41 @@ def find_dataset_of_type(client: Any, project_arn: str, dataset_type: str) -> st
     return None
 
 
-def wait_dataset(client: Any, arn: str, *, operation: str, timeout: float) -> dict[str, Any]:
+_STALE = "<complete from before the call>"
+STALE_GRACE = 30.0
+
+
+def wait_dataset(
+    client: Any, arn: str, *, operation: str, timeout: float, before: Any = _STALE
+) -> dict[str, Any]:
     """Wait for CREATE_COMPLETE/UPDATE_COMPLETE; a *_FAILED status raises with the first
-    error entries."""
+    error entries.
+
+    `before` is the dataset's LastUpdatedTimestamp before an update call: read-after-write is
+    eventual, so a COMPLETE that still carries it is the previous operation's, not this one's
+    (for up to STALE_GRACE seconds, in case the service keeps the timestamp).
+    """
+    started = time.monotonic()
+    moved = before is _STALE
+
+    def status_of(found: dict[str, Any]) -> str:
+        nonlocal moved
+        status = str(found["Status"])
+        moved = moved or status.endswith("_IN_PROGRESS")
+        moved = moved or found.get("LastUpdatedTimestamp") != before
+        if not moved and time.monotonic() - started < STALE_GRACE:
+            return _STALE
+        return status
+
     try:
         found = DEFAULT_POLLER.wait(
             f"dataset {dataset_label(arn)} ({operation})",
             lambda: describe_dataset(client, arn),
             target={"CREATE_COMPLETE", "UPDATE_COMPLETE"},
-            pending={"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"},
+            pending={"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", _STALE},
             failure={"CREATE_FAILED", "UPDATE_FAILED"},
             timeout=timeout,
+            status_of=status_of,
         )
     except TerminalStatus as err:
         raise TerminalStatus(
@@ -229,25 +254,20 @@ def wait_dataset_deleted(client: Any, arn: str, timeout: float) -> None:
 def add_entries(client: Any, arn: str, lines: list[str], timeout: float) -> None:
     """UpdateDatasetEntries in 5 MiB batches, each waited for."""
     for batch in chunked(lines, MAX_CHANGES_BYTES):
+        before = last_updated(client, arn)
         client.update_dataset_entries(
             DatasetArn=arn, Changes={"GroundTruth": ("\n".join(batch) + "\n").encode()}
         )
-        wait_dataset(client, arn, operation="adding entries", timeout=timeout)
+        wait_dataset(client, arn, operation="adding entries", timeout=timeout, before=before)
+
+
+def last_updated(client: Any, arn: str) -> Any:
+    """The dataset's LastUpdatedTimestamp (None when it has none)."""
+    return (describe_dataset(client, arn) or {}).get("LastUpdatedTimestamp")
 
 
 def _source_ref(line: str) -> str:
     return str(json.loads(line).get("source-ref", line))
-
-
-def revision_of(props: dict[str, Any]) -> str:
-    """`<arn>@<12 hex>`: changes when the dataset's source or entries change."""
-    digest = hashlib.sha256(
-        json.dumps(
-            [props.get("dataset_source"), props.get("distribute_from"), props.get("entries")],
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()[:12]
-    return f"{props.get('arn')}@{digest}"
 
 
 class _DatasetProvider(Provider):
@@ -321,9 +341,19 @@ class _DatasetProvider(Provider):
             train = props["distribute_from"]
             stats = describe_dataset(client, arn) or {}
             if (stats.get("DatasetStats") or {}).get("TotalEntries", 0) == 0:
+                before = (last_updated(client, train), stats.get("LastUpdatedTimestamp"))
                 client.distribute_dataset_entries(Datasets=[{"Arn": train}, {"Arn": arn}])
-            wait_dataset(client, train, operation="distributing entries", timeout=timeout)
-            wait_dataset(client, arn, operation="distributing entries", timeout=timeout)
+                for dataset, previous in zip((train, arn), before, strict=True):
+                    wait_dataset(
+                        client,
+                        dataset,
+                        operation="distributing entries",
+                        timeout=timeout,
+                        before=previous,
+                    )
+            else:  # adopted after an interrupted run: the split was already asked for
+                wait_dataset(client, train, operation="distributing entries", timeout=timeout)
+                wait_dataset(client, arn, operation="distributing entries", timeout=timeout)
 
     def _adopt(self, client: Any, props: dict[str, Any], what: str) -> str:
         arn = find_dataset_of_type(client, props["project_arn"], props["dataset_type"])
@@ -363,7 +393,11 @@ class _DatasetProvider(Provider):
             from ._aws import default_endpoint
 
             props.update(region=id_.split(":")[3], endpoint_url=default_endpoint())
-            props["project_arn"] = id_.split("/dataset/")[0] + "/" + id_.rsplit("/", 1)[-1]
+            client = self.connection(props).rekognition()
+            project = find_project(client, project_name_of(id_))
+            if project is None:
+                return ReadResult(None, {})
+            props["project_arn"] = project["ProjectArn"]
             props["dataset_type"] = id_.split("/dataset/")[1].split("/")[0].upper()
         client = self.connection(props).rekognition()
         if describe_dataset(client, id_) is None:
@@ -409,7 +443,6 @@ class _DatasetProvider(Provider):
             },
             "labels": _labels(client, arn),
         }
-        outs["revision"] = revision_of(outs)
         return outs
 
 
@@ -427,6 +460,10 @@ def _labels(client: Any, arn: str) -> list[str]:
         if is_code(err, "ResourceNotReadyException", "ResourceInUseException"):
             return sorted(labels)
         raise
+
+
+def _digest(content: Any) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def _manifest_lines(s3: Any, source: dict[str, Any]) -> list[str]:
@@ -458,7 +495,6 @@ class Dataset(Resource, module="rcl", name="Dataset"):
     status_message_code: pulumi.Output[str | None]
     dataset_stats: pulumi.Output[dict[str, int]]
     labels: pulumi.Output[list[str]]
-    revision: pulumi.Output[str]
     region: pulumi.Output[str]
 
     def __init__(
@@ -470,3 +506,16 @@ class Dataset(Resource, module="rcl", name="Dataset"):
     ) -> None:
         props = program_props(Dataset, resource_name, args, kwargs, DatasetArgs)
         super().__init__(_DatasetProvider(), resource_name, props, opts)
+        content = pulumi.Output.from_input(
+            {
+                "dataset_type": props.get("dataset_type"),
+                "dataset_source": props.get("dataset_source"),
+                "entries": props.get("entries"),
+                "distributed": bool(props.get("distribute_from")),
+            }
+        )
+        # Known at preview whenever the content is, so an in-place change elsewhere does not
+        # show a retraining; through the URN it still orders dependents after this dataset.
+        self.revision: pulumi.Output[str] = pulumi.Output.all(self.urn, content).apply(
+            lambda values: f"{resource_name}@{_digest(values[1])}"
+        )

@@ -11,7 +11,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field
 
-from ._inputs import CommonInputs
+from ._inputs import CommonInputs, TimeoutsArgs
 from ._provider import Provider, program_props
 from .errors import explain, is_code
 from .manifest import folder_digest, scan_image_folder, upload_image_folder
@@ -28,6 +28,8 @@ class ImageFolderArgs:
     """Key prefix for `images/` (content-addressed) and `manifests/`."""
     include_entries: pulumi.Input[bool] | None = None
     """Also output the manifest lines as `entries` (for `Dataset(entries=...)`)."""
+    timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
+    """Seconds to wait: `{"create", "update", "delete"}`."""
     region: pulumi.Input[str] | None = None
 
 

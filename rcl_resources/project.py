@@ -11,7 +11,7 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, Upd
 from pydantic import model_validator
 
 from ._aws import Connection
-from ._inputs import CommonInputs, ResourceName, Tags, timeout_of
+from ._inputs import CommonInputs, ResourceName, Tags, TimeoutsArgs, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
@@ -40,6 +40,8 @@ class ProjectArgs:
     auto_update: pulumi.Input[str] | None = None
     """`ENABLED` or `DISABLED`; content-moderation projects only."""
     tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
+    timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
+    """Seconds to wait: `{"create", "update", "delete"}`."""
     region: pulumi.Input[str] | None = None
     """AWS region override; see "Connection settings" in the README."""
 

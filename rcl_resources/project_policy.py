@@ -11,7 +11,7 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field, field_validator
 
 from ._aws import default_endpoint
-from ._inputs import CommonInputs, ResourceName
+from ._inputs import CommonInputs, ResourceName, TimeoutsArgs
 from ._provider import Provider, program_props
 from .dataset import _PROJECT_ARN
 from .errors import RclError, explain, is_code
@@ -25,6 +25,8 @@ class ProjectPolicyArgs:
     policy_name: pulumi.Input[str]
     policy_document: pulumi.Input[str | dict[str, Any]]
     """The IAM policy as a JSON string or a dict."""
+    timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
+    """Seconds to wait: `{"create", "update", "delete"}`."""
     region: pulumi.Input[str] | None = None
 
 

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
 from datetime import datetime, timezone
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._aws import default_endpoint
-from ._inputs import CommonInputs, ResourceName, Tags, timeout_of
+from ._inputs import CommonInputs, ResourceName, Tags, TimeoutsArgs, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
-    is_unknown,
     owner_of,
     physical_name,
     program_props,
@@ -40,6 +47,10 @@ TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
 START_TIMEOUT = 60 * 60
 DELETE_TIMEOUT = 60 * 60
 SLOT_RETRY_SECONDS = 30.0
+
+# LimitExceededException covers both temporary quotas (concurrent trainings, running models),
+# worth waiting out, and lasting ones (models per project, inference units), which are not.
+SLOT_QUOTA = re.compile(r"at the same time|concurren|simultaneous", re.IGNORECASE)
 
 TRAINING = {"TRAINING_IN_PROGRESS", "COPYING_IN_PROGRESS"}
 TRAINED = {
@@ -66,6 +77,43 @@ class OutputConfigArgs:
 
 
 @dataclasses.dataclass
+class AssetArgs:
+    """One training or testing asset: a Ground Truth manifest,
+    `{"s3_object": {"bucket", "name", "version"?}}`."""
+
+    ground_truth_manifest: pulumi.Input[dict[str, Any]]
+
+
+@dataclasses.dataclass
+class TrainingDataArgs:
+    """Manifests to train on (only for projects without datasets)."""
+
+    assets: pulumi.Input[list[pulumi.Input[AssetArgs | dict[str, Any]]]]
+
+
+@dataclasses.dataclass
+class TestingDataArgs:
+    """Manifests to test on, or `auto_create=True` to split 20% off the training data."""
+
+    assets: pulumi.Input[list[pulumi.Input[AssetArgs | dict[str, Any]]]] | None = None
+    auto_create: pulumi.Input[bool] | None = None
+
+
+@dataclasses.dataclass
+class ContentModerationConfigArgs:
+    """The confidence (0-100) you plan to use with the adapter at inference."""
+
+    confidence_threshold: pulumi.Input[float] | None = None
+
+
+@dataclasses.dataclass
+class FeatureConfigArgs:
+    """Settings of a content-moderation adapter."""
+
+    content_moderation: pulumi.Input[ContentModerationConfigArgs | dict[str, Any]]
+
+
+@dataclasses.dataclass
 class CopyFromArgs:
     """The version to copy instead of training (CopyProjectVersion)."""
 
@@ -82,11 +130,11 @@ class ProjectVersionArgs:
     project_arn: pulumi.Input[str]
     output_config: pulumi.Input[OutputConfigArgs | dict[str, Any]] | None = None
     version_name: pulumi.Input[str] | None = None
-    training_data: pulumi.Input[dict[str, Any]] | None = None
-    testing_data: pulumi.Input[dict[str, Any]] | None = None
+    training_data: pulumi.Input[TrainingDataArgs | dict[str, Any]] | None = None
+    testing_data: pulumi.Input[TestingDataArgs | dict[str, Any]] | None = None
     kms_key_id: pulumi.Input[str] | None = None
     version_description: pulumi.Input[str] | None = None
-    feature_config: pulumi.Input[dict[str, Any]] | None = None
+    feature_config: pulumi.Input[FeatureConfigArgs | dict[str, Any]] | None = None
     tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
     copy_from: pulumi.Input[CopyFromArgs | dict[str, Any]] | None = None
     running: pulumi.Input[bool] | None = None
@@ -97,7 +145,7 @@ class ProjectVersionArgs:
     datasets: pulumi.Input[list[pulumi.Input[str]]] | None = None
     """Identities of the datasets this version trains on (e.g. `[train.revision,
     test.revision]`): a change retrains. Also orders training after the datasets."""
-    timeouts: pulumi.Input[dict[str, Any]] | None = None
+    timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
     region: pulumi.Input[str] | None = None
 
 
@@ -160,8 +208,9 @@ class ProjectVersionInputs(CommonInputs):
     tags: Tags | None = None
     copy_from: _CopyFrom | None = None
     running: bool = False
-    min_inference_units: int = Field(default=1, ge=1, le=5)
-    max_inference_units: int | None = Field(default=None, ge=1, le=5)
+    # AWS's default quota is 5 units per model; it can be raised, so AWS has the last word.
+    min_inference_units: int = Field(default=1, ge=1)
+    max_inference_units: int | None = Field(default=None, ge=1)
     min_f1_score: float | None = Field(default=None, ge=0, le=1)
     wait_for_training: bool = True
     datasets: list[str] | None = None
@@ -185,9 +234,15 @@ class ProjectVersionInputs(CommonInputs):
                 f"max_inference_units ({self.max_inference_units}) is below "
                 f"min_inference_units ({self.min_inference_units})"
             )
-        if self.copy_from and (self.training_data or self.feature_config):
+        if self.copy_from and (
+            self.training_data
+            or self.testing_data
+            or self.feature_config
+            or self.version_description
+        ):
             raise ValueError(
-                "copy_from copies a trained model; remove training_data/testing_data/feature_config"
+                "copy_from copies a trained model; remove training_data/testing_data/"
+                "feature_config/version_description (CopyProjectVersion takes none of them)"
             )
         if self.running and self.feature_config:
             raise ValueError(
@@ -271,11 +326,27 @@ class _ProjectVersionProvider(Provider):
             "project_arn"
         ) == news.get("project_arn")
 
-    def extra_changes(self, olds, news) -> list[str]:
-        # A version created with wait_for_training=False: the next `up` finishes the picture.
-        if olds.get("status") in TRAINING and not is_unknown(news.get("running")):
-            return ["status"]
-        return []
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = super().diff(id_, olds, news)
+        status = olds.get("status")
+        if status in TRAINING:
+            # Created with wait_for_training=False: look at how the training went.
+            status = self._live_status(olds) or status
+        if status in TRAINING_FAILED:
+            # Like a tainted resource: the next `up` trains it again.
+            result.replaces = sorted({*(result.replaces or []), "status"})
+            result.delete_before_replace = self.must_delete_first(olds, news)
+        if status in TRAINING or status in TRAINING_FAILED:
+            result.changes = True
+        return result
+
+    def _live_status(self, olds: dict[str, Any]) -> str | None:
+        try:
+            client = self.connection(olds).rekognition()
+            found = find_version(client, olds["project_arn"], olds["version_name"])
+        except Exception:  # no credentials at preview, say: the recorded status stands
+            return None
+        return found["Status"] if found else None
 
     # -- create ------------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -284,10 +355,16 @@ class _ProjectVersionProvider(Provider):
         deadline = time.monotonic() + timeout_of(props, "create", TRAINING_TIMEOUT)
         arn = self._start_training(client, props, deadline)
         if not props.get("wait_for_training", True):
-            found = find_version(client, props["project_arn"], name) or {}
+            # Read-after-write may not see the new version yet; the create response is enough.
+            found = find_version(client, props["project_arn"], name) or {
+                "ProjectVersionArn": arn,
+                "Status": "COPYING_IN_PROGRESS"
+                if props.get("copy_from")
+                else "TRAINING_IN_PROGRESS",
+            }
             return CreateResult(arn, self._outs(props, found))
         try:
-            found = self._finish(client, props, deadline)
+            found = self._finish(client, props, deadline, just_trained=True)
         except (TerminalStatus, QualityGateFailed):
             # A failed or rejected model is deleted, so nothing is left that no state tracks.
             self._delete(client, arn, props)
@@ -320,19 +397,20 @@ class _ProjectVersionProvider(Provider):
                 if props.get(key):
                     request[_pascal(key)] = _api(props[key])
             call = client.create_project_version
-        for key in ("kms_key_id", "version_description"):
-            if props.get(key):
-                request[_pascal(key)] = props[key]
+            if props.get("version_description"):
+                request["VersionDescription"] = props["version_description"]
+        if props.get("kms_key_id"):
+            request["KmsKeyId"] = props["kms_key_id"]
         while True:
             try:
                 return str(call(**request)["ProjectVersionArn"])
             except Exception as err:
                 if is_code(err, "ResourceInUseException"):
                     return self._adopt(client, props)
-                if is_code(err, "LimitExceededException") and time.monotonic() < deadline:
+                if _slot_full(err) and time.monotonic() < deadline:
                     # Two trainings per account by default: wait for a slot, do not fail.
-                    pulumi.log.info(f"model {name}: waiting for a free training slot")
-                    time.sleep(SLOT_RETRY_SECONDS)
+                    pulumi.log.info(f"model {name}: waiting for a free training slot ({err})")
+                    time.sleep(min(SLOT_RETRY_SECONDS, max(0.0, deadline - time.monotonic())))
                     continue
                 raise explain(err, f"training model {name}") from err
 
@@ -352,7 +430,15 @@ class _ProjectVersionProvider(Provider):
         pulumi.log.info(f"model {name}: adopting the model an interrupted run started")
         return str(arn)
 
-    def _finish(self, client: Any, props: dict[str, Any], deadline: float) -> dict[str, Any]:
+    def _finish(
+        self,
+        client: Any,
+        props: dict[str, Any],
+        deadline: float,
+        *,
+        just_trained: bool = False,
+        olds: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Wait for training, apply the quality gate, then start or stop as asked."""
         name = props["version_name"]
         found = self._wait_trained(client, props, deadline)
@@ -364,12 +450,17 @@ class _ProjectVersionProvider(Provider):
                 f"{m['label']} {m['f1_score']:.3f}"
                 for m in sorted(metrics, key=lambda m: m["f1_score"] or 0)[:3]
             )
+            fate = (
+                "it was not started and has been deleted"
+                if just_trained
+                else f"it was not started (it is {found['Status']})"
+            )
             raise QualityGateFailed(
                 f"model {name} scored F1 {f1 if f1 is None else f'{f1:.3f}'} below "
-                f"min_f1_score {gate}; it was not started and has been deleted. Weakest labels: "
+                f"min_f1_score {gate}; {fate}. Weakest labels: "
                 f"{worst or 'n/a'}. Improve the training data, or lower min_f1_score."
             )
-        return self._set_running(client, props, found, deadline)
+        return self._set_running(client, props, found, deadline, olds=olds)
 
     def _wait_trained(self, client: Any, props: dict[str, Any], deadline: float) -> dict[str, Any]:
         name = props["version_name"]
@@ -385,28 +476,27 @@ class _ProjectVersionProvider(Provider):
         return found
 
     def _set_running(
-        self, client: Any, props: dict[str, Any], found: dict[str, Any], deadline: float
+        self,
+        client: Any,
+        props: dict[str, Any],
+        found: dict[str, Any],
+        deadline: float,
+        olds: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         name = props["version_name"]
         arn = found["ProjectVersionArn"]
         want = bool(props.get("running"))
-        # Pulumi carries every number as a float; the API wants integers.
-        units = (
-            int(props.get("min_inference_units") or 1),
-            int(props["max_inference_units"]) if props.get("max_inference_units") else None,
-        )
+        units = _units(props)
         status = found["Status"]
-        if status == "STOPPING" or (
-            status in UP
-            and (
-                not want
-                or units != (found.get("MinInferenceUnits"), found.get("MaxInferenceUnits"))
-            )
-        ):
+        # There is no API to change the units of a running model: stop, then start again, but
+        # only when the inputs asked for new units (10-20 minutes without a model on AWS).
+        new_units = olds is not None and units != _units(olds)
+        if status == "STOPPING" or (status in UP and (not want or new_units)):
             found = self._stop(client, props, arn, deadline)
             status = found["Status"]
         if want and status not in UP:
             request = {"ProjectVersionArn": arn, "MinInferenceUnits": units[0]}
+            slot_deadline = min(deadline, time.monotonic() + START_TIMEOUT)
             if units[1]:
                 request["MaxInferenceUnits"] = units[1]
             while True:
@@ -416,11 +506,17 @@ class _ProjectVersionProvider(Provider):
                 except Exception as err:
                     if is_code(err, "ResourceInUseException") and self._starting(client, props):
                         break  # a retried request whose first attempt got through
-
-                    if is_code(err, "LimitExceededException") and time.monotonic() < deadline:
-                        pulumi.log.info(f"model {name}: waiting for a free running-model slot")
+                    if _slot_full(err) and time.monotonic() < slot_deadline:
+                        pulumi.log.info(f"model {name}: waiting for a free running slot ({err})")
                         time.sleep(SLOT_RETRY_SECONDS)
                         continue
+                    if _slot_full(err):
+                        raise RclError(
+                            f"model {name}: no running-model slot became free in "
+                            f"{START_TIMEOUT // 60} minutes ({err}). A version being replaced "
+                            "holds its slot until the new one runs: stop a model, or ask AWS "
+                            "for a higher quota"
+                        ) from err
                     raise explain(err, f"starting model {name}") from err
         if want:
             found = (
@@ -444,15 +540,26 @@ class _ProjectVersionProvider(Provider):
     def _stop(
         self, client: Any, props: dict[str, Any], arn: str, deadline: float
     ) -> dict[str, Any]:
+        """Stop the model and wait for STOPPED. A STARTING model cannot be stopped yet: wait for
+        it to run first; a stop that did not take (still RUNNING after a while) is re-sent."""
         name = props["version_name"]
-        try:
-            client.stop_project_version(ProjectVersionArn=arn)
-        except Exception as err:
-            if not is_code(err, "ResourceInUseException"):  # already stopping
-                raise explain(err, f"stopping model {name}") from err
+        sent_at: list[float] = []
+
+        def fetch() -> dict[str, Any] | None:
+            found = find_version(client, props["project_arn"], name)
+            status = (found or {}).get("Status")
+            if status == "RUNNING" and (not sent_at or time.monotonic() - sent_at[-1] > 30):
+                try:
+                    client.stop_project_version(ProjectVersionArn=arn)
+                except Exception as err:
+                    if not is_code(err, "ResourceInUseException"):  # already stopping
+                        raise explain(err, f"stopping model {name}") from err
+                sent_at.append(time.monotonic())
+            return found
+
         found = DEFAULT_POLLER.wait(
             f"stopping model {name}",
-            lambda: find_version(client, props["project_arn"], name),
+            fetch,
             target={"STOPPED", "TRAINING_COMPLETED", "COPYING_COMPLETED", "FAILED"},
             pending={"STOPPING", "RUNNING", "STARTING"},
             timeout=max(1.0, deadline - time.monotonic()),
@@ -468,7 +575,15 @@ class _ProjectVersionProvider(Provider):
             tag_changes(client, id_, olds.get("tags"), news.get("tags"))
         except Exception as err:
             raise explain(err, f"tagging model {news['version_name']}") from err
-        found = self._finish(client, news, deadline)
+        try:
+            found = self._finish(client, news, deadline, olds=olds)
+        except TerminalStatus as err:
+            if err.status in TRAINING_FAILED:
+                raise RclError(
+                    f"{err}. Fix the cause and run `pulumi up --refresh`: the failed version is "
+                    "then trained again"
+                ) from err
+            raise
         return UpdateResult(self._outs(news, found))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -494,8 +609,12 @@ class _ProjectVersionProvider(Provider):
         # What is live becomes the recorded input, so `up` sees drift and restores it.
         outs["running"] = found.get("Status") in UP
         if found.get("Status") in UP:
-            outs["min_inference_units"] = found.get("MinInferenceUnits") or 1
-            outs["max_inference_units"] = found.get("MaxInferenceUnits")
+            live_min = found.get("MinInferenceUnits") or 1
+            live_max = found.get("MaxInferenceUnits")
+            outs["min_inference_units"] = live_min
+            # Without autoscaling AWS may echo max == min: that is not drift.
+            if props.get("max_inference_units") or (live_max and live_max != live_min):
+                outs["max_inference_units"] = live_max
         return ReadResult(id_, outs, self.input_values(outs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -559,6 +678,19 @@ class _ProjectVersionProvider(Provider):
                 end.astimezone(timezone.utc).isoformat() if isinstance(end, datetime) else None
             ),
         }
+
+
+def _units(props: dict[str, Any]) -> tuple[int, int | None]:
+    """(min, max) inference units of the inputs; Pulumi carries numbers as floats."""
+    return (
+        int(props.get("min_inference_units") or 1),
+        int(props["max_inference_units"]) if props.get("max_inference_units") else None,
+    )
+
+
+def _slot_full(err: Exception) -> bool:
+    """A concurrent-trainings or running-models quota, which frees up by itself."""
+    return is_code(err, "LimitExceededException") and bool(SLOT_QUOTA.search(str(err)))
 
 
 def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
@@ -625,4 +757,14 @@ class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
         super().__init__(_ProjectVersionProvider(), resource_name, props, opts)
 
 
-__all__ = ["CopyFromArgs", "OutputConfigArgs", "ProjectVersion", "ProjectVersionArgs"]
+__all__ = [
+    "AssetArgs",
+    "ContentModerationConfigArgs",
+    "CopyFromArgs",
+    "FeatureConfigArgs",
+    "OutputConfigArgs",
+    "ProjectVersion",
+    "ProjectVersionArgs",
+    "TestingDataArgs",
+    "TrainingDataArgs",
+]

@@ -44,7 +44,8 @@ class Poller:
     max_delay: float = 20.0
     growth: float = 1.5
     progress_every: float = 60.0
-    not_found_checks: int = 5
+    not_found_grace: float = 60.0
+    """Seconds a just-made resource may stay invisible (read-after-write is eventual)."""
     rng: random.Random = field(default_factory=random.Random)
 
     def wait(
@@ -65,19 +66,19 @@ class Poller:
         delay = self.first_delay
         last_status: str | None = None
         last_report = start
-        misses = 0
+        missing_since: float | None = None
         while True:
             obj = fetch()
             now = self.clock()
             if obj is None:
                 if GONE in target:
                     return None
-                misses += 1
                 status = GONE
-                if misses > self.not_found_checks:
+                missing_since = now if missing_since is None else missing_since
+                if now - missing_since > self.not_found_grace:
                     raise TerminalStatus(f"{what} disappeared while waiting for it", GONE)
             else:
-                misses = 0
+                missing_since = None
                 status = status_of(obj)
                 if status in target:
                     return obj

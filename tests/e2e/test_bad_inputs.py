@@ -114,9 +114,9 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "min_inference_units",
     ),
     (
-        "max-units-over-quota",
+        "max-units-zero",
         "ProjectVersion",
-        {"project_arn": PROJECT, "output_config": OUT, "max_inference_units": 6},
+        {"project_arn": PROJECT, "output_config": OUT, "max_inference_units": 0},
         "max_inference_units",
     ),
     (

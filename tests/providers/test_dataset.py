@@ -214,7 +214,6 @@ def test_grown_manifest_updates_in_place_shrunk_manifest_replaces(
     assert diff.changes and diff.replaces == []
     updated = provider.update(created.id, created.outs, grown).outs
     assert updated["dataset_stats"]["total_entries"] == 75
-    assert updated["revision"] != created.outs["revision"]
 
     shrunk = checked(provider, {**inputs, "dataset_source": from_manifest(small)})
     assert provider.diff(created.id, updated, shrunk).replaces == ["dataset_source"]
@@ -236,3 +235,42 @@ def test_unknown_objects_from_the_engine_are_not_rejected(provider, aws_env) -> 
     )
     assert result.failures == []
     assert result.inputs["project_arn"] == UNKNOWN
+
+
+def test_import_by_arn_records_the_real_project_arn(provider, aws_env, project, manifest):
+    created = provider.create(
+        checked(
+            provider,
+            dataset_props(
+                aws_env, project, dataset_type="TRAIN", dataset_source=from_manifest(manifest)
+            ),
+        )
+    )
+    read = provider.read(created.id, {})
+    assert read.inputs["project_arn"] == project["arn"]
+    assert read.inputs["dataset_type"] == "TRAIN"
+
+
+def test_a_complete_status_from_before_an_update_is_not_taken_for_its_end(monkeypatch) -> None:
+    import datetime
+
+    from rcl_resources import dataset as ds
+
+    before = datetime.datetime(2026, 1, 1)
+    answers = [
+        {"Status": "UPDATE_COMPLETE", "LastUpdatedTimestamp": before},  # stale read
+        {"Status": "UPDATE_IN_PROGRESS", "LastUpdatedTimestamp": before},
+        {"Status": "UPDATE_COMPLETE", "LastUpdatedTimestamp": before.replace(hour=1)},
+    ]
+    seen: list[str] = []
+
+    def describe(client: Any, arn: str) -> dict[str, Any]:
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        seen.append(answer["Status"])
+        return answer
+
+    monkeypatch.setattr(ds, "describe_dataset", describe)
+    arn = "arn:aws:rekognition:us-east-1:123456789012:project/p/dataset/train/1"
+    found = ds.wait_dataset(None, arn, operation="adding entries", timeout=30, before=before)
+    assert found["LastUpdatedTimestamp"] == before.replace(hour=1)
+    assert seen == ["UPDATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]

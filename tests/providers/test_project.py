@@ -146,8 +146,9 @@ def test_delete_removes_leftovers_of_this_stack_only(provider, aws_env, rekognit
 
 
 def test_content_moderation_project_defaults_auto_update(provider, aws_env, rekognition) -> None:
-    inputs = checked(provider, props(aws_env, project_name=unique("cm"),
-                                     feature="CONTENT_MODERATION"))
+    inputs = checked(
+        provider, props(aws_env, project_name=unique("cm"), feature="CONTENT_MODERATION")
+    )
     assert inputs["auto_update"] == "DISABLED"
     created = provider.create(inputs)
     assert created.outs["feature"] == "CONTENT_MODERATION"

@@ -104,7 +104,7 @@ def test_check_table(provider, aws_env) -> None:
     }
     cases = {
         "min_inference_units": {"min_inference_units": 0},
-        "max_inference_units": {"max_inference_units": 9},
+        "max_inference_units": {"max_inference_units": 0},
         "min_f1_score": {"min_f1_score": 1.5},
         "version_name": {"version_name": "bad name!"},
         "version_description": {"version_description": "x" * 300},
@@ -203,3 +203,88 @@ def test_training_inputs_replace_and_name_changes(provider, aws_env, trainable) 
         provider, version_props(aws_env, trainable, datasets=["a@1"], min_inference_units=2)
     )
     assert provider.diff("arn", olds, same_units).replaces == []
+
+
+def test_delete_of_a_starting_model_waits_and_stops_it(
+    provider, aws_env, trainable, rekognition
+) -> None:
+    inputs = checked(provider, version_props(aws_env, trainable))
+    created = provider.create(inputs)
+    control = EmulatorControl(aws_env)
+    control.set_timing(start_seconds=2)
+    try:
+        rekognition.start_project_version(ProjectVersionArn=created.id, MinInferenceUnits=1)
+        provider.delete(created.id, created.outs)  # STARTING cannot be stopped yet
+    finally:
+        control.set_timing(start_seconds=0)
+    assert find_version(rekognition, inputs["project_arn"], inputs["version_name"]) is None
+
+
+def test_failed_training_after_create_is_retrained_by_the_next_up(provider, aws_env, trainable):
+    control = EmulatorControl(aws_env)
+    control.set_timing(training_seconds=1)
+    control.set_faults(fail_next_training=True)
+    try:
+        inputs = checked(provider, version_props(aws_env, trainable, wait_for_training=False))
+        created = provider.create(inputs)
+        with pytest.raises(Exception, match=r"TRAINING_FAILED.*pulumi up --refresh"):
+            provider.update(created.id, created.outs, inputs)
+        diff = provider.diff(created.id, created.outs, inputs)  # sees the live failure
+        assert "status" in diff.replaces and diff.delete_before_replace
+    finally:
+        control.clear_faults()
+        control.set_timing(training_seconds=0)
+    provider.delete(created.id, created.outs)
+
+
+def test_copy_from_rejects_fields_copy_does_not_take(provider, aws_env) -> None:
+    base = {
+        "project": {"arn": "arn:aws:rekognition:us-east-1:123456789012:project/x/1"},
+        "bucket": "bucket",
+    }
+    found = failures(
+        provider,
+        version_props(
+            aws_env,
+            base,
+            version_description="copy",
+            copy_from={
+                "source_project_arn": "arn:aws:rekognition:us-east-1:123456789012:project/y/1",
+                "source_project_version_arn": (
+                    "arn:aws:rekognition:us-east-1:123456789012:project/y/version/v/1"
+                ),
+            },
+        ),
+    )
+    assert "version_description" in " ".join(found.values())
+
+
+def test_only_concurrency_quotas_are_waited_out() -> None:
+    from botocore.exceptions import ClientError
+
+    from rcl_resources.project_version import _slot_full
+
+    def limit(message: str) -> ClientError:
+        return ClientError(
+            {"Error": {"Code": "LimitExceededException", "Message": message}},
+            "CreateProjectVersion",
+        )
+
+    assert _slot_full(limit("Only 2 models can train at the same time."))
+    assert not _slot_full(limit("The project has 100 versions."))
+
+
+def test_units_change_restarts_tags_change_does_not(provider, aws_env, trainable) -> None:
+    inputs = checked(provider, version_props(aws_env, trainable, running=True))
+    outs = provider.create(inputs).outs
+    control = EmulatorControl(aws_env)
+    control.reset_requests()
+    tagged = checked(provider, {**inputs, "tags": {"a": "b"}})
+    outs = provider.update(outs["arn"], outs, tagged).outs
+    assert "StopProjectVersion" not in [r["operation"] for r in control.requests_log()]
+    more = checked(provider, {**tagged, "min_inference_units": 2})
+    outs = provider.update(outs["arn"], outs, more).outs
+    ops = [r["operation"] for r in control.requests_log()]
+    assert ops.count("StopProjectVersion") == 1 and ops.count("StartProjectVersion") == 1
+    assert outs["status"] == "RUNNING"
+    provider.delete(outs["arn"], outs)
