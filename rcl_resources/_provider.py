@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 import pydantic
@@ -195,7 +196,6 @@ class Provider(ResourceProvider):
         changed = sorted(
             k for k in keys - NEVER_DIFF if _normal(olds.get(k)) != _normal(news.get(k))
         )
-        changed += self.extra_changes(olds, news)
         replaces = [k for k in changed if k in self.replace_on]
         return DiffResult(
             changes=bool(changed),
@@ -203,9 +203,14 @@ class Provider(ResourceProvider):
             delete_before_replace=bool(replaces) and self.must_delete_first(olds, news),
         )
 
-    def extra_changes(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
-        """Hook: changes that are not a difference of inputs (e.g. a training to finish)."""
-        return []
+    def auto_name(self, inputs: dict[str, Any], unknown_keys: set[str], name_key: str) -> None:
+        """Fill `name_key` with `<resource name>-<7 hex of owner and replace-on inputs>` once
+        they are all known, so a retry finds the same name and a replacement gets a new one."""
+        if inputs.get(name_key) or unknown_keys & self.replace_on:
+            return
+        identity = {k: inputs.get(k) for k in sorted(self.replace_on - {name_key})}
+        logical = str(inputs.get("owner") or self.kind).rsplit("/", 1)[-1]
+        inputs[name_key] = physical_name(logical, inputs.get("owner"), identity)
 
     def must_delete_first(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         """Hook: True when the old and the new resource cannot exist side by side."""
@@ -219,6 +224,22 @@ class Provider(ResourceProvider):
     def input_values(self, props: dict[str, Any]) -> dict[str, Any]:
         """The inputs part of a props bag (state outputs hold inputs and outputs)."""
         return {k: v for k, v in props.items() if k in self.inputs_model.model_fields}
+
+
+def import_props(arn: str, props: dict[str, Any]) -> dict[str, Any]:
+    """Props for read(): on import only the ARN is known, so the region comes from it and the
+    endpoint from the environment."""
+    props = dict(props)
+    if not props.get("region"):
+        props.update(region=arn.split(":")[3], endpoint_url=default_endpoint())
+    return props
+
+
+def iso_timestamp(value: Any) -> str | None:
+    """A botocore datetime as ISO 8601 UTC, for outputs."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    return None
 
 
 def _normal(value: Any) -> Any:

@@ -19,6 +19,7 @@ from ._provider import (
     OWNER_TAG,
     Provider,
     chunked,
+    import_props,
     is_unknown,
     owner_of,
     program_props,
@@ -27,7 +28,7 @@ from ._provider import (
 )
 from .errors import NotOwned, RclError, TerminalStatus, explain, is_code
 from .manifest import validate_line
-from .project import find_project, project_name_of
+from .project import find_project, project_arn_by_name, project_name_of
 from .waiters import DEFAULT_POLLER, GONE
 
 CREATE_TIMEOUT = 30 * 60
@@ -388,24 +389,21 @@ class _DatasetProvider(Provider):
         return UpdateResult(self._outs(client, id_, news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        props = dict(props)
-        if not props.get("region"):  # import: only the ARN is known
-            from ._aws import default_endpoint
-
-            props.update(region=id_.split(":")[3], endpoint_url=default_endpoint())
-            client = self.connection(props).rekognition()
-            project = find_project(client, project_name_of(id_))
-            if project is None:
-                return ReadResult(None, {})
-            props["project_arn"] = project["ProjectArn"]
-            props["dataset_type"] = id_.split("/dataset/")[1].split("/")[0].upper()
+        props = import_props(id_, props)
         client = self.connection(props).rekognition()
-        if describe_dataset(client, id_) is None:
+        if not props.get("project_arn"):  # import: only the ARN is known
+            project_arn = project_arn_by_name(client, project_name_of(id_))
+            if project_arn is None:
+                return ReadResult(None, {})
+            props["project_arn"] = project_arn
+            props["dataset_type"] = id_.split("/dataset/")[1].split("/")[0].upper()
+        found = describe_dataset(client, id_)
+        if found is None:
             return ReadResult(None, {})
         tags = client.list_tags_for_resource(ResourceArn=id_).get("Tags", {})
         props["tags"] = user_tags(tags) or None
         props["owner"] = props.get("owner") or tags.get(OWNER_TAG)
-        outs = self._outs(client, id_, props)
+        outs = self._outs(client, id_, props, found)
         return ReadResult(id_, outs, self.input_values(outs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -426,8 +424,10 @@ class _DatasetProvider(Provider):
             raise explain(err, f"deleting dataset {dataset_label(arn)}") from err
         wait_dataset_deleted(client, arn, timeout)
 
-    def _outs(self, client: Any, arn: str, props: dict[str, Any]) -> dict[str, Any]:
-        found = describe_dataset(client, arn) or {}
+    def _outs(
+        self, client: Any, arn: str, props: dict[str, Any], found: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        found = found or describe_dataset(client, arn) or {}
         stats = found.get("DatasetStats") or {}
         outs = {
             **props,

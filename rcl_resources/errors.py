@@ -42,19 +42,17 @@ def is_code(err: BaseException, *codes: str) -> bool:
     return error_code(err) in codes
 
 
+_THROTTLED = (
+    "AWS kept throttling after all retries; run `pulumi up` again, or use "
+    "`--parallel 2` to make fewer concurrent calls"
+)
 _ADVICE = {
     "AccessDeniedException": (
         "the credentials in use may not call rekognition:{operation}; grant it in IAM "
         "(see the README's 'IAM permissions') or pick another profile with `rcl:profile`"
     ),
-    "ThrottlingException": (
-        "AWS kept throttling after all retries; run `pulumi up` again, or use "
-        "`--parallel 2` to make fewer concurrent calls"
-    ),
-    "ProvisionedThroughputExceededException": (
-        "AWS kept throttling after all retries; run `pulumi up` again, or use "
-        "`--parallel 2` to make fewer concurrent calls"
-    ),
+    "ThrottlingException": _THROTTLED,
+    "ProvisionedThroughputExceededException": _THROTTLED,
     "LimitExceededException": (
         "an account quota was reached (projects, concurrent trainings, running models or "
         "inference units); stop or delete what you do not need, or ask AWS for a higher quota"

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
 from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import model_validator
 
-from ._aws import Connection
 from ._inputs import CommonInputs, ResourceName, Tags, TimeoutsArgs, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
+    import_props,
+    iso_timestamp,
     owner_of,
-    physical_name,
     program_props,
     tag_changes,
     user_tags,
@@ -78,6 +77,12 @@ def project_name_of(arn: str) -> str:
     return arn.split(":", 5)[5].split("/")[1]
 
 
+def project_arn_by_name(client: Any, name: str) -> str | None:
+    """The ARN of the project called `name`, or None."""
+    found = find_project(client, name)
+    return str(found["ProjectArn"]) if found else None
+
+
 def wait_project_created(client: Any, name: str, timeout: float) -> dict[str, Any]:
     found = DEFAULT_POLLER.wait(
         f"project {name}",
@@ -100,22 +105,13 @@ def wait_project_deleted(client: Any, name: str, timeout: float) -> None:
     )
 
 
-def _timestamp(value: Any) -> str | None:
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
-    return None
-
-
 class _ProjectProvider(Provider):
     kind = "Project"
     inputs_model = ProjectInputs
     replace_on = REPLACE_ON
 
     def finish_inputs(self, olds, inputs, unknown_keys, failures: list[CheckFailure]) -> None:
-        if inputs.get("project_name") or unknown_keys & REPLACE_ON:
-            return
-        identity = {k: inputs.get(k) for k in sorted(REPLACE_ON - {"project_name"})}
-        inputs["project_name"] = physical_name(_logical(inputs), inputs.get("owner"), identity)
+        self.auto_name(inputs, unknown_keys, "project_name")
 
     def must_delete_first(self, olds, news) -> bool:
         # Same explicit name: the new project cannot be created while the old one exists.
@@ -240,24 +236,14 @@ class _ProjectProvider(Provider):
             "arn": found["ProjectArn"],
             "feature": found.get("Feature") or props.get("feature") or "CUSTOM_LABELS",
             "status": found.get("Status"),
-            "creation_timestamp": _timestamp(found.get("CreationTimestamp")),
+            "creation_timestamp": iso_timestamp(found.get("CreationTimestamp")),
         }
-
-
-def _logical(inputs: dict[str, Any]) -> str:
-    return str(inputs.get("owner") or "project").rsplit("/", 1)[-1]
 
 
 def _with_identity(id_: str, props: dict[str, Any]) -> dict[str, Any]:
     """Props for read: on import only the ARN is known; region and name come from it."""
-    props = dict(props)
+    props = import_props(id_, props)
     props.setdefault("project_name", project_name_of(id_))
-    if not props.get("region"):
-        props["region"] = id_.split(":")[3]
-    if not props.get("endpoint_url"):
-        from ._aws import default_endpoint
-
-        props["endpoint_url"] = default_endpoint()
     return props
 
 
@@ -285,4 +271,4 @@ class Project(Resource, module="rcl", name="Project"):
         super().__init__(_ProjectProvider(), resource_name, props, opts)
 
 
-__all__ = ["Connection", "Project", "ProjectArgs"]
+__all__ = ["Project", "ProjectArgs"]

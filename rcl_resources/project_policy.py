@@ -10,9 +10,12 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field, field_validator
 
-from ._aws import default_endpoint
 from ._inputs import CommonInputs, ResourceName, TimeoutsArgs
-from ._provider import Provider, program_props
+from ._provider import (
+    Provider,
+    import_props,
+    program_props,
+)
 from .dataset import _PROJECT_ARN
 from .errors import RclError, explain, is_code
 
@@ -126,15 +129,10 @@ class _ProjectPolicyProvider(Provider):
         return UpdateResult({**news, "policy_revision_id": revision})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        props = dict(props)
+        props = import_props(id_, props)
         if not props.get("project_arn"):  # import by `<project arn>#<policy name>`
             project_arn, _, name = id_.partition("#")
-            props.update(
-                project_arn=project_arn,
-                policy_name=name,
-                region=project_arn.split(":")[3],
-                endpoint_url=default_endpoint(),
-            )
+            props.update(project_arn=project_arn, policy_name=name)
         client = self.connection(props).rekognition()
         found = find_policy(client, props["project_arn"], props["policy_name"])
         if found is None:

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import re
 import time
-from datetime import datetime, timezone
 from typing import Any
 
 import pulumi
@@ -20,13 +19,13 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._aws import default_endpoint
 from ._inputs import CommonInputs, ResourceName, Tags, TimeoutsArgs, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
+    import_props,
+    iso_timestamp,
     owner_of,
-    physical_name,
     program_props,
     tag_changes,
     user_tags,
@@ -40,7 +39,7 @@ from .errors import (
     explain,
     is_code,
 )
-from .project import project_name_of
+from .project import project_arn_by_name, project_name_of
 from .waiters import DEFAULT_POLLER, GONE
 
 TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
@@ -289,12 +288,6 @@ def version_name_of(arn: str) -> str:
     return arn.split("/version/")[1].rsplit("/", 1)[0]
 
 
-def project_arn_of(version_arn: str) -> str:
-    """The project ARN a version ARN belongs to (the project's timestamp is not in the version
-    ARN, so this returns the prefix form used for messages and lookups by name)."""
-    return version_arn.split("/version/")[0]
-
-
 def _api(value: Any) -> Any:
     """snake_case input dicts → the API's PascalCase members."""
     if isinstance(value, dict):
@@ -315,11 +308,7 @@ class _ProjectVersionProvider(Provider):
     replace_on = REPLACE_ON
 
     def finish_inputs(self, olds, inputs, unknown_keys, failures: list[CheckFailure]) -> None:
-        if inputs.get("version_name") or unknown_keys & REPLACE_ON:
-            return
-        identity = {k: inputs.get(k) for k in sorted(REPLACE_ON - {"version_name"})}
-        logical = str(inputs.get("owner") or "model").rsplit("/", 1)[-1]
-        inputs["version_name"] = physical_name(logical, inputs.get("owner"), identity)
+        self.auto_name(inputs, unknown_keys, "version_name")
 
     def must_delete_first(self, olds, news) -> bool:
         return olds.get("version_name") == news.get("version_name") and olds.get(
@@ -587,12 +576,13 @@ class _ProjectVersionProvider(Provider):
         return UpdateResult(self._outs(news, found))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        props = dict(props)
-        if not props.get("region"):  # import: only the ARN is known
-            props.update(region=id_.split(":")[3], endpoint_url=default_endpoint())
+        props = import_props(id_, props)
         client = self.connection(props).rekognition()
         if not props.get("project_arn"):
-            props["project_arn"] = _project_arn_by_name(client, project_name_of(id_))
+            project_arn = project_arn_by_name(client, project_name_of(id_))
+            if project_arn is None:
+                return ReadResult(None, {})
+            props["project_arn"] = project_arn
         props.setdefault("version_name", version_name_of(id_))
         found = find_version(client, props["project_arn"], props["version_name"])
         if found is None or found.get("ProjectVersionArn") != id_:
@@ -662,7 +652,6 @@ class _ProjectVersionProvider(Provider):
     def _outs(self, props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
         evaluation = found.get("EvaluationResult") or {}
         summary = (evaluation.get("Summary") or {}).get("S3Object") or {}
-        end = found.get("TrainingEndTimestamp")
         return {
             **props,
             "arn": found.get("ProjectVersionArn"),
@@ -674,9 +663,7 @@ class _ProjectVersionProvider(Provider):
             ),
             "label_metrics": _label_metrics(self.connection(props), found) if summary else [],
             "billable_training_time_in_seconds": found.get("BillableTrainingTimeInSeconds"),
-            "training_end_timestamp": (
-                end.astimezone(timezone.utc).isoformat() if isinstance(end, datetime) else None
-            ),
+            "training_end_timestamp": iso_timestamp(found.get("TrainingEndTimestamp")),
         }
 
 
@@ -718,15 +705,6 @@ def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for item in summary.get("LabelEvaluationResults") or []
     ]
-
-
-def _project_arn_by_name(client: Any, name: str) -> str:
-    from .project import find_project
-
-    found = find_project(client, name)
-    if found is None:
-        raise RclError(f"project {name} does not exist")
-    return str(found["ProjectArn"])
 
 
 class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
