@@ -65,10 +65,12 @@ stack-select: setup
 	@if [ "$(TARGET)" = "emulator" ]; then \
 	  $(PULUMI) config set rcl:target emulator --stack $(STACK) >/dev/null && \
 	  $(PULUMI) config set rcl:endpointUrl $(EMULATOR_URL) --stack $(STACK) >/dev/null && \
+	  $(PULUMI) config set rcl:s3EndpointUrl $(EMULATOR_URL) --stack $(STACK) >/dev/null && \
 	  $(PULUMI) config set rcl:region us-east-1 --stack $(STACK) >/dev/null; \
 	else \
 	  $(PULUMI) config set rcl:target aws --stack $(STACK) >/dev/null && \
-	  { $(PULUMI) config rm rcl:endpointUrl --stack $(STACK) >/dev/null 2>&1 || true; }; fi
+	  { $(PULUMI) config rm rcl:endpointUrl --stack $(STACK) >/dev/null 2>&1 || true; } && \
+	  { $(PULUMI) config rm rcl:s3EndpointUrl --stack $(STACK) >/dev/null 2>&1 || true; }; fi
 	@if [ -n "$(REGION)" ]; then $(PULUMI) config set rcl:region $(REGION) --stack $(STACK); fi
 	@if [ -n "$(BUCKET)" ]; then $(PULUMI) config set rcl:bucket $(BUCKET) --stack $(STACK); fi
 	@if [ -n "$(RUNNING)" ]; then $(PULUMI) config set rcl:running $(RUNNING) --stack $(STACK); fi

@@ -61,6 +61,7 @@ def stack_benchmarks() -> list[bool]:
         stack.set_all_config(
             {
                 "rcl:endpointUrl": auto.ConfigValue(emulator.url),
+                "rcl:s3EndpointUrl": auto.ConfigValue(emulator.url),
                 "rcl:region": auto.ConfigValue("us-east-1"),
                 "rcl:bucket": auto.ConfigValue("rcl-bench"),
             }

@@ -14,11 +14,17 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.retries import standard
 
 from . import __version__
 
 # botocore's standard mode retries throttling and 5xx with jittered exponential backoff.
-_RETRIES = {"mode": "standard", "max_attempts": 10}
+MAX_ATTEMPTS = 10
+_RETRIES = {"mode": "standard", "max_attempts": MAX_ATTEMPTS}
+# Standard mode counts LimitExceededException as throttling. For Rekognition it means a quota
+# (concurrent trainings, running models, inference units, projects): waiting for a slot, or
+# failing at once on a lasting quota, is the provider's decision, not a random backoff's.
+QUOTA_ERRORS = frozenset({"LimitExceededException", "ServiceQuotaExceededException"})
 
 
 @dataclass(frozen=True)
@@ -28,14 +34,21 @@ class Connection:
     region: str
     profile: str | None = None
     endpoint_url: str | None = None
+    """Rekognition endpoint override."""
+    s3_endpoint_url: str | None = None
+    """S3 endpoint override."""
 
     @classmethod
     def from_props(cls, props: dict[str, Any]) -> Connection:
         """The connection recorded in a resource's inputs or state."""
+        endpoint = props.get("endpoint_url") or None
+        # State written before S3 had its own setting used the one endpoint for both.
+        s3_endpoint = props["s3_endpoint_url"] if "s3_endpoint_url" in props else endpoint
         return cls(
             region=props["region"],
             profile=props.get("profile") or None,
-            endpoint_url=props.get("endpoint_url") or None,
+            endpoint_url=endpoint,
+            s3_endpoint_url=s3_endpoint or None,
         )
 
     def client(self, service: str) -> Any:
@@ -43,11 +56,12 @@ class Connection:
         session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
         client = session.client(
             service,
-            endpoint_url=self.endpoint_url,
+            endpoint_url=self.s3_endpoint_url if service == "s3" else self.endpoint_url,
             config=Config(retries=_RETRIES, user_agent_extra=f"rcl-resources/{__version__}"),
         )
         if service == "rekognition":
             client.meta.events.register("before-call.rekognition", self._throttle)
+            _leave_quota_errors_to_the_caller(client)
         return client
 
     def _throttle(self, model: Any, **_: Any) -> None:
@@ -62,11 +76,28 @@ class Connection:
         return self.client("s3")
 
 
+def _leave_quota_errors_to_the_caller(client: Any) -> None:
+    """botocore's standard retries, except for quota errors, which reach the caller at once."""
+    event = f"needs-retry.{client.meta.service_model.service_id.hyphenize()}"
+    unique_id = f"retry-config-{client.meta.service_model.service_id.hyphenize()}"
+    client.meta.events.unregister(event, unique_id=unique_id)
+    handler = standard.register_retry_handler(client, max_attempts=MAX_ATTEMPTS)
+    client.meta.events.unregister(event, unique_id=unique_id)
+
+    def needs_retry(response: Any = None, **kwargs: Any) -> Any:
+        parsed = response[1] if response else None
+        if parsed and parsed.get("Error", {}).get("Code") in QUOTA_ERRORS:
+            return None
+        return handler.needs_retry(response=response, **kwargs)
+
+    client.meta.events.register(event, needs_retry, unique_id=unique_id)
+
+
 def program_connection(region: Any = None) -> dict[str, Any]:
     """Connection inputs as the Pulumi program sees them.
 
-    Order: the resource's `region` → stack config `rcl:region`/`rcl:profile`/`rcl:endpointUrl`
-    → `aws:region`/`aws:profile` → (in the provider) the boto3 default chain.
+    Order: the resource's `region` → stack config `rcl:region`/`rcl:profile`/`rcl:endpointUrl`/
+    `rcl:s3EndpointUrl` → `aws:region`/`aws:profile` → (in the provider) the boto3 default chain.
     """
     import pulumi
 
@@ -76,6 +107,7 @@ def program_connection(region: Any = None) -> dict[str, Any]:
         "region": region or rcl.get("region") or aws.get("region"),
         "profile": rcl.get("profile") or aws.get("profile"),
         "endpoint_url": rcl.get("endpointUrl"),
+        "s3_endpoint_url": rcl.get("s3EndpointUrl"),
     }
 
 
@@ -92,9 +124,11 @@ def default_region(profile: str | None) -> str | None:
         return os.environ.get("AWS_DEFAULT_REGION")
 
 
-def default_endpoint() -> str | None:
-    """An endpoint override from the environment, recorded so delete and refresh reuse it."""
-    return os.environ.get("AWS_ENDPOINT_URL_REKOGNITION") or os.environ.get("AWS_ENDPOINT_URL")
+def default_endpoint(service: str = "rekognition") -> str | None:
+    """An endpoint override of `service` from the environment (botocore's own variables),
+    recorded so delete and refresh reuse it."""
+    own = os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}")
+    return own or os.environ.get("AWS_ENDPOINT_URL")
 
 
 class RateLimiter:

@@ -64,6 +64,7 @@ class CommonInputs(BaseModel):
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
+    s3_endpoint_url: str | None = None
     owner: str | None = None
     timeouts: Timeouts | None = None
 

@@ -19,13 +19,17 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from ._aws import Connection, default_endpoint, default_region
 
-OWNER_TAG = "rcl-resources:owner"
+TAG_PREFIX = "rcl-resources:"
+OWNER_TAG = f"{TAG_PREFIX}owner"
 """Tag recording which stack resource made an AWS resource, so a retried create adopts only
 what it made itself."""
+CREATING_TAG = f"{TAG_PREFIX}creating"
+"""Tag on a dataset or model until its create returns to Pulumi: one still carrying it when
+the project is deleted is a leftover of an interrupted run; one without it was recorded in a
+stack, so Pulumi may have retained it."""
 
-CONNECTION_FIELDS = ("region", "profile", "endpoint_url")
 # Inputs that steer the provider but never change the AWS resource.
-NEVER_DIFF = frozenset({"owner", "profile", "endpoint_url", "timeouts"})
+NEVER_DIFF = frozenset({"owner", "profile", "endpoint_url", "s3_endpoint_url", "timeouts"})
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
 
@@ -178,8 +182,10 @@ class Provider(ResourceProvider):
                         "`pulumi config set rcl:region <region>`, or AWS_REGION",
                     )
                 )
-        if not inputs.get("endpoint_url") and default_endpoint():
-            inputs["endpoint_url"] = default_endpoint()
+        for key, service in (("endpoint_url", "rekognition"), ("s3_endpoint_url", "s3")):
+            if not inputs.get(key):
+                # "" records "no override", so S3 never falls back to the Rekognition endpoint.
+                inputs[key] = default_endpoint(service) or ""
 
     def finish_inputs(
         self,
@@ -231,7 +237,11 @@ def import_props(arn: str, props: dict[str, Any]) -> dict[str, Any]:
     endpoint from the environment."""
     props = dict(props)
     if not props.get("region"):
-        props.update(region=arn.split(":")[3], endpoint_url=default_endpoint())
+        props.update(
+            region=arn.split(":")[3],
+            endpoint_url=default_endpoint("rekognition"),
+            s3_endpoint_url=default_endpoint("s3"),
+        )
     return props
 
 
@@ -263,7 +273,17 @@ def owner_of(props: dict[str, Any]) -> str:
 
 def user_tags(tags: dict[str, str] | None) -> dict[str, str]:
     """Tags without the ones rcl_resources manages itself."""
-    return {k: v for k, v in (tags or {}).items() if k != OWNER_TAG}
+    return {k: v for k, v in (tags or {}).items() if not k.startswith(TAG_PREFIX)}
+
+
+def creation_tags(props: dict[str, Any]) -> dict[str, str]:
+    """The tags a create request carries: the user's, the owner, and "still creating"."""
+    return {**user_tags(props.get("tags")), OWNER_TAG: owner_of(props), CREATING_TAG: "true"}
+
+
+def created(client: Any, arn: str) -> None:
+    """Mark a dataset or model as handed to Pulumi (see CREATING_TAG)."""
+    client.untag_resource(ResourceArn=arn, TagKeys=[CREATING_TAG])
 
 
 def tag_changes(

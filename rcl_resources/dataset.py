@@ -19,6 +19,8 @@ from ._provider import (
     OWNER_TAG,
     Provider,
     chunked,
+    created,
+    creation_tags,
     import_props,
     is_unknown,
     owner_of,
@@ -34,8 +36,9 @@ from .waiters import DEFAULT_POLLER, GONE
 CREATE_TIMEOUT = 30 * 60
 UPDATE_TIMEOUT = 30 * 60
 DELETE_TIMEOUT = 10 * 60
-# UpdateDatasetEntries accepts at most 5 MiB of JSON lines per call.
-MAX_CHANGES_BYTES = 5 * 1024 * 1024 - 1024
+# UpdateDatasetEntries accepts at most 5 MiB of JSON lines per call; a batch stays well under
+# it, so the request's encoding and a line's UTF-8 escapes never push it over.
+MAX_CHANGES_BYTES = 4 * 1024 * 1024
 IN_PROGRESS = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"}
 
 
@@ -253,18 +256,33 @@ def wait_dataset_deleted(client: Any, arn: str, timeout: float) -> None:
 
 
 def add_entries(client: Any, arn: str, lines: list[str], timeout: float) -> None:
-    """UpdateDatasetEntries in 5 MiB batches, each waited for."""
+    """UpdateDatasetEntries in batches under the 5 MiB limit, each waited for."""
     for batch in chunked(lines, MAX_CHANGES_BYTES):
-        before = last_updated(client, arn)
-        client.update_dataset_entries(
-            DatasetArn=arn, Changes={"GroundTruth": ("\n".join(batch) + "\n").encode()}
-        )
+        changes = {"GroundTruth": ("\n".join(batch) + "\n").encode()}
+        while True:
+            before = last_updated(client, arn)
+            try:
+                client.update_dataset_entries(DatasetArn=arn, Changes=changes)
+                break
+            except Exception as err:
+                if not is_code(err, "ResourceInUseException"):
+                    raise
+                # Busy with an earlier update, perhaps this very batch after a lost response.
+                # A line replaces the entry with its source-ref, so sending it again is safe.
+                wait_dataset(client, arn, operation="finishing an earlier update", timeout=timeout)
         wait_dataset(client, arn, operation="adding entries", timeout=timeout, before=before)
 
 
 def last_updated(client: Any, arn: str) -> Any:
     """The dataset's LastUpdatedTimestamp (None when it has none)."""
     return (describe_dataset(client, arn) or {}).get("LastUpdatedTimestamp")
+
+
+def _split_started(client: Any, test: str) -> bool:
+    """True when the TEST dataset made for a split has entries or is being filled."""
+    found = describe_dataset(client, test) or {}
+    entries = (found.get("DatasetStats") or {}).get("TotalEntries", 0)
+    return bool(entries) or found.get("Status") == "UPDATE_IN_PROGRESS"
 
 
 def _source_ref(line: str) -> str:
@@ -315,7 +333,7 @@ class _DatasetProvider(Provider):
         request: dict[str, Any] = {
             "ProjectArn": props["project_arn"],
             "DatasetType": props["dataset_type"],
-            "Tags": {**user_tags(props.get("tags")), OWNER_TAG: owner_of(props)},
+            "Tags": creation_tags(props),
         }
         if props.get("dataset_source"):
             request["DatasetSource"] = _api_source(props["dataset_source"])
@@ -327,10 +345,16 @@ class _DatasetProvider(Provider):
             arn = self._adopt(client, props, what)
         try:
             self._fill(client, arn, props)
-        except Exception:
+        except Exception as err:
+            if self._holds_moved_entries(client, arn, props):
+                raise RclError(
+                    f"{what}: {err}. The dataset is kept: it holds the entries moved out of the "
+                    "TRAIN dataset, their only copy. Run `pulumi up` again to adopt it."
+                ) from err
             # Never leave a half-made dataset behind: the next `up` starts from scratch.
             self._delete(client, arn, props)
             raise
+        created(client, arn)
         return CreateResult(arn, self._outs(client, arn, props))
 
     def _fill(self, client: Any, arn: str, props: dict[str, Any]) -> None:
@@ -339,22 +363,35 @@ class _DatasetProvider(Provider):
         if props.get("entries"):
             add_entries(client, arn, props["entries"], timeout)
         if props.get("distribute_from"):
-            train = props["distribute_from"]
-            stats = describe_dataset(client, arn) or {}
-            if (stats.get("DatasetStats") or {}).get("TotalEntries", 0) == 0:
-                before = (last_updated(client, train), stats.get("LastUpdatedTimestamp"))
-                client.distribute_dataset_entries(Datasets=[{"Arn": train}, {"Arn": arn}])
-                for dataset, previous in zip((train, arn), before, strict=True):
-                    wait_dataset(
-                        client,
-                        dataset,
-                        operation="distributing entries",
-                        timeout=timeout,
-                        before=previous,
-                    )
-            else:  # adopted after an interrupted run: the split was already asked for
-                wait_dataset(client, train, operation="distributing entries", timeout=timeout)
-                wait_dataset(client, arn, operation="distributing entries", timeout=timeout)
+            self._distribute(client, props["distribute_from"], arn, timeout)
+
+    def _distribute(self, client: Any, train: str, test: str, timeout: float) -> None:
+        """Move 20% of TRAIN into this empty TEST dataset, once."""
+        # Adopted after an interrupted run, the split was already asked for: just wait.
+        since: dict[str, dict[str, Any]] = {train: {}, test: {}}
+        if not _split_started(client, test):
+            since = {d: {"before": last_updated(client, d)} for d in (train, test)}
+            try:
+                client.distribute_dataset_entries(Datasets=[{"Arn": train}, {"Arn": test}])
+            except Exception as err:
+                # A retried call whose first attempt got through meets the split under way
+                # (ResourceNotReady) or done (the TEST dataset is no longer empty).
+                if not _split_started(client, test):
+                    raise explain(err, f"distributing {dataset_label(train)}") from err
+        for dataset, before in since.items():
+            wait_dataset(
+                client, dataset, operation="distributing entries", timeout=timeout, **before
+            )
+
+    @staticmethod
+    def _holds_moved_entries(client: Any, arn: str, props: dict[str, Any]) -> bool:
+        """True when deleting this TEST dataset could lose entries the split moved into it."""
+        if not props.get("distribute_from"):
+            return False
+        try:
+            return _split_started(client, arn)
+        except Exception:  # cannot tell: keep it
+            return True
 
     def _adopt(self, client: Any, props: dict[str, Any], what: str) -> str:
         arn = find_dataset_of_type(client, props["project_arn"], props["dataset_type"])
@@ -421,7 +458,12 @@ class _DatasetProvider(Provider):
         except Exception as err:
             if is_code(err, "ResourceNotFoundException"):
                 return
-            raise explain(err, f"deleting dataset {dataset_label(arn)}") from err
+            # A retried delete whose first attempt got through finds it being deleted.
+            if not (
+                is_code(err, "ResourceInUseException")
+                and (describe_dataset(client, arn) or {}).get("Status") == "DELETE_IN_PROGRESS"
+            ):
+                raise explain(err, f"deleting dataset {dataset_label(arn)}") from err
         wait_dataset_deleted(client, arn, timeout)
 
     def _outs(

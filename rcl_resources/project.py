@@ -11,6 +11,7 @@ from pydantic import model_validator
 
 from ._inputs import CommonInputs, ResourceName, Tags, TimeoutsArgs, timeout_of
 from ._provider import (
+    CREATING_TAG,
     OWNER_TAG,
     Provider,
     import_props,
@@ -195,39 +196,51 @@ class _ProjectProvider(Provider):
             try:
                 client.delete_project(ProjectArn=id_)
             except Exception as again:
-                if is_code(again, "ResourceInUseException"):
-                    raise RclError(
-                        f"project {name} still has models or datasets that this stack does "
-                        "not manage; delete them (DeleteProjectVersion / DeleteDataset) and run "
-                        "`pulumi destroy` again"
-                    ) from again
                 raise explain(again, f"deleting project {name}") from again
         wait_project_deleted(client, name, timeout_of(props, "delete", DELETE_TIMEOUT))
 
     def _delete_leftovers(self, client: Any, arn: str, props: dict[str, Any]) -> None:
-        """Delete models and datasets this stack made but lost track of (an interrupted create
-        whose retry never came): they carry this stack's owner tag."""
+        """Delete the models and datasets an interrupted run of this stack made but never
+        handed to Pulumi; refuse, naming them, when anything else is left in the project."""
         from .dataset import _DatasetProvider
         from .project_version import _ProjectVersionProvider
 
         stack_prefix = owner_of(props).rsplit("/", 1)[0] + "/"
         name = props.get("project_name") or project_name_of(arn)
+        kept: list[str] = []
+        children: list[tuple[str, Any]] = []
         pages = client.get_paginator("describe_project_versions").paginate(ProjectArn=arn)
         for page in pages:
             for version in page.get("ProjectVersionDescriptions") or []:
                 varn = version["ProjectVersionArn"]
-                owner = client.list_tags_for_resource(ResourceArn=varn).get("Tags", {})
-                if str(owner.get(OWNER_TAG, "")).startswith(stack_prefix):
-                    pulumi.log.info(f"project {name}: deleting leftover model {varn}")
-                    _ProjectVersionProvider()._delete(
-                        client, varn, {**props, "project_arn": arn, "version_name": None}
+                children.append(
+                    (
+                        varn,
+                        lambda varn=varn: _ProjectVersionProvider()._delete(
+                            client, varn, {**props, "project_arn": arn, "version_name": None}
+                        ),
                     )
+                )
         for dataset in (find_project(client, name) or {}).get("Datasets") or []:
             darn = dataset["DatasetArn"]
-            owner = client.list_tags_for_resource(ResourceArn=darn).get("Tags", {})
-            if str(owner.get(OWNER_TAG, "")).startswith(stack_prefix):
-                pulumi.log.info(f"project {name}: deleting leftover dataset {darn}")
-                _DatasetProvider()._delete(client, darn, props)
+            children.append(
+                (darn, lambda darn=darn: _DatasetProvider()._delete(client, darn, props))
+            )
+        for child, delete in children:
+            tags = client.list_tags_for_resource(ResourceArn=child).get("Tags", {})
+            if str(tags.get(OWNER_TAG, "")).startswith(stack_prefix) and CREATING_TAG in tags:
+                pulumi.log.info(f"project {name}: deleting {child}, left by an interrupted run")
+                delete()
+            else:
+                kept.append(child)
+        if kept:
+            raise RclError(
+                f"project {name} cannot be deleted: it still holds {', '.join(kept)}, which "
+                "this stack does not manage (made elsewhere, or retained by Pulumi with "
+                "retain_on_delete). Either retain the project too (retain_on_delete=True, then "
+                "`pulumi destroy` again), or delete those first (aws rekognition "
+                "delete-project-version / delete-dataset) and run `pulumi destroy` again"
+            )
 
     @staticmethod
     def _outs(props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:

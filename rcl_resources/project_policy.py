@@ -88,45 +88,46 @@ class _ProjectPolicyProvider(Provider):
     replace_on = REPLACE_ON
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = self.connection(props).rekognition()
-        name = props["policy_name"]
-        try:
-            revision = client.put_project_policy(
-                ProjectArn=props["project_arn"],
-                PolicyName=name,
-                PolicyDocument=props["policy_document"],
-            )["PolicyRevisionId"]
-        except Exception as err:
-            if not is_code(err, "ResourceAlreadyExistsException"):
-                raise explain(err, f"putting project policy {name}") from err
-            # A lost response: adopt the policy only if it holds exactly our document.
-            found = find_policy(client, props["project_arn"], name)
-            if not found or not _same_document(found["PolicyDocument"], props["policy_document"]):
-                raise RclError(
-                    f"the project already has a policy named {name} with another document; "
-                    "choose another policy_name or delete that policy"
-                ) from err
-            revision = found["PolicyRevisionId"]
+        revision = self._put(self.connection(props).rekognition(), props, current=None)
         return CreateResult(
-            f"{props['project_arn']}#{name}", {**props, "policy_revision_id": revision}
+            f"{props['project_arn']}#{props['policy_name']}",
+            {**props, "policy_revision_id": revision},
         )
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self.connection(news).rekognition()
-        name = news["policy_name"]
-        current = find_policy(client, news["project_arn"], name)
+        current = find_policy(client, news["project_arn"], news["policy_name"])
+        revision = self._put(client, news, current)
+        return UpdateResult({**news, "policy_revision_id": revision})
+
+    @staticmethod
+    def _put(client: Any, props: dict[str, Any], current: dict[str, Any] | None) -> str:
+        """PutProjectPolicy (with the current revision id when updating); returns the new
+        revision id."""
+        name = props["policy_name"]
         request = {
-            "ProjectArn": news["project_arn"],
+            "ProjectArn": props["project_arn"],
             "PolicyName": name,
-            "PolicyDocument": news["policy_document"],
+            "PolicyDocument": props["policy_document"],
         }
         if current:
             request["PolicyRevisionId"] = current["PolicyRevisionId"]
         try:
-            revision = client.put_project_policy(**request)["PolicyRevisionId"]
+            return str(client.put_project_policy(**request)["PolicyRevisionId"])
         except Exception as err:
-            raise explain(err, f"updating project policy {name}") from err
-        return UpdateResult({**news, "policy_revision_id": revision})
+            if not is_code(
+                err, "ResourceAlreadyExistsException", "InvalidPolicyRevisionIdException"
+            ):
+                raise explain(err, f"putting project policy {name}") from err
+            # A retried call whose first attempt got through: the policy already holds exactly
+            # our document (under a new revision). Anything else is someone else's change.
+            found = find_policy(client, props["project_arn"], name)
+            if not found or not _same_document(found["PolicyDocument"], props["policy_document"]):
+                raise RclError(
+                    f"project policy {name} was changed by someone else (it holds another "
+                    "document or revision); run `pulumi refresh`, or choose another policy_name"
+                ) from err
+            return str(found["PolicyRevisionId"])
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = import_props(id_, props)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import time
 from typing import Any
 
@@ -23,6 +22,8 @@ from ._inputs import CommonInputs, ResourceName, Tags, TimeoutsArgs, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
+    created,
+    creation_tags,
     import_props,
     iso_timestamp,
     owner_of,
@@ -34,6 +35,7 @@ from .dataset import _PROJECT_ARN
 from .errors import (
     NotOwned,
     QualityGateFailed,
+    QuotaExceeded,
     RclError,
     TerminalStatus,
     explain,
@@ -45,11 +47,6 @@ from .waiters import DEFAULT_POLLER, GONE
 TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
 START_TIMEOUT = 60 * 60
 DELETE_TIMEOUT = 60 * 60
-SLOT_RETRY_SECONDS = 30.0
-
-# LimitExceededException covers both temporary quotas (concurrent trainings, running models),
-# worth waiting out, and lasting ones (models per project, inference units), which are not.
-SLOT_QUOTA = re.compile(r"at the same time|concurren|simultaneous", re.IGNORECASE)
 
 TRAINING = {"TRAINING_IN_PROGRESS", "COPYING_IN_PROGRESS"}
 TRAINED = {
@@ -351,6 +348,7 @@ class _ProjectVersionProvider(Provider):
                 if props.get("copy_from")
                 else "TRAINING_IN_PROGRESS",
             }
+            created(client, arn)
             return CreateResult(arn, self._outs(props, found))
         try:
             found = self._finish(client, props, deadline, just_trained=True)
@@ -358,11 +356,12 @@ class _ProjectVersionProvider(Provider):
             # A failed or rejected model is deleted, so nothing is left that no state tracks.
             self._delete(client, arn, props)
             raise
+        created(client, arn)
         return CreateResult(arn, self._outs(props, found))
 
     def _start_training(self, client: Any, props: dict[str, Any], deadline: float) -> str:
         name = props["version_name"]
-        tags = {**user_tags(props.get("tags")), OWNER_TAG: owner_of(props)}
+        tags = creation_tags(props)
         output = _api(props["output_config"])
         copy = props.get("copy_from")
         if copy:
@@ -390,18 +389,18 @@ class _ProjectVersionProvider(Provider):
                 request["VersionDescription"] = props["version_description"]
         if props.get("kms_key_id"):
             request["KmsKeyId"] = props["kms_key_id"]
-        while True:
-            try:
-                return str(call(**request)["ProjectVersionArn"])
-            except Exception as err:
-                if is_code(err, "ResourceInUseException"):
-                    return self._adopt(client, props)
-                if _slot_full(err) and time.monotonic() < deadline:
-                    # Two trainings per account by default: wait for a slot, do not fail.
-                    pulumi.log.info(f"model {name}: waiting for a free training slot ({err})")
-                    time.sleep(min(SLOT_RETRY_SECONDS, max(0.0, deadline - time.monotonic())))
-                    continue
-                raise explain(err, f"training model {name}") from err
+        try:
+            # Two trainings per account by default: wait for a slot, do not fail.
+            response = DEFAULT_POLLER.retry_while_slot_full(
+                f"model {name}", lambda: call(**request), deadline=deadline
+            )
+        except QuotaExceeded:
+            raise
+        except Exception as err:
+            if is_code(err, "ResourceInUseException"):
+                return self._adopt(client, props)
+            raise explain(err, f"training model {name}") from err
+        return str(response["ProjectVersionArn"])
 
     def _adopt(self, client: Any, props: dict[str, Any]) -> str:
         name = props["version_name"]
@@ -488,24 +487,17 @@ class _ProjectVersionProvider(Provider):
             slot_deadline = min(deadline, time.monotonic() + START_TIMEOUT)
             if units[1]:
                 request["MaxInferenceUnits"] = units[1]
-            while True:
-                try:
-                    client.start_project_version(**request)
-                    break
-                except Exception as err:
-                    if is_code(err, "ResourceInUseException") and self._starting(client, props):
-                        break  # a retried request whose first attempt got through
-                    if _slot_full(err) and time.monotonic() < slot_deadline:
-                        pulumi.log.info(f"model {name}: waiting for a free running slot ({err})")
-                        time.sleep(SLOT_RETRY_SECONDS)
-                        continue
-                    if _slot_full(err):
-                        raise RclError(
-                            f"model {name}: no running-model slot became free in "
-                            f"{START_TIMEOUT // 60} minutes ({err}). A version being replaced "
-                            "holds its slot until the new one runs: stop a model, or ask AWS "
-                            "for a higher quota"
-                        ) from err
+            try:
+                DEFAULT_POLLER.retry_while_slot_full(
+                    f"model {name}",
+                    lambda: client.start_project_version(**request),
+                    deadline=slot_deadline,
+                )
+            except QuotaExceeded:
+                raise
+            except Exception as err:
+                # A retried request whose first attempt got through finds the model starting.
+                if not (is_code(err, "ResourceInUseException") and self._starting(client, props)):
                     raise explain(err, f"starting model {name}") from err
         if want:
             found = (
@@ -640,7 +632,10 @@ class _ProjectVersionProvider(Provider):
         except Exception as err:
             if is_code(err, "ResourceNotFoundException"):
                 return
-            raise explain(err, f"deleting model {name}") from err
+            # A retried delete whose first attempt got through finds it being deleted.
+            deleting = (find_version(client, project_arn, name) or {}).get("Status") == "DELETING"
+            if not (is_code(err, "ResourceInUseException") and deleting):
+                raise explain(err, f"deleting model {name}") from err
         DEFAULT_POLLER.wait(
             f"deleting model {name}",
             lambda: find_version(client, project_arn, name),
@@ -673,11 +668,6 @@ def _units(props: dict[str, Any]) -> tuple[int, int | None]:
         int(props.get("min_inference_units") or 1),
         int(props["max_inference_units"]) if props.get("max_inference_units") else None,
     )
-
-
-def _slot_full(err: Exception) -> bool:
-    """A concurrent-trainings or running-models quota, which frees up by itself."""
-    return is_code(err, "LimitExceededException") and bool(SLOT_QUOTA.search(str(err)))
 
 
 def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:

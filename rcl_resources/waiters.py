@@ -6,9 +6,11 @@ import random
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from .errors import TerminalStatus, WaitTimeout
+from .errors import QuotaExceeded, TerminalStatus, WaitTimeout, error_message, quota_of
+
+T = TypeVar("T")
 
 GONE = "<gone>"
 """Target meaning "the describe call no longer finds it"."""
@@ -46,7 +48,45 @@ class Poller:
     progress_every: float = 60.0
     not_found_grace: float = 60.0
     """Seconds a just-made resource may stay invisible (read-after-write is eventual)."""
+    slot_retry: float = 1.0
+    """Seconds between attempts while a concurrency quota is full: a freed slot is taken
+    within this (plus jitter), as AWS has no notification for it."""
+    slot_log_every: float = 30.0
     rng: random.Random = field(default_factory=random.Random)
+
+    def retry_while_slot_full(self, what: str, call: Callable[[], T], *, deadline: float) -> T:
+        """`call()`, again and again while it fails on a concurrency quota (a training or
+        running slot), until `deadline` (a `clock()` value). A lasting quota fails at once."""
+        start = self.clock()
+        last_report: float | None = None
+        while True:
+            try:
+                return call()
+            except Exception as err:
+                quota = quota_of(err)
+                if quota is None:
+                    raise
+                message = error_message(err)
+                if not quota.slot:
+                    raise QuotaExceeded(
+                        f"{what}: the quota \"{quota.name}\" is reached ({message}); free some "
+                        f"of it, or {quota.advice()}"
+                    ) from err
+                now = self.clock()
+                if now >= deadline:
+                    raise QuotaExceeded(
+                        f"{what}: no slot of \"{quota.name}\" became free in "
+                        f"{format_elapsed(now - start)} ({message}); stop or wait for another "
+                        f"model, raise the `timeouts` input, or {quota.advice()}"
+                    ) from err
+                if last_report is None or now - last_report >= self.slot_log_every:
+                    self.log(
+                        f"{what}: waiting for a free slot of \"{quota.name}\", "
+                        f"{format_elapsed(now - start)} elapsed"
+                    )
+                    last_report = now
+                pause = self.slot_retry * self.rng.uniform(0.75, 1.25)
+                self.sleep(max(0.0, min(pause, deadline - now)))
 
     def wait(
         self,

@@ -109,3 +109,119 @@ def test_progress_lines_on_change_and_at_a_steady_rhythm() -> None:
     )
     assert log[0].startswith("training m: TRAINING, 0 s elapsed")
     assert 3 <= len(log) <= 15
+
+
+def limit(message: str, operation: str = "CreateProjectVersion") -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError(
+        {"Error": {"Code": "LimitExceededException", "Message": message}}, operation
+    )
+
+
+def test_a_full_training_slot_is_retried_every_second_and_logged_every_30_s() -> None:
+    clock, log = FakeClock(), []
+    attempts: list[float] = []
+
+    def create() -> str:
+        attempts.append(clock.now)
+        if clock.now < 95:
+            raise limit("Only 2 models can train at the same time.")
+        return "arn"
+
+    assert poller(clock, log).retry_while_slot_full("model m", create, deadline=3600) == "arn"
+    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    assert max(gaps) <= 1.25  # a freed slot is used within about a second
+    assert len(log) == 4 and all("Concurrent" in line and "training" in line for line in log)
+
+
+def test_a_lasting_quota_fails_at_once_naming_it_and_how_to_raise_it() -> None:
+    from rcl_resources.errors import QuotaExceeded
+
+    clock = FakeClock()
+
+    def create() -> str:
+        raise limit("The project has 100 versions.")
+
+    with pytest.raises(QuotaExceeded) as failure:
+        poller(clock).retry_while_slot_full("model m", create, deadline=3600)
+    assert clock.sleeps == []
+    assert "models per project" in str(failure.value)
+    assert "L-9CF05323" in str(failure.value)
+
+
+def test_a_slot_that_never_frees_fails_at_the_deadline() -> None:
+    from rcl_resources.errors import QuotaExceeded
+
+    clock = FakeClock()
+
+    def start() -> str:
+        raise limit("At most 2 models can run at the same time.", "StartProjectVersion")
+
+    with pytest.raises(QuotaExceeded, match="running .*became free|became free"):
+        poller(clock).retry_while_slot_full("model m", start, deadline=120)
+    assert 120 <= clock.now < 122
+
+
+@pytest.mark.parametrize(
+    ("operation", "message", "slot", "name"),
+    [
+        ("CreateProjectVersion", "Only 2 models can train at the same time.", True, "training"),
+        ("CopyProjectVersion", "Limit exceeded", True, "training"),
+        ("StartProjectVersion", "At most 2 models can run at the same time.", True, "running"),
+        ("StartProjectVersion", "A model can use at most 5 inference units.", False, "inference"),
+        ("CreateProjectVersion", "The project has 100 versions.", False, "per project"),
+        ("CreateProject", "You have reached the limit of 100 projects.", False, "projects"),
+    ],
+)
+def test_quota_errors_are_told_apart(operation: str, message: str, slot: bool, name: str) -> None:
+    from rcl_resources.errors import quota_of
+
+    quota = quota_of(limit(message, operation))
+    assert quota is not None and quota.slot is slot and name in quota.name
+
+
+@pytest.mark.parametrize(
+    ("code", "attempts"), [("LimitExceededException", 1), ("ThrottlingException", 3)]
+)
+def test_botocore_leaves_quota_errors_to_the_provider(
+    code: str, attempts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quota waits are the provider's: a LimitExceededException is not retried by botocore,
+    while throttling still is."""
+    import http.server
+    import json
+    import threading
+
+    from rcl_resources import _aws
+    from rcl_resources._aws import Connection
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            hits.append(self.headers["X-Amz-Target"])
+            body = json.dumps({"__type": code, "Message": "quota"}).encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setattr(_aws, "MAX_ATTEMPTS", 3)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "t")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "t")
+    try:
+        client = Connection(region="us-east-1", endpoint_url=url).rekognition()
+        with pytest.raises(Exception, match=code):
+            client.describe_projects()
+    finally:
+        server.shutdown()
+    assert len(hits) == attempts

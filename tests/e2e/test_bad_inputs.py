@@ -213,6 +213,7 @@ def preview_stack(
     s.set_all_config(
         {
             "rcl:endpointUrl": auto.ConfigValue(emulator_server),
+            "rcl:s3EndpointUrl": auto.ConfigValue(emulator_server),
             "rcl:region": auto.ConfigValue("us-east-1"),
         }
     )

@@ -89,6 +89,7 @@ class Scenario:
         }
         if url:
             config["rcl:endpointUrl"] = auto.ConfigValue(url)
+            config["rcl:s3EndpointUrl"] = auto.ConfigValue(url)
         self.stack.set_all_config(config)
         self.outputs: dict[str, Any] = {}
 

@@ -52,7 +52,13 @@ def example_stack(
     project = re.search(r"(?m)^name:\s*(\S+)", (work / "Pulumi.yaml").read_text())
     assert project
     s = stack(work, root / "state", env={**CREDENTIALS, "AWS_REGION": REGION})
-    values = {"rcl:endpointUrl": url, "rcl:region": REGION, "bucket": bucket, **config}
+    values = {
+        "rcl:endpointUrl": url,
+        "rcl:s3EndpointUrl": url,
+        "rcl:region": REGION,
+        "bucket": bucket,
+        **config,
+    }
     s.set_all_config(
         {
             (k if ":" in k else f"{project.group(1)}:{k}"): auto.ConfigValue(v)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from rcl_emulator.control import EmulatorControl
-from rcl_resources.errors import NotOwned
+from rcl_resources.errors import NotOwned, RclError
 from rcl_resources.project import _ProjectProvider, find_project
 
 from .conftest import checked, connection, failures, unique
@@ -125,24 +126,51 @@ def test_missing_region_is_a_check_failure_with_the_fix(provider, monkeypatch, t
     assert "rcl:region" in failures(provider, {"owner": OWNER})["region"]
 
 
-def test_delete_removes_leftovers_of_this_stack_only(provider, aws_env, rekognition) -> None:
+def test_delete_removes_leftovers_of_an_interrupted_run(provider, aws_env, rekognition) -> None:
     inputs = checked(provider, props(aws_env, project_name=unique("leftovers")))
-    created = provider.create(inputs)
-    ours = rekognition.create_dataset(
-        ProjectArn=created.id, DatasetType="TRAIN", Tags={"rcl-resources:owner": "proj/dev/train"}
-    )["DatasetArn"]
-    provider.delete(created.id, created.outs)  # a dataset of this stack: removed with it
-    assert find_project(rekognition, inputs["project_name"]) is None
-    del ours
-
     created = provider.create(inputs)
     rekognition.create_dataset(
         ProjectArn=created.id,
         DatasetType="TRAIN",
-        Tags={"rcl-resources:owner": "other/stack/train"},
+        Tags={"rcl-resources:owner": "proj/dev/train", "rcl-resources:creating": "true"},
     )
-    with pytest.raises(Exception, match="does not manage"):
+    provider.delete(created.id, created.outs)  # never handed to Pulumi: removed with it
+    assert find_project(rekognition, inputs["project_name"]) is None
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {"rcl-resources:owner": "proj/dev/train"},  # recorded in the stack, then retained
+        {"rcl-resources:owner": "other/stack/train", "rcl-resources:creating": "true"},
+        {},
+    ],
+    ids=["retained-by-this-stack", "other-stack", "untagged"],
+)
+def test_delete_keeps_children_it_does_not_manage(
+    provider, aws_env, rekognition, tags: dict[str, str]
+) -> None:
+    inputs = checked(provider, props(aws_env, project_name=unique("kept")))
+    created = provider.create(inputs)
+    child = rekognition.create_dataset(ProjectArn=created.id, DatasetType="TRAIN", Tags=tags)
+    with pytest.raises(RclError) as refused:
         provider.delete(created.id, created.outs)
+    assert child["DatasetArn"] in str(refused.value)
+    assert "retain_on_delete" in str(refused.value)
+    assert rekognition.describe_dataset(DatasetArn=child["DatasetArn"])  # still there
+    rekognition.delete_dataset(DatasetArn=child["DatasetArn"])
+    _wait_gone(rekognition, child["DatasetArn"])
+    provider.delete(created.id, created.outs)
+
+
+def _wait_gone(rekognition: Any, dataset_arn: str) -> None:
+    for _ in range(100):
+        try:
+            rekognition.describe_dataset(DatasetArn=dataset_arn)
+        except rekognition.exceptions.ResourceNotFoundException:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{dataset_arn} was not deleted")
 
 
 def test_content_moderation_project_defaults_auto_update(provider, aws_env, rekognition) -> None:

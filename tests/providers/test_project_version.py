@@ -259,21 +259,6 @@ def test_copy_from_rejects_fields_copy_does_not_take(provider, aws_env) -> None:
     assert "version_description" in " ".join(found.values())
 
 
-def test_only_concurrency_quotas_are_waited_out() -> None:
-    from botocore.exceptions import ClientError
-
-    from rcl_resources.project_version import _slot_full
-
-    def limit(message: str) -> ClientError:
-        return ClientError(
-            {"Error": {"Code": "LimitExceededException", "Message": message}},
-            "CreateProjectVersion",
-        )
-
-    assert _slot_full(limit("Only 2 models can train at the same time."))
-    assert not _slot_full(limit("The project has 100 versions."))
-
-
 def test_units_change_restarts_tags_change_does_not(provider, aws_env, trainable) -> None:
     inputs = checked(provider, version_props(aws_env, trainable, running=True))
     outs = provider.create(inputs).outs
