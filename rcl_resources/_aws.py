@@ -43,7 +43,7 @@ class Connection:
         """The connection recorded in a resource's inputs or state."""
         endpoint = props.get("endpoint_url") or None
         # State written before S3 had its own setting used the one endpoint for both.
-        s3_endpoint = props["s3_endpoint_url"] if "s3_endpoint_url" in props else endpoint
+        s3_endpoint = props.get("s3_endpoint_url", endpoint)
         return cls(
             region=props["region"],
             profile=props.get("profile") or None,

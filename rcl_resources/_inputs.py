@@ -3,39 +3,51 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Annotated, Any
 
 import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-_NAME = re.compile(r"^[a-zA-Z0-9_.\-]+$")
-_TAG_KEY = re.compile(r"^[\w\s.:/=+\-@]+$", re.UNICODE)
+from .api_model import Api, s3_bucket_name
+
+# rcl_resources keeps these tags for itself (see _provider), out of AWS's 200.
+RESERVED_TAGS = 2
 
 
-def _name(value: str) -> str:
-    if not 1 <= len(value) <= 255 or not _NAME.match(value):
+def api(address: str) -> AfterValidator:
+    """The service model's rules for the API member at `address` (`Shape.Member`)."""
+    return AfterValidator(Api(address))
+
+
+def _our_tags(value: dict[str, str]) -> dict[str, str]:
+    if len(value) > 200 - RESERVED_TAGS:
         raise ValueError(
-            f"{value!r} is not a valid name: use 1-255 letters, digits, '_', '.' or '-'"
+            f"has {len(value)} tags; AWS allows 200, {RESERVED_TAGS} of which rcl-resources uses"
         )
+    for key in value:
+        if key.startswith("rcl-resources:"):
+            raise ValueError(f"key {key!r} uses the prefix rcl-resources:, which is reserved")
     return value
 
 
-def _tags(value: dict[str, str]) -> dict[str, str]:
-    if len(value) > 199:
-        raise ValueError(f"has {len(value)} tags; AWS allows 200, one of which rcl-resources uses")
-    for key, val in value.items():
-        if not 1 <= len(key) <= 128 or not _TAG_KEY.match(key):
-            raise ValueError(f"key {key!r} is invalid: 1-128 letters, digits, spaces and _.:/=+-@")
-        if key.lower().startswith("aws:") or key.startswith("rcl-resources:"):
-            raise ValueError(f"key {key!r} uses a reserved prefix (aws: or rcl-resources:)")
-        if len(val) > 256:
-            raise ValueError(f"value of {key!r} is longer than 256 characters")
-    return value
+Tags = Annotated[dict[str, str], api("CreateProjectRequest.Tags"), AfterValidator(_our_tags)]
+S3Bucket = Annotated[str, api("S3Object.Bucket"), AfterValidator(s3_bucket_name)]
 
 
-ResourceName = Annotated[str, AfterValidator(_name)]
-Tags = Annotated[dict[str, str], AfterValidator(_tags)]
+class S3Object(BaseModel):
+    """An S3 object as the API takes it: bucket, key (`name`) and optional version."""
+
+    model_config = ConfigDict(extra="forbid")
+    bucket: S3Bucket
+    name: Annotated[str, api("S3Object.Name")]
+    version: Annotated[str | None, api("S3Object.Version")] = None
+
+
+class GroundTruthManifest(BaseModel):
+    """A Ground Truth manifest in S3."""
+
+    model_config = ConfigDict(extra="forbid")
+    s3_object: S3Object
 
 
 @dataclasses.dataclass

@@ -18,6 +18,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from ._aws import Connection, default_endpoint, default_region
+from .api_model import matches
 
 TAG_PREFIX = "rcl-resources:"
 OWNER_TAG = f"{TAG_PREFIX}owner"
@@ -31,7 +32,7 @@ stack, so Pulumi may have retained it."""
 # Inputs that steer the provider but never change the AWS resource.
 NEVER_DIFF = frozenset({"owner", "profile", "endpoint_url", "s3_endpoint_url", "timeouts"})
 
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
+_TAG_VALUE = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
 
 
 def is_unknown(value: Any) -> bool:
@@ -267,8 +268,19 @@ def owner_token(resource_name: str) -> str:
 
 
 def owner_of(props: dict[str, Any]) -> str:
-    """The owner tag value for this stack resource."""
-    return str(props.get("owner") or "")
+    """The owner tag value for this stack resource: the owner token, made a valid tag value
+    (AWS allows letters, digits, spaces and `_.:/=+-@`, up to 256) for any resource name, and
+    kept unique by a hash of the original when anything had to change."""
+    owner = str(props.get("owner") or "")
+    if matches(_TAG_VALUE, owner) and len(owner) <= 256:
+        return owner
+    readable = re.sub(r"[^\w .:/=+\-@]", "-", owner)[:240]
+    return f"{readable}-{short_hash(owner)}"
+
+
+def stack_of(owner: str) -> str:
+    """`<pulumi project>/<stack>/` of an owner tag value."""
+    return "/".join(owner.split("/", 2)[:2]) + "/"
 
 
 def user_tags(tags: dict[str, str] | None) -> dict[str, str]:

@@ -8,13 +8,13 @@ import dataclasses
 import hashlib
 import json
 import time
-from typing import Any, Literal
+from typing import Annotated, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ._inputs import CommonInputs, Tags, TimeoutsArgs, timeout_of
+from ._inputs import CommonInputs, GroundTruthManifest, Tags, TimeoutsArgs, api, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
@@ -83,22 +83,10 @@ class DatasetArgs:
     region: pulumi.Input[str] | None = None
 
 
-class _S3Object(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    bucket: str = Field(min_length=3, max_length=255)
-    name: str = Field(min_length=1, max_length=1024)
-    version: str | None = Field(default=None, min_length=1, max_length=1024)
-
-
-class _Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    s3_object: _S3Object
-
-
 class _Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ground_truth_manifest: _Manifest | None = None
-    dataset_arn: str | None = Field(default=None, pattern=r"^arn:[a-z\d-]+:rekognition:.*/dataset/")
+    ground_truth_manifest: GroundTruthManifest | None = None
+    dataset_arn: Annotated[str | None, api("DatasetSource.DatasetArn")] = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> _Source:
@@ -110,16 +98,15 @@ class _Source(BaseModel):
         return self
 
 
-_PROJECT_ARN = r"^arn:[a-z\d-]+:rekognition:[a-z\d-]+:\d{12}:project/[a-zA-Z0-9_.\-]{1,255}/\d+$"
-
-
 class DatasetInputs(CommonInputs):
-    project_arn: str = Field(pattern=_PROJECT_ARN)
-    dataset_type: Literal["TRAIN", "TEST"]
+    project_arn: Annotated[str, api("CreateDatasetRequest.ProjectArn")]
+    dataset_type: Annotated[str, api("CreateDatasetRequest.DatasetType")]
     dataset_source: _Source | None = None
     tags: Tags | None = None
-    entries: list[str] | None = None
-    distribute_from: str | None = Field(default=None, pattern=r"^arn:.*/dataset/train/\d+$")
+    entries: list[Annotated[str, api("DatasetEntry")]] | None = None
+    distribute_from: Annotated[
+        str | None, api("DatasetArn"), Field(pattern=r"/dataset/train/\d+$")
+    ] = None
 
     @field_validator("entries")
     @classmethod

@@ -11,7 +11,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field
 
-from ._inputs import CommonInputs, TimeoutsArgs
+from ._inputs import CommonInputs, S3Bucket, TimeoutsArgs
 from ._provider import Provider, program_props
 from .errors import explain, is_code
 from .manifest import folder_digest, scan_image_folder, upload_image_folder
@@ -35,8 +35,9 @@ class ImageFolderArgs:
 
 class ImageFolderInputs(CommonInputs):
     folder: str = Field(min_length=1)
-    bucket: str = Field(min_length=3, max_length=255)
-    prefix: str = ""
+    bucket: S3Bucket
+    prefix: str = Field(default="", max_length=900)
+    """Room is left under S3's 1024-byte key limit for `images/<sha256>.<ext>`."""
     include_entries: bool = False
     digest: str
 

@@ -185,7 +185,8 @@ def _label_attributes(line: Mapping[str, Any]) -> list[str]:
 def validate_line(line: Mapping[str, Any]) -> list[str]:
     """Problems that would make Rekognition reject ``line``, as ``CODE: what; how to fix``.
 
-    An empty list means the line is a valid image-classification or object-detection entry.
+    An empty list means the line is a valid image-classification or object-detection entry, or
+    an unlabeled one (only a ``source-ref``).
     """
     if not isinstance(line, Mapping):
         return [f"ERROR_INVALID_JSON_LINE: entry is a {type(line).__name__}, not a JSON object"]
@@ -203,14 +204,8 @@ def validate_line(line: Mapping[str, Any]) -> list[str]:
         )
     where = source_ref if isinstance(source_ref, str) else "line"
 
-    attributes = _label_attributes(line)
-    if not attributes:
-        problems.append(
-            f"ERROR_NO_LABEL_ATTRIBUTES: {where} has no label attribute; add an attribute "
-            'such as "cat": 1 with a "cat-metadata" object (class-name, confidence, '
-            "human-annotated, creation-date, type)"
-        )
-    for attribute in attributes:
+    # A line without label attributes is a valid, unlabeled entry (label it later).
+    for attribute in _label_attributes(line):
         problems.extend(_attribute_problems(line, attribute, where))
     return problems
 

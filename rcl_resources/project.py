@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import Annotated, Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import model_validator
 
-from ._inputs import CommonInputs, ResourceName, Tags, TimeoutsArgs, timeout_of
+from ._inputs import CommonInputs, Tags, TimeoutsArgs, api, timeout_of
 from ._provider import (
     CREATING_TAG,
     OWNER_TAG,
@@ -18,6 +18,7 @@ from ._provider import (
     iso_timestamp,
     owner_of,
     program_props,
+    stack_of,
     tag_changes,
     user_tags,
 )
@@ -47,9 +48,9 @@ class ProjectArgs:
 
 
 class ProjectInputs(CommonInputs):
-    project_name: ResourceName | None = None
-    feature: Literal["CUSTOM_LABELS", "CONTENT_MODERATION"] = "CUSTOM_LABELS"
-    auto_update: Literal["ENABLED", "DISABLED"] | None = None
+    project_name: Annotated[str | None, api("CreateProjectRequest.ProjectName")] = None
+    feature: Annotated[str, api("CreateProjectRequest.Feature")] = "CUSTOM_LABELS"
+    auto_update: Annotated[str | None, api("CreateProjectRequest.AutoUpdate")] = None
     tags: Tags | None = None
 
     @model_validator(mode="after")
@@ -205,7 +206,7 @@ class _ProjectProvider(Provider):
         from .dataset import _DatasetProvider
         from .project_version import _ProjectVersionProvider
 
-        stack_prefix = owner_of(props).rsplit("/", 1)[0] + "/"
+        stack_prefix = stack_of(owner_of(props))
         name = props.get("project_name") or project_name_of(arn)
         kept: list[str] = []
         children: list[tuple[str, Any]] = []

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
-from ._inputs import CommonInputs, ResourceName, TimeoutsArgs
+from ._inputs import CommonInputs, TimeoutsArgs, api
 from ._provider import (
     Provider,
     import_props,
     program_props,
 )
-from .dataset import _PROJECT_ARN
+from .api_model import canonical_json, policy_document_problems
 from .errors import RclError, explain, is_code
 
 
@@ -34,9 +34,9 @@ class ProjectPolicyArgs:
 
 
 class ProjectPolicyInputs(CommonInputs):
-    project_arn: str = Field(pattern=_PROJECT_ARN)
-    policy_name: ResourceName = Field(max_length=128)
-    policy_document: str
+    project_arn: Annotated[str, api("PutProjectPolicyRequest.ProjectArn")]
+    policy_name: Annotated[str, api("PutProjectPolicyRequest.PolicyName")]
+    policy_document: Annotated[str, api("PutProjectPolicyRequest.PolicyDocument")]
 
     @field_validator("policy_document", mode="before")
     @classmethod
@@ -46,12 +46,10 @@ class ProjectPolicyInputs(CommonInputs):
                 value = json.loads(value)
             except ValueError as err:
                 raise ValueError(f"is not valid JSON ({err})") from None
-        if not isinstance(value, dict):
-            raise ValueError("must be a JSON object (an IAM policy document)")
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
-        if len(text) > 2000:
-            raise ValueError(f"is {len(text)} characters; AWS allows at most 2000")
-        return text
+        problems = policy_document_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return canonical_json(value)
 
 
 REPLACE_ON = frozenset({"project_arn", "policy_name", "region"})
@@ -142,9 +140,7 @@ class _ProjectPolicyProvider(Provider):
         if not props.get("policy_document") or not _same_document(
             props["policy_document"], document
         ):
-            props["policy_document"] = json.dumps(
-                json.loads(document), sort_keys=True, separators=(",", ":")
-            )
+            props["policy_document"] = canonical_json(json.loads(document))
         outs = {**props, "policy_revision_id": found["PolicyRevisionId"]}
         return ReadResult(id_, outs, self.input_values(outs))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 from pulumi.dynamic import (
@@ -16,9 +16,16 @@ from pulumi.dynamic import (
     Resource,
     UpdateResult,
 )
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from ._inputs import CommonInputs, ResourceName, Tags, TimeoutsArgs, timeout_of
+from ._inputs import (
+    CommonInputs,
+    GroundTruthManifest,
+    Tags,
+    TimeoutsArgs,
+    api,
+    timeout_of,
+)
 from ._provider import (
     OWNER_TAG,
     Provider,
@@ -31,7 +38,7 @@ from ._provider import (
     tag_changes,
     user_tags,
 )
-from .dataset import _PROJECT_ARN
+from .api_model import s3_bucket_name
 from .errors import (
     NotOwned,
     QualityGateFailed,
@@ -147,20 +154,13 @@ class ProjectVersionArgs:
 
 class _OutputConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    s3_bucket: str = Field(min_length=3, max_length=255, pattern=r"^[0-9A-Za-z\.\-_]*$")
-    s3_key_prefix: str | None = Field(default=None, max_length=1024)
-
-
-class _S3Object(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    bucket: str = Field(min_length=3, max_length=255)
-    name: str = Field(min_length=1, max_length=1024)
-    version: str | None = None
+    s3_bucket: Annotated[str, api("OutputConfig.S3Bucket"), AfterValidator(s3_bucket_name)]
+    s3_key_prefix: Annotated[str | None, api("OutputConfig.S3KeyPrefix")] = None
 
 
 class _Asset(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ground_truth_manifest: dict[str, _S3Object]
+    ground_truth_manifest: GroundTruthManifest
 
 
 class _TrainingData(BaseModel):
@@ -176,7 +176,9 @@ class _TestingData(BaseModel):
 
 class _ModerationConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    confidence_threshold: float | None = Field(default=None, ge=0, le=100)
+    confidence_threshold: Annotated[
+        float | None, api("CustomizationFeatureContentModerationConfig.ConfidenceThreshold")
+    ] = None
 
 
 class _FeatureConfig(BaseModel):
@@ -186,27 +188,31 @@ class _FeatureConfig(BaseModel):
 
 class _CopyFrom(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source_project_arn: str = Field(pattern=_PROJECT_ARN)
-    source_project_version_arn: str = Field(pattern=r"^arn:[a-z\d-]+:rekognition:.*/version/")
+    source_project_arn: Annotated[str, api("CopyProjectVersionRequest.SourceProjectArn")]
+    source_project_version_arn: Annotated[
+        str, api("CopyProjectVersionRequest.SourceProjectVersionArn")
+    ]
 
 
 class ProjectVersionInputs(CommonInputs):
-    project_arn: str = Field(pattern=_PROJECT_ARN)
-    version_name: ResourceName | None = None
+    project_arn: Annotated[str, api("CreateProjectVersionRequest.ProjectArn")]
+    version_name: Annotated[str | None, api("CreateProjectVersionRequest.VersionName")] = None
     output_config: _OutputConfig | None = None
     training_data: _TrainingData | None = None
     testing_data: _TestingData | None = None
-    kms_key_id: str | None = Field(default=None, min_length=1, max_length=2048)
-    version_description: str | None = Field(
-        default=None, min_length=1, max_length=255, pattern=r"^[a-zA-Z0-9-_. ()':,;?]+$"
-    )
+    kms_key_id: Annotated[str | None, api("CreateProjectVersionRequest.KmsKeyId")] = None
+    version_description: Annotated[
+        str | None, api("CreateProjectVersionRequest.VersionDescription")
+    ] = None
     feature_config: _FeatureConfig | None = None
     tags: Tags | None = None
     copy_from: _CopyFrom | None = None
     running: bool = False
     # AWS's default quota is 5 units per model; it can be raised, so AWS has the last word.
-    min_inference_units: int = Field(default=1, ge=1)
-    max_inference_units: int | None = Field(default=None, ge=1)
+    min_inference_units: Annotated[int, api("StartProjectVersionRequest.MinInferenceUnits")] = 1
+    max_inference_units: Annotated[
+        int | None, api("StartProjectVersionRequest.MaxInferenceUnits")
+    ] = None
     min_f1_score: float | None = Field(default=None, ge=0, le=1)
     wait_for_training: bool = True
     datasets: list[str] | None = None

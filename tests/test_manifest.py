@@ -191,10 +191,8 @@ def test_validate_bad_source_ref() -> None:
     assert "https://example.com/a.png" in problems[0]
 
 
-def test_validate_no_label_attributes() -> None:
-    assert _codes(validate_line({"source-ref": "s3://bucket/a.png"})) == [
-        "ERROR_NO_LABEL_ATTRIBUTES"
-    ]
+def test_a_line_with_only_a_source_ref_is_a_valid_unlabeled_entry() -> None:
+    assert validate_line({"source-ref": "s3://bucket/a.png"}) == []
 
 
 def test_validate_ignores_service_keys() -> None:

@@ -39,6 +39,9 @@ def from_manifest(manifest: dict[str, str]) -> dict[str, Any]:
     return {"ground_truth_manifest": {"s3_object": manifest}}
 
 
+TRAIN_ARN = "arn:aws:rekognition:us-east-1:123456789012:project/x/dataset/train/1"
+
+
 def test_check_rejects_bad_inputs_with_the_field_named(provider, aws_env) -> None:
     project = {"arn": "arn:aws:rekognition:us-east-1:123456789012:project/x/1"}
     bad = failures(provider, dataset_props(aws_env, project, dataset_type="VALIDATION"))
@@ -50,8 +53,8 @@ def test_check_rejects_bad_inputs_with_the_field_named(provider, aws_env) -> Non
             project,
             dataset_type="TRAIN",
             dataset_source={
-                "dataset_arn": "arn:aws:rekognition:us-east-1:1:project/x/dataset/train/1",
-                "ground_truth_manifest": {"s3_object": {"bucket": "bkt", "name": "m"}},
+                "dataset_arn": TRAIN_ARN,
+                "ground_truth_manifest": {"s3_object": {"bucket": "bucket", "name": "m"}},
             },
         ),
     )
@@ -67,7 +70,7 @@ def test_check_rejects_bad_inputs_with_the_field_named(provider, aws_env) -> Non
             aws_env,
             project,
             dataset_type="TRAIN",
-            distribute_from="arn:aws:rekognition:us-east-1:1:project/x/dataset/train/1",
+            distribute_from=TRAIN_ARN,
         ),
     )
     assert "TEST" in " ".join(wrong_type.values())

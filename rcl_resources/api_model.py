@@ -1,0 +1,229 @@
+"""The constraints AWS enforces on what the library sends, read from botocore's own Rekognition
+service model at run time (so they cannot drift from AWS), plus the S3 and IAM rules the
+service model does not carry.
+
+botocore checks only `required` and `min` on the client; patterns, maxima and enums are the
+service's. Checking them here lets `pulumi preview` refuse what AWS would refuse.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import re
+import unicodedata
+from typing import Any
+
+SERVICE = "rekognition"
+
+
+@functools.cache
+def service_model() -> Any:
+    """The Rekognition service model of the installed botocore (loaded on first use)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(SERVICE)
+
+
+def member(address: str) -> Any:
+    """The shape of `Shape.Member` (e.g. `CreateProjectRequest.ProjectName`), or of `Shape`."""
+    shape_name, _, member_name = address.partition(".")
+    shape = service_model().shape_for(shape_name)
+    return shape.members[member_name] if member_name else shape
+
+
+# Java's `\p{X}` (Unicode general categories) appear only inside character classes of the
+# model's patterns. ASCII members of a category are spelled out; every other character of a
+# category the pattern names is folded into one private-use stand-in before matching.
+_PROPERTY = re.compile(r"\\p\{([A-Z])\}")
+_ASCII_OF = {"L": "a-zA-Z", "N": "0-9", "Z": " "}
+_STAND_IN = "\ue000"
+
+
+@functools.cache
+def _compiled(pattern: str) -> tuple[re.Pattern[str], frozenset[str]]:
+    categories = frozenset(_PROPERTY.findall(pattern))
+    python = _PROPERTY.sub(lambda m: _ASCII_OF.get(m.group(1), "") + _STAND_IN, pattern)
+    return re.compile(python, re.DOTALL), categories
+
+
+def matches(pattern: str, value: str) -> bool:
+    """True when `value` matches a service-model pattern as a whole (Java semantics)."""
+    rx, categories = _compiled(pattern)
+    if categories:
+        value = "".join(
+            _STAND_IN if ord(c) > 127 and unicodedata.category(c)[0] in categories else c
+            for c in value
+        )
+    return rx.fullmatch(value) is not None
+
+
+# A pattern that is one character class, as most of the model's are, reads as a sentence.
+_ONE_CLASS = re.compile(r"^\^?\(?(\(\?!([^)]*)\))?\[([^\]]+)\][*+]\)?\$?$")
+_CLASS_PARTS = (
+    ("a-zA-Z", "letters"),
+    ("A-Za-z", "letters"),
+    ("\\p{L}", "letters"),
+    ("a-z", "lowercase letters"),
+    ("A-Z", "uppercase letters"),
+    ("0-9", "digits"),
+    ("\\p{N}", "digits"),
+    ("\\p{Z}", "spaces"),
+)
+
+
+def describe(pattern: str) -> str:
+    """What a service-model pattern allows, in words where it is simple enough."""
+    simple = _ONE_CLASS.match(pattern)
+    if not simple or re.search(r"\\[a-oq-zA-Z0-9]", simple.group(3)):
+        return f"it must match the pattern AWS requires, {pattern}"
+    forbidden, members = simple.group(2), simple.group(3)
+    kinds: list[str] = []
+    for part, words in _CLASS_PARTS:
+        if part in members:
+            members = members.replace(part, "")
+            if words not in kinds:
+                kinds.append(words)
+    others = " ".join(dict.fromkeys(members.replace("\\", ""))).replace("   ", " space ")
+    text = "use only " + ", ".join(kinds) + (f" and {others}" if others else "")
+    if forbidden:
+        text += f", not starting with {forbidden}"
+    return f"{text} (AWS pattern {pattern})"
+
+
+def problems(shape: Any, value: Any) -> list[str]:
+    """What AWS would refuse about `value` for `shape`: lengths, ranges, enums, patterns."""
+    meta, kind = shape.metadata, shape.type_name
+    found: list[str] = []
+    if kind == "string":
+        if not isinstance(value, str):
+            return ["must be a string"]
+        found += _bounds(meta, len(value), "characters")
+        if shape.enum and value not in shape.enum:
+            found.append(f"{value!r} is not one of {', '.join(shape.enum)}")
+        pattern = meta.get("pattern")
+        if pattern and not matches(pattern, value):
+            found.append(f"{value[:80]!r} is not allowed: {describe(pattern)}")
+    elif kind in ("integer", "long", "float", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return ["must be a number"]
+        found += _bounds(meta, value, "")
+    elif kind == "map":
+        found += _bounds(meta, len(value), "entries")
+        for key, item in value.items():
+            found += [f"key {key!r}: {p}" for p in problems(shape.key, key)]
+            found += [f"value of {key!r}: {p}" for p in problems(shape.value, item)]
+    elif kind == "list":
+        found += _bounds(meta, len(value), "items")
+        for index, item in enumerate(value):
+            found += [f"[{index}] {p}" for p in problems(shape.member, item)]
+    return found
+
+
+def _bounds(meta: dict[str, Any], n: float, unit: str) -> list[str]:
+    low, high = meta.get("min"), meta.get("max")
+    if (low is None or n >= low) and (high is None or n <= high):
+        return []
+    if low is not None and high is not None:
+        allowed = f"{low} to {high}"
+    else:
+        allowed = f"at least {low}" if low is not None else f"at most {high}"
+    return [f"has {n} {unit}; AWS allows {allowed}" if unit else f"is {n}; AWS allows {allowed}"]
+
+
+class Api:
+    """A pydantic after-validator enforcing the service model's rules for one API member."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def __call__(self, value: Any) -> Any:
+        if value is not None:
+            found = problems(member(self.address), value)
+            if found:
+                raise ValueError("; ".join(found))
+        return value
+
+
+# --- S3 -----------------------------------------------------------------------------------------
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+
+
+def s3_bucket_name(value: str) -> str:
+    """S3's bucket naming rules (general purpose buckets), as a pydantic after-validator."""
+    why: str | None = None
+    if not _BUCKET.match(value):
+        why = "use 3-63 lowercase letters, digits, '.' and '-', starting and ending with a "
+        why += "letter or digit"
+    elif ".." in value or ".-" in value or "-." in value:
+        why = "no two adjacent periods, and no period next to a hyphen"
+    elif _is_ip(value):
+        why = "it must not look like an IP address"
+    elif value.startswith(("xn--", "sthree-", "amzn-s3-demo-")):
+        why = "it must not start with xn--, sthree- or amzn-s3-demo-"
+    elif value.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")):
+        why = "it must not end with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3"
+    if why:
+        raise ValueError(f"{value!r} is not a valid S3 bucket name: {why}")
+    return value
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+# --- IAM ----------------------------------------------------------------------------------------
+
+_TOP_LEVEL = {"Version", "Id", "Statement"}
+_VERSIONS = {"2012-10-17", "2008-10-17"}
+_STATEMENT = {
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+}
+
+
+def policy_document_problems(document: Any) -> list[str]:
+    """What IAM would call malformed in a resource-based policy's top-level shape."""
+    if not isinstance(document, dict):
+        return ["must be a JSON object (an IAM policy document)"]
+    found = [f"has an unknown top-level key {k!r}" for k in document if k not in _TOP_LEVEL]
+    if "Version" in document and document["Version"] not in _VERSIONS:
+        found.append(f"Version must be one of {', '.join(sorted(_VERSIONS))}")
+    statements = document.get("Statement")
+    if statements is None:
+        return [*found, "has no Statement; add one, e.g. {'Effect': 'Allow', 'Principal': ...}"]
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        return [*found, "Statement must be an object or a non-empty list of objects"]
+    for index, statement in enumerate(statements):
+        where = f"Statement[{index}]"
+        if not isinstance(statement, dict):
+            found.append(f"{where} must be an object")
+            continue
+        found += [f"{where} has an unknown key {k!r}" for k in statement if k not in _STATEMENT]
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            found.append(f"{where}.Effect must be 'Allow' or 'Deny'")
+        if ("Action" in statement) == ("NotAction" in statement):
+            found.append(f"{where} needs exactly one of Action or NotAction")
+        if ("Principal" in statement) == ("NotPrincipal" in statement):
+            found.append(f"{where} needs exactly one of Principal or NotPrincipal")
+    return found
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON with sorted keys: equal documents compare equal."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
