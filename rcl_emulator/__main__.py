@@ -8,11 +8,23 @@ import signal
 import sys
 import threading
 
-from .server import EmulatorServer
+# What `pip install 'rcl-resources[emulator]'` adds to a base install.
+EXTRA = ("moto", "werkzeug", "numpy", "PIL", "sklearn")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``rcl-emulator``."""
+    try:
+        from .server import EmulatorServer
+    except ModuleNotFoundError as err:
+        if (err.name or "").split(".")[0] not in EXTRA:
+            raise
+        print(
+            f"rcl-emulator: the emulator needs the 'emulator' extra ({err.name.split('.')[0]} is not "
+            "installed); install it with: pip install 'rcl-resources[emulator]'",
+            file=sys.stderr,
+        )
+        return 2
     parser = argparse.ArgumentParser(prog="rcl-emulator",
                                      description="Local Rekognition Custom Labels + S3.")
     sub = parser.add_subparsers(dest="command", required=True)
