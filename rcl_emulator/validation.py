@@ -9,63 +9,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
-import re
-import sys
-import unicodedata
 from typing import Any
 
-import botocore.session
-from botocore.model import ServiceModel, Shape
+from botocore.model import Shape
+
+from rcl_resources.api_model import matches, service_model
 
 from .exceptions import ImageTooLargeException, InvalidParameterException, ValidationException
 
-
-@functools.lru_cache(maxsize=1)
-def service_model() -> ServiceModel:
-    """The Rekognition model shipped with the installed botocore."""
-    return botocore.session.get_session().get_service_model("rekognition")
-
-
-_UNICODE_PROPERTY = re.compile(r"\\p\{([A-Z][a-z]?)\}")
-
-
-@functools.lru_cache(maxsize=1)
-def _category_table() -> dict[str, list[tuple[int, int]]]:
-    """Code-point ranges per Unicode general category, both major (``L``) and full (``Lu``)."""
-    table: dict[str, list[tuple[int, int]]] = {}
-    for cp in range(sys.maxunicode + 1):
-        cat = unicodedata.category(chr(cp))
-        for key in (cat[0], cat):
-            ranges = table.setdefault(key, [])
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1] = (ranges[-1][0], cp)
-            else:
-                ranges.append((cp, cp))
-    return table
-
-
-def _category_ranges(category: str) -> str:
-    """``\\p{X}`` (a Unicode general category, e.g. L, Z, N or Lu) as character-class ranges."""
-    ranges = _category_table().get(category)
-    if not ranges:
-        raise re.error(f"unknown Unicode category {category}")
-    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
-
-
-def _translate(pattern: str) -> str:
-    """Rewrite Java's ``\\p{X}`` inside character classes (the only place the model uses them)
-    into explicit ranges that Python's ``re`` understands."""
-    return _UNICODE_PROPERTY.sub(lambda m: _category_ranges(m.group(1)), pattern)
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(_translate(pattern), re.DOTALL)
-    except re.error:
-        # Any construct Python can't express; the shape's other constraints still apply.
-        return None
+__all__ = ["service_model", "validate_input"]
 
 
 def validate_input(operation: str, params: Any) -> dict[str, Any]:
@@ -129,8 +81,7 @@ def _check(shape: Shape, value: Any, path: str) -> Any:
             )
         pattern = meta.get("pattern")
         if pattern:
-            rx = _compiled(pattern)
-            if rx is not None and not rx.fullmatch(value):
+            if not matches(pattern, value):
                 _fail(
                     path,
                     f"'{value[:100]}' failed to satisfy constraint: Member must satisfy regular "

@@ -167,8 +167,9 @@ class _ProjectProvider(Provider):
             "tags": user_tags(tags) or None,
             "owner": props.get("owner") or tags.get(OWNER_TAG),
         }
-        if found.get("AutoUpdate") and props["feature"] == "CONTENT_MODERATION":
-            props["auto_update"] = found["AutoUpdate"]
+        if props["feature"] == "CONTENT_MODERATION":
+            # AWS leaves AutoUpdate out when it is DISABLED.
+            props["auto_update"] = found.get("AutoUpdate") or "DISABLED"
         outs = self._outs(props, found)
         return ReadResult(found["ProjectArn"], outs, self.input_values(outs))
 

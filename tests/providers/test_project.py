@@ -181,3 +181,23 @@ def test_content_moderation_project_defaults_auto_update(provider, aws_env, reko
     created = provider.create(inputs)
     assert created.outs["feature"] == "CONTENT_MODERATION"
     provider.delete(created.id, created.outs)
+
+
+def test_import_of_a_content_moderation_project_plans_no_replacement(
+    provider, aws_env, rekognition
+) -> None:
+    """AWS returns no AutoUpdate when it is DISABLED: an import must still read DISABLED."""
+    name = unique("cm-import")
+    arn = rekognition.create_project(
+        ProjectName=name, Feature="CONTENT_MODERATION", AutoUpdate="DISABLED"
+    )["ProjectArn"]
+    try:
+        imported = provider.read(arn, {})
+        assert imported.outs["auto_update"] == "DISABLED"
+        program = checked(
+            provider, props(aws_env, project_name=name, feature="CONTENT_MODERATION")
+        )
+        diff = provider.diff(arn, imported.inputs, program)
+        assert diff.replaces == []
+    finally:
+        rekognition.delete_project(ProjectArn=arn)

@@ -1,0 +1,77 @@
+"""Where the provider's clients go, and how big its requests get."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from rcl_resources._aws import Connection
+from rcl_resources.dataset import _DatasetProvider, add_entries
+
+EMULATOR = "http://127.0.0.1:4566"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_REKOGNITION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "t")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "t")
+
+
+def test_the_rekognition_endpoint_is_not_used_for_s3() -> None:
+    conn = Connection.from_props(
+        {"region": "eu-west-1", "endpoint_url": EMULATOR, "s3_endpoint_url": ""}
+    )
+    assert conn.rekognition().meta.endpoint_url == EMULATOR
+    assert "amazonaws.com" in conn.s3().meta.endpoint_url
+
+
+def test_state_from_before_the_s3_setting_keeps_its_one_endpoint() -> None:
+    conn = Connection.from_props({"region": "eu-west-1", "endpoint_url": EMULATOR})
+    assert conn.s3().meta.endpoint_url == EMULATOR
+
+
+def test_check_records_each_services_own_endpoint_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", EMULATOR)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    arn = "arn:aws:rekognition:eu-west-1:123456789012:project/p/1"
+    inputs = _DatasetProvider().check({}, {"project_arn": arn, "dataset_type": "TRAIN"}).inputs
+    assert inputs["endpoint_url"] == EMULATOR
+    assert inputs["s3_endpoint_url"] == ""
+    assert "amazonaws.com" in Connection.from_props(inputs).s3().meta.endpoint_url
+
+
+class RecordingClient:
+    """Just enough of a Rekognition client for add_entries: every update completes at once."""
+
+    def __init__(self) -> None:
+        self.batches: list[bytes] = []
+
+    def describe_dataset(self, DatasetArn: str) -> dict[str, Any]:  # noqa: N803
+        return {
+            "DatasetDescription": {
+                "Status": "UPDATE_COMPLETE",
+                "LastUpdatedTimestamp": len(self.batches),
+            }
+        }
+
+    def update_dataset_entries(self, DatasetArn: str, Changes: dict[str, Any]) -> None:  # noqa: N803
+        self.batches.append(Changes["GroundTruth"])
+
+
+def test_entries_go_in_batches_well_under_the_5_mib_limit() -> None:
+    # Multi-byte text: bytes, not characters, count against the limit.
+    lines = [
+        json.dumps({"source-ref": f"s3://b/{i}.png", "note": "é" * 45_000}, ensure_ascii=False)
+        for i in range(200)
+    ]
+    client = RecordingClient()
+    add_entries(client, "arn:aws:rekognition:us-east-1:1:project/p/dataset/train/1", lines, 10)
+    assert b"".join(client.batches).count(b"\n") == len(lines)
+    assert len(client.batches) >= 5
+    assert all(len(batch) <= 4.5 * 1024 * 1024 for batch in client.batches)
