@@ -17,10 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from .server import EmulatorServer
     except ModuleNotFoundError as err:
-        if (err.name or "").split(".")[0] not in EXTRA:
+        missing = (err.name or "").split(".")[0]
+        if missing not in EXTRA:
             raise
         print(
-            f"rcl-emulator: the emulator needs the 'emulator' extra ({err.name.split('.')[0]} is not "
+            f"rcl-emulator: the emulator needs the 'emulator' extra ({missing} is not "
             "installed); install it with: pip install 'rcl-resources[emulator]'",
             file=sys.stderr,
         )

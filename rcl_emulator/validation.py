@@ -80,13 +80,12 @@ def _check(shape: Shape, value: Any, path: str) -> Any:
                 f"[{', '.join(shape.enum)}]",
             )
         pattern = meta.get("pattern")
-        if pattern:
-            if not matches(pattern, value):
-                _fail(
-                    path,
-                    f"'{value[:100]}' failed to satisfy constraint: Member must satisfy regular "
-                    f"expression pattern: {pattern}",
-                )
+        if pattern and not matches(pattern, value):
+            _fail(
+                path,
+                f"'{value[:100]}' failed to satisfy constraint: Member must satisfy regular "
+                f"expression pattern: {pattern}",
+            )
         return value
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):

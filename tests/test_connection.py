@@ -52,7 +52,7 @@ class RecordingClient:
     def __init__(self) -> None:
         self.batches: list[bytes] = []
 
-    def describe_dataset(self, DatasetArn: str) -> dict[str, Any]:  # noqa: N803
+    def describe_dataset(self, DatasetArn: str) -> dict[str, Any]:
         return {
             "DatasetDescription": {
                 "Status": "UPDATE_COMPLETE",
@@ -60,7 +60,7 @@ class RecordingClient:
             }
         }
 
-    def update_dataset_entries(self, DatasetArn: str, Changes: dict[str, Any]) -> None:  # noqa: N803
+    def update_dataset_entries(self, DatasetArn: str, Changes: dict[str, Any]) -> None:
         self.batches.append(Changes["GroundTruth"])
 
 

@@ -3,6 +3,7 @@ restart. None may leave anything duplicated, orphaned or running."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -66,15 +67,55 @@ def test_lost_response_creates_exactly_one(scenario: Scenario, operation: str) -
     assert len(projects_named(scenario, "proj")) == 1
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, found through /proc (plugins start their own groups)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a CLI and everything it started, as a killed CI job would; assert none lives."""
+    tree = [process.pid, *descendants(process.pid)]
+    assert len(tree) >= 3, "the CLI had not started its language host and provider yet"
+    for pid in tree:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in tree) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in tree if alive(pid)], "orphaned processes"
+
+
 def test_killed_up_then_up_adopts_the_training(scenario: Scenario) -> None:
-    """A `pulumi up` killed mid-training: the next `up` finds the model it started."""
+    """A `pulumi up` killed mid-training, then the README's recovery: `cancel`, `up` (which
+    finds the model the killed run started), `refresh --clear-pending-creates`."""
     scenario.control.set_timing(training_seconds=6)
     scenario.control.reset_requests()
+    env = {**os.environ, **scenario.stack.workspace.env_vars}
     cli = subprocess.Popen(
         ["pulumi", "up", "--yes", "--skip-preview", "--stack", "test"],
         cwd=scenario.stack.workspace.work_dir,
-        env={**os.environ, **scenario.stack.workspace.env_vars},
-        start_new_session=True,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -89,17 +130,36 @@ def test_killed_up_then_up_adopts_the_training(scenario: Scenario) -> None:
     else:
         cli.kill()
         pytest.fail("training never started")
-    os.killpg(cli.pid, signal.SIGKILL)  # the CLI, the language host and the provider
-    cli.wait()
+    kill_tree(cli)
+    pending = scenario.stack.export_stack().deployment.get("pending_operations") or []
+    assert [p["type"] for p in pending] == ["creating"]
+    assert pending[0]["resource"]["urn"].endswith("::model")
 
     scenario.control.set_timing(training_seconds=0)
-    scenario.stack.cancel()  # what the CLI tells the user to do: release the stack lock
+    scenario.stack.cancel()  # the file backend's lock
     scenario.up()
     versions = versions_of(scenario)
     assert len(versions) == 1
     assert versions[0]["ProjectVersionArn"] == scenario.outputs["model_arn"]
     assert scenario.outputs["model_status"] == "RUNNING"
     assert len(projects_named(scenario, "proj")) == 1
+    cleared = subprocess.run(
+        [
+            "pulumi",
+            "refresh",
+            "--yes",
+            "--skip-preview",
+            "--clear-pending-creates",
+            "--stack",
+            "test",
+        ],
+        cwd=scenario.stack.workspace.work_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert cleared.returncode == 0, cleared.stdout + cleared.stderr
+    assert not scenario.stack.export_stack().deployment.get("pending_operations")
 
 
 def _free_port() -> int:
