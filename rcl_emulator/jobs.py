@@ -513,10 +513,13 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
     f1 = round(float(metrics["F1Score"]), 6)
 
     def commit() -> None:
+        # Training ends when the status says so (after any minimum duration), which is also
+        # when its concurrent-training slot frees.
+        finished = now()
         v.status, v.message = "TRAINING_COMPLETED", "The model is ready to run."
         v.model_blob = blob
-        v.billable_seconds = billable_seconds(started, ended)
-        v.training_end = ended
+        v.billable_seconds = billable_seconds(started, finished)
+        v.training_end = finished
         v.evaluation = {"F1Score": f1, "Summary": {"S3Object": {
             "Bucket": out_bucket, "Name": keys["EvaluationResultSummary"]}}}
         v.manifest_summary = {"S3Object": {"Bucket": out_bucket,

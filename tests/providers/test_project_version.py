@@ -273,3 +273,39 @@ def test_units_change_restarts_tags_change_does_not(provider, aws_env, trainable
     assert ops.count("StopProjectVersion") == 1 and ops.count("StartProjectVersion") == 1
     assert outs["status"] == "RUNNING"
     provider.delete(outs["arn"], outs)
+
+
+def test_a_freed_training_slot_is_taken_within_2_seconds(provider, aws_env, trainable) -> None:
+    """Three trainings, two slots: the third starts within 2 s of the first one ending
+    (measured from the emulator's request log and the versions' TrainingEndTimestamp)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    control = EmulatorControl(aws_env)
+    control.set_timing(training_seconds=4)
+    control.reset_requests()
+    try:
+        names = [unique("slot") for _ in range(3)]
+        with ThreadPoolExecutor(3) as pool:
+            created = list(
+                pool.map(
+                    lambda name: provider.create(
+                        checked(provider, version_props(aws_env, trainable, version_name=name))
+                    ),
+                    names,
+                )
+            )
+    finally:
+        control.set_timing(training_seconds=0)
+    log = control.requests_log()
+    starts = [r for r in log if r["operation"] == "CreateProjectVersion" and r["status"] == 200]
+    refused = [r for r in log if r["error"] == "LimitExceededException"]
+    assert len(starts) == 3 and refused, "the third training had to wait for a slot"
+    ends = sorted(c.outs["training_end_timestamp"] for c in created)
+    from datetime import datetime
+
+    freed = datetime.fromisoformat(ends[0]).timestamp()
+    delay = starts[-1]["time"] - freed
+    print(f"slot taken {delay:.2f} s after it freed")
+    assert 0 <= delay <= 2.0
+    for c in created:
+        provider.delete(c.id, c.outs)
