@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -14,7 +14,13 @@ from pydantic import Field
 from ._inputs import CommonInputs, S3Bucket, TimeoutsArgs
 from ._provider import Provider, program_props
 from .errors import explain, is_code
-from .manifest import folder_digest, scan_image_folder, upload_image_folder
+from .manifest import (
+    CLASSIFICATION,
+    FOLDER_KINDS,
+    folder_digest,
+    scan_image_folder,
+    upload_image_folder,
+)
 
 
 @dataclasses.dataclass
@@ -28,6 +34,10 @@ class ImageFolderArgs:
     """Key prefix for `images/` (content-addressed) and `manifests/`."""
     include_entries: pulumi.Input[bool] | None = None
     """Also output the manifest lines as `entries` (for `Dataset(entries=...)`)."""
+    kind: pulumi.Input[str] | None = None
+    """`classification` (default): Ground Truth image-classification lines. `content_moderation`:
+    an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+    that show no unsafe content."""
     timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
     """Seconds to wait: `{"create", "update", "delete"}`."""
     region: pulumi.Input[str] | None = None
@@ -39,6 +49,8 @@ class ImageFolderInputs(CommonInputs):
     prefix: str = Field(default="", max_length=900)
     """Room is left under S3's 1024-byte key limit for `images/<sha256>.<ext>`."""
     include_entries: bool = False
+    # None is classification: stacks made before `kind` existed see no change.
+    kind: Literal["classification", "content_moderation"] | None = None
     digest: str
 
 
@@ -74,7 +86,11 @@ class _ImageFolderProvider(Provider):
         s3 = self.connection(props).s3()
         try:
             result = upload_image_folder(
-                s3, Path(props["folder"]), props["bucket"], props.get("prefix") or ""
+                s3,
+                Path(props["folder"]),
+                props["bucket"],
+                props.get("prefix") or "",
+                kind=props.get("kind") or CLASSIFICATION,
             )
         except ValueError as err:
             raise ValueError(f"ImageFolder folder: {err}") from err
@@ -114,5 +130,9 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
         props = program_props(ImageFolder, resource_name, args, kwargs, ImageFolderArgs)
         folder = Path(str(props["folder"])).resolve()
         # Reading the folder here (not uploading) lets preview show whether it changed.
-        props.update(folder=str(folder), digest=folder_digest(scan_image_folder(folder)))
+        kind = str(props.get("kind") or CLASSIFICATION)
+        if kind in FOLDER_KINDS:  # otherwise check() names the field and what is allowed
+            images = scan_image_folder(folder, kind)
+            props.update(digest=folder_digest(images, kind))
+        props.update(folder=str(folder))
         super().__init__(_ImageFolderProvider(), resource_name, props, opts)

@@ -25,6 +25,13 @@ MANIFEST_EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 CLASSIFICATION_TYPE = "groundtruth/image-classification"
 DETECTION_TYPE = "groundtruth/object-detection"
+MODERATION_ATTRIBUTE = "content-moderation-groundtruth"
+"""The one label attribute of a content-moderation adapter's lines (AWS's adapter format)."""
+CLASSIFICATION = "classification"
+CONTENT_MODERATION = "content_moderation"
+FOLDER_KINDS = (CLASSIFICATION, CONTENT_MODERATION)
+SAFE_FOLDER = "safe"
+"""In a content-moderation image folder: images with no unsafe content."""
 IMAGE_CONTENT_TYPES: Mapping[str, str] = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -110,6 +117,23 @@ def classification_line(
     return line
 
 
+def moderation_line(source_ref: str, labels: str | Sequence[str] = ()) -> dict[str, Any]:
+    """A content-moderation adapter line: ``source-ref`` plus the moderation labels the image
+    shows, e.g. ``["Alcohol"]``; no labels marks a safe image. Raises ValueError for an
+    invalid source-ref or label."""
+    label_list = [labels] if isinstance(labels, str) else list(dict.fromkeys(labels))
+    if not _S3_URI.match(source_ref):
+        raise ValueError(f"source-ref {source_ref!r} is not an S3 URI; use s3://<bucket>/<key>")
+    for label in label_list:
+        problem = _label_name_problem(label)
+        if problem:
+            raise ValueError(f"{source_ref}: {problem}")
+    return {
+        SOURCE_REF: source_ref,
+        MODERATION_ATTRIBUTE: {"ModerationLabels": [{"Name": label} for label in label_list]},
+    }
+
+
 def _iso_utc(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
@@ -176,7 +200,7 @@ def _label_attributes(line: Mapping[str, Any]) -> list[str]:
     """Attribute names of a line: keys with a ``-metadata`` partner or that have a partner key."""
     names: set[str] = set()
     for key in line:
-        if key == SOURCE_REF or key in SERVICE_KEYS:
+        if key in (SOURCE_REF, MODERATION_ATTRIBUTE) or key in SERVICE_KEYS:
             continue
         names.add(key[: -len(METADATA_SUFFIX)] if key.endswith(METADATA_SUFFIX) else key)
     return sorted(names)
@@ -185,8 +209,8 @@ def _label_attributes(line: Mapping[str, Any]) -> list[str]:
 def validate_line(line: Mapping[str, Any]) -> list[str]:
     """Problems that would make Rekognition reject ``line``, as ``CODE: what; how to fix``.
 
-    An empty list means the line is a valid image-classification or object-detection entry, or
-    an unlabeled one (only a ``source-ref``).
+    An empty list means the line is a valid image-classification, object-detection or
+    content-moderation adapter entry, or an unlabeled one (only a ``source-ref``).
     """
     if not isinstance(line, Mapping):
         return [f"ERROR_INVALID_JSON_LINE: entry is a {type(line).__name__}, not a JSON object"]
@@ -204,9 +228,33 @@ def validate_line(line: Mapping[str, Any]) -> list[str]:
         )
     where = source_ref if isinstance(source_ref, str) else "line"
 
+    if MODERATION_ATTRIBUTE in line:
+        problems.extend(_moderation_problems(line, where))
     # A line without label attributes is a valid, unlabeled entry (label it later).
     for attribute in _label_attributes(line):
         problems.extend(_attribute_problems(line, attribute, where))
+    return problems
+
+
+def _moderation_problems(line: Mapping[str, Any], where: str) -> list[str]:
+    value = line[MODERATION_ATTRIBUTE]
+    labels = value.get("ModerationLabels") if isinstance(value, Mapping) else None
+    if not isinstance(labels, list):
+        return [
+            f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{MODERATION_ATTRIBUTE}" must be '
+            '{"ModerationLabels": [{"Name": "Alcohol"}]} ([] for a safe image)'
+        ]
+    problems: list[str] = []
+    if _label_attributes(line):
+        problems.append(
+            f"ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: an adapter line has only "
+            f'"source-ref" and "{MODERATION_ATTRIBUTE}"; remove the other label attributes'
+        )
+    for index, label in enumerate(labels):
+        name = label.get("Name") if isinstance(label, Mapping) else None
+        problem = _label_name_problem(name)
+        if problem:
+            problems.append(f"{problem} ({where}, ModerationLabels[{index}].Name)")
     return problems
 
 
@@ -416,6 +464,13 @@ def labels_of(line: Mapping[str, Any]) -> list[str]:
     Malformed attributes are skipped; use ``validate_line`` to find them.
     """
     labels: set[str] = set()
+    moderation = line.get(MODERATION_ATTRIBUTE)
+    if isinstance(moderation, Mapping) and isinstance(moderation.get("ModerationLabels"), list):
+        labels.update(
+            label["Name"]
+            for label in moderation["ModerationLabels"]
+            if isinstance(label, Mapping) and isinstance(label.get("Name"), str)
+        )
     for attribute in _label_attributes(line):
         metadata = line.get(attribute + METADATA_SUFFIX)
         if not isinstance(metadata, Mapping):
@@ -449,12 +504,14 @@ class FolderImage:
     """Lower-case file extension including the dot, e.g. ``.png``."""
 
 
-def scan_image_folder(folder: Path) -> list[FolderImage]:
+def scan_image_folder(folder: Path, kind: str = CLASSIFICATION) -> list[FolderImage]:
     """The PNG and JPEG images of a folder whose subfolders are named after labels.
 
     Files directly in ``folder``, hidden subfolders, nested folders and other file types are
     ignored; empty label folders are skipped. Images are ordered by label, then file name.
-    Raises ValueError naming the folder when it is missing or has fewer than two labels.
+    For ``kind="content_moderation"`` a ``safe/`` subfolder holds images with no unsafe
+    content. Raises ValueError naming the folder when it is missing or has too few labels
+    (two for classification, one besides ``safe`` for content moderation).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -497,8 +554,16 @@ def scan_image_folder(folder: Path) -> list[FolderImage]:
                     extension=path.suffix.lower(),
                 )
             )
-    if len(labels) < 2:
-        found = ", ".join(labels) or "none"
+    if kind not in FOLDER_KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(FOLDER_KINDS)}")
+    found = ", ".join(labels) or "none"
+    if kind == CONTENT_MODERATION and not set(labels) - {SAFE_FOLDER}:
+        raise ValueError(
+            f"image folder {folder} has no moderation label subfolder ({found}); put images "
+            f"in {folder}/<moderation label>/ (e.g. Alcohol/) and safe ones in "
+            f"{folder}/{SAFE_FOLDER}/"
+        )
+    if kind == CLASSIFICATION and len(labels) < 2:
         raise ValueError(
             f"image folder {folder} has images for {len(labels)} label(s) ({found}); "
             "classification needs at least 2 label subfolders with PNG or JPEG images"
@@ -506,9 +571,10 @@ def scan_image_folder(folder: Path) -> list[FolderImage]:
     return images
 
 
-def folder_digest(images: Iterable[FolderImage]) -> str:
-    """SHA-256 over the distinct (label, image sha256) pairs, independent of file names."""
-    digest = hashlib.sha256()
+def folder_digest(images: Iterable[FolderImage], kind: str = CLASSIFICATION) -> str:
+    """SHA-256 over the distinct (label, image sha256) pairs, independent of file names (and
+    over the kind of manifest made from them, when it is not classification)."""
+    digest = hashlib.sha256(b"" if kind == CLASSIFICATION else f"{kind}\n".encode())
     for label, sha in sorted({(image.label, image.sha256) for image in images}):
         digest.update(f"{label}\0{sha}\n".encode())
     return digest.hexdigest()
@@ -555,17 +621,20 @@ def upload_image_folder(
     bucket: str,
     prefix: str,
     *,
+    kind: str = CLASSIFICATION,
     job_name: str = DEFAULT_JOB_NAME,
     max_workers: int = 8,
 ) -> FolderUpload:
-    """Upload a labelled image folder and its classification manifest to S3.
+    """Upload a labelled image folder and its manifest to S3.
 
-    Images are stored once each under content-addressed keys and only uploaded when absent
-    (one listing of ``{prefix}/images/``, or a HEAD per image when listing is denied), so
-    re-running with an unchanged folder uploads nothing and returns the same manifest key.
-    Identical images in several label folders become one multi-label line.
+    ``kind`` is ``"classification"`` (Ground Truth image-classification lines) or
+    ``"content_moderation"`` (adapter lines; images in ``safe/`` get no label). Images are
+    stored once each under content-addressed keys and only uploaded when absent (one listing of
+    ``{prefix}/images/``, or a HEAD per image when listing is denied), so re-running with an
+    unchanged folder uploads nothing and returns the same manifest key. Identical images in
+    several label folders become one multi-label line.
     """
-    images = scan_image_folder(folder)
+    images = scan_image_folder(folder, kind)
     labels_by_key: dict[str, list[str]] = {}
     path_by_key: dict[str, Path] = {}
     for image in images:
@@ -592,11 +661,14 @@ def upload_image_folder(
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         written = list(pool.map(upload, sorted(path_by_key)))
 
-    lines = [
-        dumps_line(classification_line(f"s3://{bucket}/{key}", sorted(labels), job_name=job_name))
-        for key, labels in sorted(labels_by_key.items())
-    ]
-    key = manifest_key(prefix, folder_digest(images))
+    def line(key: str, labels: list[str]) -> dict[str, Any]:
+        uri = f"s3://{bucket}/{key}"
+        if kind == CONTENT_MODERATION:
+            return moderation_line(uri, sorted(set(labels) - {SAFE_FOLDER}))
+        return classification_line(uri, sorted(labels), job_name=job_name)
+
+    lines = [dumps_line(line(key, labels)) for key, labels in sorted(labels_by_key.items())]
+    key = manifest_key(prefix, folder_digest(images, kind))
     text = "".join(line + "\n" for line in lines)
     _put_if_absent(s3_client, bucket, key, text.encode, MANIFEST_CONTENT_TYPE)
     return FolderUpload(
@@ -605,8 +677,12 @@ def upload_image_folder(
         lines=lines,
         uploaded=sum(written),
         skipped=len(written) - sum(written),
-        labels=sorted({image.label for image in images}),
+        labels=sorted({image.label for image in images} - _not_labels(kind)),
     )
+
+
+def _not_labels(kind: str) -> set[str]:
+    return {SAFE_FOLDER} if kind == CONTENT_MODERATION else set()
 
 
 def _existing_keys(s3_client: Any, bucket: str, prefix: str) -> set[str] | None:

@@ -690,6 +690,8 @@ def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
             f"{s3obj.get('Name')}: {err}"
         )
         return []
+    if "ContentModeration" in summary:
+        return _adapter_label_metrics(summary["ContentModeration"])
     return [
         {
             "label": item.get("Label"),
@@ -701,6 +703,34 @@ def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for item in summary.get("LabelEvaluationResults") or []
     ]
+
+
+def _adapter_label_metrics(moderation: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-label metrics of an adapter, from the true/false positive/negative counts AWS's
+    adapter summary gives at the confidence threshold the adapter was trained for."""
+    at_input = moderation.get("InputConfidenceThresholdEvalResults") or {}
+    threshold = at_input.get("ConfidenceThreshold")
+    metrics = []
+    for item in at_input.get("LabelEvaluationResults") or []:
+        counts = item.get("Adapter") or {}
+        tp, fp, fn, tn = (
+            int(counts.get(k) or 0)
+            for k in ("TruePositive", "FalsePositive", "FalseNegative", "TrueNegative")
+        )
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        metrics.append(
+            {
+                "label": item.get("Label"),
+                "f1_score": f1,
+                "precision": precision,
+                "recall": recall,
+                "threshold": None if threshold is None else threshold / 100,
+                "test_images": tp + fp + fn + tn,
+            }
+        )
+    return sorted(metrics, key=lambda m: -m["f1_score"])
 
 
 class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):

@@ -21,6 +21,7 @@ from rcl_resources.manifest import (
     image_key,
     label_attribute,
     labels_of,
+    moderation_line,
     parse_manifest,
     scan_image_folder,
     upload_image_folder,
@@ -397,3 +398,76 @@ def test_identical_image_in_two_label_folders_is_one_multi_label_line(
 def test_upload_propagates_access_errors(digits_folder: Path, s3: Any) -> None:
     with pytest.raises(s3.exceptions.ClientError):
         upload_image_folder(s3, digits_folder, "bucket-that-does-not-exist", "demo")
+
+
+# --- content-moderation adapters ------------------------------------------------------------
+
+
+def test_moderation_lines_are_in_aws_adapter_format() -> None:
+    assert moderation_line("s3://bucket/a.png", ["Alcohol", "Gambling"]) == {
+        "source-ref": "s3://bucket/a.png",
+        "content-moderation-groundtruth": {
+            "ModerationLabels": [{"Name": "Alcohol"}, {"Name": "Gambling"}]
+        },
+    }
+    safe = moderation_line("s3://bucket/b.png")
+    assert safe["content-moderation-groundtruth"] == {"ModerationLabels": []}
+    assert validate_line(safe) == []
+    assert labels_of(moderation_line("s3://bucket/a.png", "Alcohol")) == ["Alcohol"]
+
+
+@pytest.mark.parametrize(
+    "groundtruth",
+    [{"ModerationLabels": "Alcohol"}, {"Labels": []}, {"ModerationLabels": [{"Name": ""}]}],
+)
+def test_malformed_moderation_lines_are_refused(groundtruth: Any) -> None:
+    line = {"source-ref": "s3://bucket/a.png", "content-moderation-groundtruth": groundtruth}
+    assert validate_line(line)
+
+
+def test_a_moderation_line_with_classification_attributes_is_refused() -> None:
+    line = {
+        **classification_line("s3://bucket/a.png", "cat"),
+        **moderation_line("s3://bucket/a.png"),
+    }
+    assert "only" in " ".join(validate_line(line))
+
+
+def test_moderation_folder_safe_images_get_no_label(tmp_path: Path, s3: Any) -> None:
+    _write_image(tmp_path / "Alcohol" / "a.png", b"bottle")
+    _write_image(tmp_path / "Alcohol" / "b.png", b"bottles")
+    _write_image(tmp_path / "safe" / "c.png", b"tree")
+    result = upload_image_folder(s3, tmp_path, BUCKET, "cm", kind="content_moderation")
+    lines = {json.loads(line)["source-ref"][-36:]: json.loads(line) for line in result.lines}
+    assert result.labels == ["Alcohol"]
+    assert sorted(
+        len(line["content-moderation-groundtruth"]["ModerationLabels"]) for line in lines.values()
+    ) == [0, 1, 1]
+    assert all(validate_line(line) == [] for line in lines.values())
+    classification = upload_image_folder(s3, tmp_path, BUCKET, "cm")
+    assert classification.manifest_key != result.manifest_key  # same images, other manifest
+
+
+def test_moderation_folder_needs_a_label_besides_safe(tmp_path: Path) -> None:
+    _write_image(tmp_path / "safe" / "c.png", b"tree")
+    with pytest.raises(ValueError, match="no moderation label"):
+        scan_image_folder(tmp_path, "content_moderation")
+
+
+def test_adapter_label_metrics_come_from_the_counts_at_the_input_threshold() -> None:
+    from rcl_resources.project_version import _adapter_label_metrics
+
+    counts = {"TruePositive": 8, "TrueNegative": 10, "FalsePositive": 2, "FalseNegative": 0}
+    none = {"TruePositive": 0, "TrueNegative": 12, "FalsePositive": 0, "FalseNegative": 8}
+    summary = {
+        "InputConfidenceThresholdEvalResults": {
+            "ConfidenceThreshold": 60.0,
+            "LabelEvaluationResults": [{"Label": "Alcohol", "BaseModel": none, "Adapter": counts}],
+        },
+        "AllConfidenceThresholdsEvalResults": [],
+    }
+    [metrics] = _adapter_label_metrics(summary)
+    assert metrics["label"] == "Alcohol" and metrics["threshold"] == 0.6
+    assert (metrics["precision"], metrics["recall"]) == (0.8, 1.0)
+    assert metrics["f1_score"] == pytest.approx(2 * 0.8 / 1.8)
+    assert metrics["test_images"] == 20
