@@ -19,6 +19,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from ._aws import Connection, default_endpoint, default_region
 from .api_model import matches
+from .errors import RclError, error_code, explain
 
 TAG_PREFIX = "rcl-resources:"
 OWNER_TAG = f"{TAG_PREFIX}owner"
@@ -231,6 +232,43 @@ class Provider(ResourceProvider):
     def input_values(self, props: dict[str, Any]) -> dict[str, Any]:
         """The inputs part of a props bag (state outputs hold inputs and outputs)."""
         return {k: v for k, v in props.items() if k in self.inputs_model.model_fields}
+
+
+_MISSING = {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}
+_DENIED = {"403", "AccessDenied", "Forbidden"}
+
+
+def require_s3(
+    props: dict[str, Any],
+    kind: str,
+    field: str,
+    bucket: str,
+    key: str | None = None,
+    version: str | None = None,
+) -> None:
+    """Fail before anything is created when an S3 input that only exists at apply time (an
+    object, a bucket) is missing or unreadable, naming the resource and the field."""
+    s3 = Connection.from_props(props).s3()
+    where = f"s3://{bucket}/{key}" if key else f"s3://{bucket}"
+    try:
+        if key is None:
+            s3.head_bucket(Bucket=bucket)
+        else:
+            s3.head_object(Bucket=bucket, Key=key, **({"VersionId": version} if version else {}))
+    except Exception as err:
+        code = error_code(err) or ""
+        name = str(props.get("owner") or kind).rsplit("/", 1)[-1]
+        if code in _MISSING:
+            raise RclError(
+                f"{kind} {name}: {field} {where} does not exist; upload it or correct {field}, "
+                "then run `pulumi up` again (nothing was created)"
+            ) from err
+        if code in _DENIED:
+            raise RclError(
+                f"{kind} {name}: {field} {where} cannot be read with these credentials; grant "
+                "s3:GetObject and s3:ListBucket on it (see the README's IAM permissions)"
+            ) from err
+        raise explain(err, f"{kind} {name}: reading {field} {where}") from err
 
 
 def import_props(arn: str, props: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from ._provider import (
     is_unknown,
     owner_of,
     program_props,
+    require_s3,
     tag_changes,
     user_tags,
 )
@@ -324,6 +325,16 @@ class _DatasetProvider(Provider):
         }
         if props.get("dataset_source"):
             request["DatasetSource"] = _api_source(props["dataset_source"])
+            manifest = (props["dataset_source"].get("ground_truth_manifest") or {}).get("s3_object")
+            if manifest:
+                require_s3(
+                    props,
+                    self.kind,
+                    "dataset_source.ground_truth_manifest.s3_object",
+                    manifest["bucket"],
+                    manifest["name"],
+                    manifest.get("version"),
+                )
         try:
             arn = client.create_dataset(**request)["DatasetArn"]
         except Exception as err:

@@ -35,6 +35,7 @@ from ._provider import (
     iso_timestamp,
     owner_of,
     program_props,
+    require_s3,
     tag_changes,
     user_tags,
 )
@@ -369,6 +370,12 @@ class _ProjectVersionProvider(Provider):
         name = props["version_name"]
         tags = creation_tags(props)
         output = _api(props["output_config"])
+        require_s3(props, self.kind, "output_config.s3_bucket", output["S3Bucket"])
+        for key in ("training_data", "testing_data"):
+            for index, asset in enumerate((props.get(key) or {}).get("assets") or []):
+                obj = asset["ground_truth_manifest"]["s3_object"]
+                field = f"{key}.assets[{index}].ground_truth_manifest.s3_object"
+                require_s3(props, self.kind, field, obj["bucket"], obj["name"], obj.get("version"))
         copy = props.get("copy_from")
         if copy:
             request: dict[str, Any] = {

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
+from rcl_emulator.control import EmulatorControl
 from rcl_resources.dataset import _DatasetProvider, describe_dataset
-from rcl_resources.errors import TerminalStatus
+from rcl_resources.errors import RclError, TerminalStatus
 from rcl_resources.manifest import classification_line, dumps_line
 from rcl_resources.project import _ProjectProvider
 
@@ -164,6 +165,33 @@ def test_failed_manifest_raises_with_status_message_and_leaves_nothing(
         "ProjectDescriptions"
     ][0]["Datasets"]
     assert datasets == []
+
+
+@pytest.mark.parametrize("missing", ["object", "bucket"])
+def test_a_missing_manifest_fails_naming_the_resource_and_field_creating_nothing(
+    provider, aws_env, project, s3, rekognition, missing: str
+) -> None:
+    bucket = unique("gone")
+    if missing == "object":
+        s3.create_bucket(Bucket=bucket)
+    inputs = checked(
+        provider,
+        dataset_props(
+            aws_env,
+            project,
+            dataset_type="TRAIN",
+            dataset_source=from_manifest({"bucket": bucket, "name": "absent.manifest"}),
+        ),
+    )
+    control = EmulatorControl(aws_env)
+    control.reset_requests()
+    with pytest.raises(RclError) as failure:
+        provider.create(inputs)
+    message = str(failure.value)
+    assert "Dataset ds" in message  # the resource (its Pulumi name) ...
+    assert "dataset_source.ground_truth_manifest.s3_object" in message  # ... and the field
+    assert f"s3://{bucket}/absent.manifest" in message
+    assert [r["operation"] for r in control.requests_log()] == []  # nothing was created
 
 
 def test_deleted_out_of_band_leaves_the_state(
