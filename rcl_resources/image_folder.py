@@ -51,7 +51,8 @@ class ImageFolderInputs(CommonInputs):
     include_entries: bool = False
     # None is classification: stacks made before `kind` existed see no change.
     kind: Literal["classification", "content_moderation"] | None = None
-    digest: str
+    digest: str | None = None
+    """Set by the program from the folder's content, so a changed folder is a diff."""
 
 
 class _ImageFolderProvider(Provider):

@@ -565,6 +565,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("folder-missing", "ImageFolder", folder(folder="/nonexistent/images"), "folder"),
     ("folder-include-entries", "ImageFolder", folder(include_entries="maybe"), "include_entries"),
     ("folder-unknown-argument", "ImageFolder", folder(bucket_name="b"), "bucket_name"),
+    ("folder-kind", "ImageFolder", folder(kind="segmentation"), "kind"),
 ]
 
 
