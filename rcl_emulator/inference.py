@@ -1,4 +1,4 @@
-"""DetectCustomLabels: image checks and predictions from a trained model."""
+"""DetectCustomLabels and DetectModerationLabels (adapters): image checks and predictions."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from PIL import Image
 
 from . import exceptions as exc
 from . import s3io, trainer
+from .models import BASE_MODEL_VERSION
 
 MAX_BYTES_INLINE = 4 * 1024 * 1024
 MAX_BYTES_S3 = 15 * 1024 * 1024
 MIN_PIXELS, MAX_PIXELS = 64, 4096
+MODERATION_MIN_CONFIDENCE = 50.0  # DetectModerationLabels' documented default
 
 _models: dict[str, trainer.TrainedModel] = {}
 _models_lock = threading.Lock()
@@ -51,9 +53,9 @@ def _image_bytes(image: dict[str, Any]) -> bytes:
             f"permissions ({e.reason}).") from None
 
 
-def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
-    """Run the model on ``p["Image"]`` and apply MinConfidence / MaxResults."""
-    data = _image_bytes(p["Image"])
+def _checked_image(image: dict[str, Any]) -> bytes:
+    """The request's image bytes, after the format and size checks the real service makes."""
+    data = _image_bytes(image)
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt, (w, h) = img.format, img.size
@@ -68,12 +70,23 @@ def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
         raise exc.InvalidParameterException("Image dimensions must be at least 64x64 pixels.")
     if max(w, h) / min(w, h) > 20:
         raise exc.InvalidParameterException("The image aspect ratio exceeds 20:1.")
+    return data
+
+
+def _predict(blob: bytes, image: dict[str, Any]) -> tuple[trainer.TrainedModel, Any]:
+    """The model and its per-label scores (0..1) for the request's image."""
+    data = _checked_image(image)
     model = _model(blob)
     try:
         features = trainer.image_features(data)
     except Exception:
         raise exc.InvalidImageFormatException("Request has invalid image format.") from None
-    scores = model.scores(features[None, :])[0]
+    return model, model.scores(features[None, :])[0]
+
+
+def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
+    """Run the model on ``p["Image"]`` and apply MinConfidence / MaxResults."""
+    model, scores = _predict(blob, p["Image"])
     min_conf = p.get("MinConfidence")
     found = []
     for label, score in zip(model.labels, scores, strict=True):
@@ -85,3 +98,27 @@ def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
     if p.get("MaxResults") is not None:
         found = found[: p["MaxResults"]]
     return {"CustomLabels": found}
+
+
+def moderation_labels(labels: list[str], scores: Any, min_confidence: float
+                      ) -> list[dict[str, Any]]:
+    """Adapter labels scoring at least ``min_confidence`` (0..100), most confident first, as
+    DetectModerationLabels' ``ModerationLabels`` (without ``TaxonomyLevel``).
+
+    Adapter labels are the manifest's names, treated as top-level labels (no parent).
+    """
+    found = [{"Confidence": round(float(score) * 100, 5), "Name": label, "ParentName": ""}
+             for label, score in zip(labels, scores, strict=True)
+             if float(score) * 100 >= min_confidence]
+    return sorted(found, key=lambda x: -x["Confidence"])
+
+
+def detect_moderation(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
+    """DetectModerationLabels with an adapter: its labels at ``MinConfidence`` (default 50)."""
+    model, scores = _predict(blob, p["Image"])
+    min_conf = p.get("MinConfidence")
+    found = moderation_labels(model.labels, scores,
+                              MODERATION_MIN_CONFIDENCE if min_conf is None else min_conf)
+    return {"ModerationLabels": [{**x, "TaxonomyLevel": 1} for x in found],
+            "ModerationModelVersion": BASE_MODEL_VERSION, "ProjectVersion": arn,
+            "ContentTypes": []}

@@ -13,14 +13,17 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 
 from . import s3io, trainer
-from .manifests import DETECTION, Entry, ImageChecker
+from .inference import moderation_labels
+from .manifests import DETECTION, MODERATION_ATTRIBUTE, Entry, ImageChecker
 from .models import (
+    BASE_MODEL_VERSION,
     CONTENT_MODERATION,
     MAX_INVALID_FRACTION,
     TRANSITIONS,
@@ -41,6 +44,10 @@ Commit = Callable[[], None]
 MAX_MANIFEST_LINES = 250_000
 MAX_LABELS = 250
 MIN_LABELS = 2
+# Adapters: AWS is silent on the threshold used when FeatureConfig gives none.
+DEFAULT_ADAPTER_THRESHOLD = 50.0
+# "Adapter and Base model predictions are returned at ConfidenceThreshold 5.0".
+OUTPUT_MIN_CONFIDENCE = 5.0
 
 
 class DatasetFailure(Exception):
@@ -216,25 +223,31 @@ def _update_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> C
                            "The dataset was successfully updated.", None)
 
 
-def split_80_20(entries: list[Entry]) -> tuple[list[Entry], list[Entry], list[str]]:
+def split_80_20(entries: list[Entry], split_safe: bool = False
+                ) -> tuple[list[Entry], list[Entry], list[str]]:
     """Deterministic stratified split of labeled entries.
 
     Entries are grouped by their first label, ordered by a hash of the source-ref, and the
     last 20% (at least one) of each group goes to test. Returns (train, test, labels that have
-    fewer than 2 images). Unlabeled or erroneous entries stay in train.
+    fewer than 2 images). Unlabeled or erroneous entries stay in train. With ``split_safe``
+    (adapters) labeled entries without labels (safe images) are a group of their own, kept in
+    train when it has a single image.
     """
     groups: dict[str, list[Entry]] = {}
     train: list[Entry] = []
     for e in entries:
-        if e.labeled and e.labels:
-            groups.setdefault(e.labels[0], []).append(e)
+        if e.labeled and (e.labels or split_safe):
+            groups.setdefault(e.labels[0] if e.labels else "", []).append(e)
         else:
             train.append(e)
     test: list[Entry] = []
     too_few = []
     for label, group in sorted(groups.items()):
         if len(group) < 2:
-            too_few.append(label)
+            if split_safe and not label:
+                train.extend(group)
+            else:
+                too_few.append(label)
             continue
         group.sort(key=lambda e: hashlib.sha256((e.source_ref or "").encode()).hexdigest())
         k = max(1, round(len(group) * 0.2))
@@ -330,7 +343,7 @@ def _s3_asset(bucket: str, key: str) -> dict[str, Any]:
     return {"GroundTruthManifest": {"S3Object": {"Bucket": bucket, "Name": key}}}
 
 
-def _read_manifest_assets(data: dict[str, Any]) -> tuple[list[Entry], int, int]:
+def _read_manifest_assets(data: dict[str, Any], adapter: bool) -> tuple[list[Entry], int, int]:
     entries: list[Entry] = []
     invalid = total = 0
     checker = ImageChecker()
@@ -338,7 +351,7 @@ def _read_manifest_assets(data: dict[str, Any]) -> tuple[list[Entry], int, int]:
         obj = asset["GroundTruthManifest"]["S3Object"]
         try:
             raw = s3io.get_object(obj["Bucket"], obj["Name"])
-            part, bad = parse_manifest(raw, checker)
+            part, bad = parse_manifest(raw, checker, adapter)
         except (s3io.S3ReadError, UnicodeDecodeError):
             raise trainer.TrainingError(
                 "ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT",
@@ -350,8 +363,9 @@ def _read_manifest_assets(data: dict[str, Any]) -> tuple[list[Entry], int, int]:
     return entries, invalid, total
 
 
-def _usable(entries: list[Entry]) -> list[Entry]:
-    return [e for e in entries if e.labeled and not e.has_errors and e.labels]
+def _usable(entries: list[Entry], adapter: bool) -> list[Entry]:
+    """Entries to train or test on; an adapter's safe images (no label) count."""
+    return [e for e in entries if e.labeled and not e.has_errors and (e.labels or adapter)]
 
 
 def _side_stats(entries: list[Entry], use_case: str) -> dict[str, Any]:
@@ -402,6 +416,8 @@ def _train(world: World, backend: RekognitionBackend, v: Version) -> Commit:
 
 def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
                 started: float) -> Commit:
+    adapter = feature == CONTENT_MODERATION
+    min_labels = 1 if adapter else MIN_LABELS
     out_bucket = v.output_config.get("S3Bucket", "")
     prefix = v.output_config.get("S3KeyPrefix", "")
     if not s3io.bucket_exists(out_bucket):
@@ -410,7 +426,7 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
             f"The output bucket {out_bucket} does not exist. Create it or fix "
             "OutputConfig.S3Bucket, then train a new version.")
     if v.training_input.get("Assets"):
-        train_all, train_invalid, total = _read_manifest_assets(v.training_input)
+        train_all, train_invalid, total = _read_manifest_assets(v.training_input, adapter)
         if total and train_invalid / total > MAX_INVALID_FRACTION:
             raise trainer.TrainingError(
                 "ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST",
@@ -422,7 +438,7 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
         not v.testing_input.get("Assets") and not v.training_input.get("Assets")
         and not datasets.get("TEST"))
     if v.testing_input.get("Assets"):
-        test_all, test_invalid, total = _read_manifest_assets(v.testing_input)
+        test_all, test_invalid, total = _read_manifest_assets(v.testing_input, adapter)
         if total and test_invalid / total > MAX_INVALID_FRACTION:
             raise trainer.TrainingError(
                 "ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST",
@@ -431,9 +447,9 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
         test_all = []
     else:
         test_all = datasets.get("TEST", [])
-    train, test = _usable(train_all), _usable(test_all)
-    if any(e.use_case == "OBJECT_LOCALIZATION" or DETECTION in json.dumps(e.line)
-           for e in train + test):
+    train, test = _usable(train_all, adapter), _usable(test_all, adapter)
+    if not adapter and any(e.use_case == "OBJECT_LOCALIZATION" or DETECTION in json.dumps(e.line)
+                           for e in train + test):
         raise trainer.TrainingError(
             "ERROR_UNSUPPORTED_USE_CASE_TYPE",
             "The emulator does not train object detection models yet; use image-level "
@@ -442,13 +458,14 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
         raise trainer.TrainingError("ERROR_EMPTY_MANIFEST",
                                     "The training data has no labeled images.")
     labels = {lab for e in train for lab in e.labels}
-    if len(labels) < MIN_LABELS:
+    if len(labels) < min_labels:
         raise trainer.TrainingError(
             "ERROR_MANIFEST_TOO_FEW_LABELS",
-            f"The training data has {len(labels)} label(s); a classification model needs at "
-            f"least {MIN_LABELS}.")
+            f"The training data has {len(labels)} label(s); "
+            f"{'an adapter' if adapter else 'a classification model'} needs at least "
+            f"{min_labels}.")
     if autosplit:
-        train, test, too_few = split_80_20(train)
+        train, test, too_few = split_80_20(train, split_safe=adapter)
         if too_few:
             raise trainer.TrainingError(
                 "ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_AUTOSPLIT",
@@ -463,31 +480,17 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
             "Less than 50% label overlap between the training and testing data.")
     x_train, train = _load_features(train)
     x_test, test = _load_features(test)
-    if len({lab for e in train for lab in e.labels}) < MIN_LABELS or not test:
+    if len({lab for e in train for lab in e.labels}) < min_labels or not test:
         raise trainer.TrainingError(
             "ERROR_FAILED_IMAGES_S3_COPY",
             "Too many images could not be read from S3; check the source-ref keys.")
-    model = trainer.fit(x_train, [e.labels for e in train])
-    metrics = trainer.evaluate(model, x_test, [e.labels for e in test])
-    ended = now()
+    results = (_adapter_results if adapter else _custom_labels_results)(
+        v, x_train, x_test, train, test)
     names = (v.project, v.name)
     keys = {kind: output_key(prefix, kind, *names) for kind in (
         "EvaluationResultSummary", "ManifestSummary", "TrainingGroundTruth",
         "TestingGroundTruth", "TrainingManifestWithValidation",
         "TestingManifestWithValidation")}
-    summary = {
-        "Version": 1,
-        "AggregatedEvaluationResults": {
-            "F1Score": metrics["F1Score"], "Precision": metrics["Precision"],
-            "Recall": metrics["Recall"], "ConfusionMatrix": metrics["ConfusionMatrix"]},
-        "EvaluationDetails": {
-            "ProjectVersionArn": v.arn,
-            "EvaluationEndTimestamp": datetime.fromtimestamp(ended, timezone.utc)
-            .replace(tzinfo=None).isoformat(),
-            "Labels": model.labels, "NumberOfTrainingImages": len(train),
-            "NumberOfTestingImages": len(test)},
-        "LabelEvaluationResults": metrics["LabelEvaluationResults"],
-    }
     manifest_summary = {
         "version": 1,
         "statistics": {"training": _side_stats(train_all, "IMAGE_LEVEL_LABELS"),
@@ -496,10 +499,10 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
         "errors": [],
     }
     files = {
-        keys["EvaluationResultSummary"]: json.dumps(summary).encode(),
+        keys["EvaluationResultSummary"]: json.dumps(results.summary).encode(),
         keys["ManifestSummary"]: json.dumps(manifest_summary).encode(),
-        keys["TrainingGroundTruth"]: _jsonl(e.line for e in train),
-        keys["TestingGroundTruth"]: _jsonl(_snapshot_lines(model, test, metrics)),
+        keys["TrainingGroundTruth"]: _jsonl(results.training_lines),
+        keys["TestingGroundTruth"]: _jsonl(results.testing_lines),
         keys["TrainingManifestWithValidation"]: _jsonl(e.line for e in train_all),
         keys["TestingManifestWithValidation"]: _jsonl(e.line for e in (test_all or test)),
     }
@@ -509,8 +512,8 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
     except s3io.S3ReadError:
         raise trainer.TrainingError("ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET",
                                     f"Can't write to the output bucket {out_bucket}.") from None
-    blob = model.to_bytes()
-    f1 = round(float(metrics["F1Score"]), 6)
+    blob = results.model.to_bytes()
+    f1 = round(float(results.f1), 6)
 
     def commit() -> None:
         # Training ends when the status says so (after any minimum duration), which is also
@@ -537,9 +540,83 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
             "Validation": {"Assets": [_s3_asset(out_bucket,
                                                 keys["TestingManifestWithValidation"])]}}
 
-    if feature == CONTENT_MODERATION:
-        log.info("trained adapter %s with %d labels", v.arn, len(model.labels))
     return commit
+
+
+@dataclass
+class _Results:
+    """A trained model, its evaluation summary and F1, and the output manifests' lines."""
+
+    model: trainer.TrainedModel
+    summary: dict[str, Any]
+    f1: float
+    training_lines: list[dict[str, Any]]
+    testing_lines: list[dict[str, Any]]
+
+
+def _evaluation_details(v: Version, model: trainer.TrainedModel, train: list[Entry],
+                        test: list[Entry]) -> dict[str, Any]:
+    return {"ProjectVersionArn": v.arn,
+            "EvaluationEndTimestamp": datetime.now(timezone.utc).replace(tzinfo=None)
+            .isoformat(),
+            "Labels": model.labels, "NumberOfTrainingImages": len(train),
+            "NumberOfTestingImages": len(test)}
+
+
+def _custom_labels_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
+                           train: list[Entry], test: list[Entry]) -> _Results:
+    model = trainer.fit(x_train, [e.labels for e in train])
+    metrics = trainer.evaluate(model, x_test, [e.labels for e in test])
+    summary = {
+        "Version": 1,
+        "AggregatedEvaluationResults": {
+            "F1Score": metrics["F1Score"], "Precision": metrics["Precision"],
+            "Recall": metrics["Recall"], "ConfusionMatrix": metrics["ConfusionMatrix"]},
+        "EvaluationDetails": _evaluation_details(v, model, train, test),
+        "LabelEvaluationResults": metrics["LabelEvaluationResults"],
+    }
+    return _Results(model, summary, metrics["F1Score"], [e.line for e in train],
+                    _snapshot_lines(model, test, metrics))
+
+
+def _adapter_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
+                     train: list[Entry], test: list[Entry]) -> _Results:
+    """One-vs-rest over the adapter's labels (safe images are all-negative rows), evaluated at
+    FeatureConfig.ContentModeration.ConfidenceThreshold."""
+    always = sorted(set.intersection(*(set(e.labels) for e in train)))
+    if always:
+        raise trainer.TrainingError(
+            "ERROR_INSUFFICIENT_NEGATIVE_EXAMPLES",
+            f"Every training image has the label(s) {', '.join(always)}; add safe images "
+            '("ModerationLabels": []) or images of other labels.')
+    model = trainer.fit(x_train, [e.labels for e in train], one_vs_rest=True)
+    config = (v.feature_config or {}).get("ContentModeration") or {}
+    threshold = float(config.get("ConfidenceThreshold", DEFAULT_ADAPTER_THRESHOLD))
+    metrics = trainer.evaluate_adapter(model, x_test, [e.labels for e in test], threshold)
+    summary = {
+        "AggregatedEvaluationResults": {"F1Score": metrics["F1Score"]},
+        "EvaluationDetails": _evaluation_details(v, model, train, test),
+        "ContentModeration": metrics["ContentModeration"],
+    }
+    testing_lines = []
+    for e, scores in zip(test, metrics["scores"], strict=True):
+        found = moderation_labels(model.labels, scores, OUTPUT_MIN_CONFIDENCE)
+        testing_lines.append({
+            **_moderation_line(e),
+            "detect-moderation-labels": {"ModerationLabels": found,
+                                         "ModerationModelVersion": BASE_MODEL_VERSION,
+                                         "ProjectVersion": v.arn},
+            # The stand-in base model finds nothing (the emulator has no moderation model).
+            "detect-moderation-labels-base-model": {"ModerationLabels": [],
+                                                    "ModerationModelVersion": BASE_MODEL_VERSION},
+        })
+    log.info("trained adapter %s with %d labels", v.arn, len(model.labels))
+    return _Results(model, summary, metrics["F1Score"],
+                    [_moderation_line(e) for e in train], testing_lines)
+
+
+def _moderation_line(e: Entry) -> dict[str, Any]:
+    return {"source-ref": e.source_ref, MODERATION_ATTRIBUTE: e.line[MODERATION_ATTRIBUTE]}
 
 
 def _jsonl(lines: Any) -> bytes:

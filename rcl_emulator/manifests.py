@@ -1,5 +1,7 @@
-"""SageMaker Ground Truth manifest lines: validation with Custom Labels error codes.
+"""Manifest lines: validation with Custom Labels error codes.
 
+Custom Labels lines are SageMaker Ground Truth lines; Content Moderation adapter lines are
+``{"source-ref": ..., "content-moderation-groundtruth": {"ModerationLabels": [{"Name": ...}]}}``.
 Each line becomes an *entry*: the stored JSON object (possibly with ``cl-errors`` added at the
 top level and inside ``<attr>-metadata``), plus derived facts used by the backend: its labels,
 bounding-box counts, whether it is labeled and whether it has errors.
@@ -23,6 +25,7 @@ MIN_PIXELS, MAX_PIXELS = 64, 4096
 CLASSIFICATION = "groundtruth/image-classification"
 MULTILABEL = "groundtruth/image-classification-multilabel"
 DETECTION = "groundtruth/object-detection"
+MODERATION_ATTRIBUTE = "content-moderation-groundtruth"
 
 
 @dataclass
@@ -89,8 +92,11 @@ class ImageChecker:
         return None
 
 
-def parse_line(text: str, images: ImageChecker | None) -> Entry:
-    """Validate one manifest line; ``images`` (if given) checks the referenced image."""
+def parse_line(text: str, images: ImageChecker | None, adapter: bool = False) -> Entry:
+    """Validate one manifest line; ``images`` (if given) checks the referenced image.
+
+    ``adapter`` selects the Content Moderation adapter format instead of Ground Truth's.
+    """
     if len(text) > MAX_LINE_CHARS:
         return Entry({"cl-errors": [_err("ERROR_INVALID_JSON_LINE", "The JSON line is too long.")]},
                      has_errors=True)
@@ -113,6 +119,9 @@ def parse_line(text: str, images: ImageChecker | None) -> Entry:
                         f"The source-ref {ref!r} is not an s3://bucket/key URI."))
     attrs = [k for k in line if k != "source-ref" and not k.endswith("-metadata")
              and isinstance(line.get(f"{k}-metadata"), dict)]
+    if adapter:
+        top.extend(_check_moderation(entry, attrs))
+        attrs = []
     valid_attrs = 0
     for attr in attrs:
         meta = line[f"{attr}-metadata"]
@@ -132,11 +141,39 @@ def parse_line(text: str, images: ImageChecker | None) -> Entry:
     if top:
         line["cl-errors"] = top
     entry.has_errors = bool(top) or valid_attrs < len(attrs)
-    entry.labeled = valid_attrs > 0 and not entry.has_errors
+    # Every valid adapter line is labeled: no unsafe label means a safe image.
+    entry.labeled = (adapter or valid_attrs > 0) and not entry.has_errors
     if entry.has_errors:
         entry.labels, entry.boxes = [], {}
     entry.labels = sorted(set(entry.labels))
     return entry
+
+
+def _check_moderation(entry: Entry, attrs: list[str]) -> list[dict[str, str]]:
+    """Adapter ground truth; any non-empty label name is accepted (AWS's examples use names
+    outside the moderation taxonomy)."""
+    if attrs:
+        return [_err("ERROR_UNSUPPORTED_USE_CASE_TYPE",
+                     f"Ground Truth label attributes ({', '.join(attrs)}) can't train an "
+                     f"adapter; label the image with {MODERATION_ATTRIBUTE}.")]
+    value = entry.line.get(MODERATION_ATTRIBUTE)
+    if value is None:
+        return [_err("ERROR_NO_VALID_LABEL_ATTRIBUTES",
+                     f"The JSON line has no {MODERATION_ATTRIBUTE} key; a safe image has "
+                     '{"ModerationLabels": []}.')]
+    labels = value.get("ModerationLabels") if isinstance(value, dict) else None
+    if not isinstance(labels, list) or not all(
+            isinstance(x, dict) and isinstance(x.get("Name"), str) and x["Name"]
+            for x in labels):
+        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT",
+                     f'{MODERATION_ATTRIBUTE} must be {{"ModerationLabels": [{{"Name": '
+                     '"<label>"}, ...]}.')]
+    names = [x["Name"] for x in labels]
+    if any(len(n) > MAX_LABEL_NAME for n in names):
+        return [_err("ERROR_INVALID_LABEL_NAME_LENGTH", "A label name is too long.")]
+    entry.labels.extend(names)
+    entry.use_case = "IMAGE_LEVEL_LABELS"
+    return []
 
 
 def _check_attribute(entry: Entry, value: Any, meta: dict[str, Any]) -> list[dict[str, str]]:

@@ -53,6 +53,8 @@ UNDELETABLE_VERSION = {"TRAINING_IN_PROGRESS", "STARTING", "RUNNING", "STOPPING"
 TRAINED = {"TRAINING_COMPLETED", "STARTING", "RUNNING", "STOPPING", "STOPPED", "FAILED",
            "COPYING_COMPLETED"}
 DATASET_BUSY = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"}
+# A deprecated adapter (older base model) still serves until it expires.
+ADAPTER_USABLE = {"TRAINING_COMPLETED", "DEPRECATED"}
 
 MAX_PROJECTS = 100
 MAX_VERSIONS_PER_PROJECT = 100
@@ -716,6 +718,24 @@ class RekognitionBackend:
                 f"The model {v.name} is {v.status}; start it before calling DetectCustomLabels.")
         return v.arn, v.model_blob
 
+    def adapter_for_detection(self, p: dict[str, Any]) -> tuple[str, bytes]:
+        """(ARN, model) of the trained adapter DetectModerationLabels addresses."""
+        if p.get("ProjectVersion") is None:
+            # Not the caller's fault: the real call is valid, the emulator just can't serve it.
+            raise exc.UnknownOperationException(
+                "The emulator does not implement the base moderation model: call "
+                "DetectModerationLabels with ProjectVersion set to a trained adapter's ARN.")
+        project, v = self._version(p["ProjectVersion"])
+        if project.feature != CONTENT_MODERATION:
+            raise exc.InvalidParameterException(
+                "ProjectVersion is a Custom Labels model, not a Content Moderation adapter; "
+                "use DetectCustomLabels.")
+        if v.status not in ADAPTER_USABLE or v.model_blob is None:
+            raise exc.ResourceNotReadyException(
+                f"The adapter {v.name} is {v.status}; only a trained adapter "
+                "(TRAINING_COMPLETED) can be used.")
+        return v.arn, v.model_blob
+
     def forget(self, arn: str) -> None:
         self.tags.pop(arn, None)
 
@@ -856,14 +876,18 @@ def apply_changes(entries: list[Entry], new: list[Entry]) -> list[Entry]:
     return out
 
 
-def parse_manifest(data: bytes, images: ImageChecker | None = None) -> tuple[list[Entry], int]:
-    """Entries of a manifest (duplicates of a source-ref dropped) and the invalid-line count."""
+def parse_manifest(data: bytes, images: ImageChecker | None = None,
+                   adapter: bool = False) -> tuple[list[Entry], int]:
+    """Entries of a manifest (duplicates of a source-ref dropped) and the invalid-line count.
+
+    ``adapter`` reads Content Moderation adapter lines instead of Ground Truth lines.
+    """
     entries: list[Entry] = []
     seen: set[str] = set()
     invalid = 0
     images = images or ImageChecker()
     for text in split_lines(data):
-        entry = parse_line(text, images)
+        entry = parse_line(text, images, adapter)
         if entry.has_errors:
             invalid += 1
         ref = entry.source_ref

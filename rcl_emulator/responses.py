@@ -25,10 +25,14 @@ OPERATIONS = {
     "StopProjectVersion", "DeleteProjectVersion", "CopyProjectVersion",
     "PutProjectPolicy", "ListProjectPolicies", "DeleteProjectPolicy",
     "TagResource", "UntagResource", "ListTagsForResource", "DetectCustomLabels",
+    "DetectModerationLabels",
 }
 READ_ONLY = {"DescribeProjects", "DescribeDataset", "ListDatasetEntries", "ListDatasetLabels",
              "DescribeProjectVersions", "ListProjectPolicies", "ListTagsForResource",
-             "DetectCustomLabels"}
+             "DetectCustomLabels", "DetectModerationLabels"}
+# Inference operation -> (backend method that finds the model, function in inference.py).
+INFERENCE = {"DetectCustomLabels": ("model_for_detection", "detect"),
+             "DetectModerationLabels": ("adapter_for_detection", "detect_moderation")}
 _CREDENTIAL_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 JSON_TYPE = "application/x-amz-json-1.1"
 
@@ -96,12 +100,13 @@ def _dispatch(world: World, op: str, authorization: str, body: bytes) -> Reply:
             raise exc.SerializationException("The request body is not valid JSON.") from None
         params = validate_input(op, params)
         backend = world.backend(region_of(authorization))
-        if op == "DetectCustomLabels":
-            from .inference import detect
+        if op in INFERENCE:
+            from . import inference  # imports sklearn: not at startup
 
+            find, run = INFERENCE[op]
             with world.lock:
-                arn, blob = backend.model_for_detection(params)
-            result = detect(arn, blob, params)
+                arn, blob = getattr(backend, find)(params)
+            result = getattr(inference, run)(arn, blob, params)
         else:
             with world.lock:
                 result = getattr(backend, snake(op))(params)

@@ -3,10 +3,11 @@
 Features: the image as 32x32 RGB, giving a 16x16 grayscale thumbnail, a 4x4-cell histogram of
 oriented gradients (8 bins) and 4x4-cell mean colours. Classifier: standardisation followed by
 multinomial logistic regression (single-label) or one-vs-rest logistic regression
-(multi-label). Per-label thresholds (Custom Labels' "assumed threshold") are the score that
-maximises that label's F1 on out-of-fold predictions over the training images (3-fold
-cross-validation), so the reported test metrics are not tuned on the test set. When a label
-has fewer than 3 training images, thresholds are tuned on the test set instead.
+(multi-label, and Content Moderation adapters). Per-label thresholds (Custom Labels' "assumed
+threshold") are the score that maximises that label's F1 on out-of-fold predictions over the
+training images (3-fold cross-validation), so the reported test metrics are not tuned on the
+test set. When a label has fewer than 3 training images, thresholds are tuned on the test set
+instead. Adapters use the caller's confidence threshold instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 THUMB = 32
+# Adapter evaluation thresholds: "from 5 to 100 in steps of 5".
+MODERATION_THRESHOLDS = tuple(float(t) for t in range(5, 101, 5))
 
 
 class TrainingError(Exception):
@@ -65,7 +68,11 @@ class TrainedModel:
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """Per-label scores in 0..1, shape (n, len(labels))."""
-        return np.asarray(self.pipeline.predict_proba(features))
+        out = np.asarray(self.pipeline.predict_proba(features))
+        if self.multilabel and len(self.labels) == 1:
+            # One label is fitted as a binary problem: the columns are P(absent), P(present).
+            return out[:, 1:]
+        return out
 
     def to_bytes(self) -> bytes:
         return pickle.dumps(self)
@@ -75,10 +82,15 @@ class TrainedModel:
         return pickle.loads(blob)
 
 
-def fit(features: np.ndarray, label_sets: list[list[str]]) -> TrainedModel:
-    """Fit on features and each image's label list."""
+def fit(features: np.ndarray, label_sets: list[list[str]],
+        one_vs_rest: bool = False) -> TrainedModel:
+    """Fit on features and each image's label list.
+
+    ``one_vs_rest`` (adapters) fits one binary classifier per label, so an image may have no
+    label at all; no per-label thresholds are tuned then.
+    """
     labels = sorted({lab for labs in label_sets for lab in labs})
-    multilabel = any(len(labs) > 1 for labs in label_sets)
+    multilabel = one_vs_rest or any(len(labs) > 1 for labs in label_sets)
     index = {lab: i for i, lab in enumerate(labels)}
     if multilabel:
         y = np.zeros((len(label_sets), len(labels)), dtype=np.int64)
@@ -92,7 +104,7 @@ def fit(features: np.ndarray, label_sets: list[list[str]]) -> TrainedModel:
     pipeline = make_pipeline(StandardScaler(), clf)
     thresholds: dict[str, float] = {}
     counts = y.sum(axis=0) if multilabel else np.bincount(y, minlength=len(labels))
-    if counts.min() >= 3 and len(label_sets) >= 6:
+    if not one_vs_rest and counts.min() >= 3 and len(label_sets) >= 6:
         folds = KFold(3, shuffle=True, random_state=0) if multilabel else StratifiedKFold(
             3, shuffle=True, random_state=0)
         oof = cross_val_predict(pipeline, features, y, cv=folds, method="predict_proba")
@@ -122,13 +134,7 @@ def evaluate(model: TrainedModel, features: np.ndarray,
              label_sets: list[list[str]]) -> dict[str, Any]:
     """Set per-label thresholds and return metrics (per label and aggregated)."""
     scores = model.scores(features)
-    n_labels = len(model.labels)
-    truth = np.zeros((len(label_sets), n_labels), dtype=np.int64)
-    index = {lab: i for i, lab in enumerate(model.labels)}
-    for row, labs in enumerate(label_sets):
-        for lab in labs:
-            if lab in index:
-                truth[row, index[lab]] = 1
+    truth = _truth(model.labels, label_sets)
     per_label = []
     predicted = np.zeros_like(truth)
     for i, lab in enumerate(model.labels):
@@ -137,9 +143,8 @@ def evaluate(model: TrainedModel, features: np.ndarray,
         th = model.thresholds[lab]
         pred = scores[:, i] >= th
         predicted[:, i] = pred
-        tp = int((pred & (truth[:, i] == 1)).sum())
-        fp = int((pred & (truth[:, i] == 0)).sum())
-        fn = int((~pred & (truth[:, i] == 1)).sum())
+        counts = _counts(pred, truth[:, i])
+        tp, fp, fn = counts["TruePositive"], counts["FalsePositive"], counts["FalseNegative"]
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -167,4 +172,64 @@ def evaluate(model: TrainedModel, features: np.ndarray,
         "scores": scores,
         "predicted": predicted,
         "truth": truth,
+    }
+
+
+def _truth(labels: list[str], label_sets: list[list[str]]) -> np.ndarray:
+    """0/1 matrix (image, label); labels the model does not know are left out."""
+    truth = np.zeros((len(label_sets), len(labels)), dtype=np.int64)
+    index = {lab: i for i, lab in enumerate(labels)}
+    for row, labs in enumerate(label_sets):
+        for lab in labs:
+            if lab in index:
+                truth[row, index[lab]] = 1
+    return truth
+
+
+def _counts(pred: np.ndarray, truth: np.ndarray) -> dict[str, int]:
+    """Confusion counts of boolean predictions against a 0/1 truth column."""
+    positive = truth == 1
+    return {"TruePositive": int((pred & positive).sum()),
+            "TrueNegative": int((~pred & ~positive).sum()),
+            "FalsePositive": int((pred & ~positive).sum()),
+            "FalseNegative": int((~pred & positive).sum())}
+
+
+def _sum_counts(counts: list[dict[str, int]]) -> dict[str, int]:
+    keys = ("TruePositive", "TrueNegative", "FalsePositive", "FalseNegative")
+    return {k: sum(c[k] for c in counts) for k in keys}
+
+
+def evaluate_adapter(model: TrainedModel, features: np.ndarray, label_sets: list[list[str]],
+                     threshold: float) -> dict[str, Any]:
+    """Adapter metrics in AWS's ``ContentModeration`` shape, and the micro-averaged F1 of the
+    adapter at ``threshold`` (0..100).
+
+    Counts are per (image, label) pair. The emulator has no base moderation model: its
+    stand-in predicts no label for any image, so its counts are only false negatives and true
+    negatives.
+    """
+    scores = model.scores(features)
+    truth = _truth(model.labels, label_sets)
+    base = np.zeros(len(label_sets), dtype=bool)
+
+    def at(th: float) -> dict[str, Any]:
+        pred = scores * 100 >= th
+        per_label: list[dict[str, Any]] = [
+            {"Label": lab, "BaseModel": _counts(base, truth[:, i]),
+             "Adapter": _counts(pred[:, i], truth[:, i])} for i, lab in enumerate(model.labels)]
+        return {"ConfidenceThreshold": th, "AggregatedEvaluationResults": {
+            side: _sum_counts([x[side] for x in per_label]) for side in ("BaseModel", "Adapter")},
+            "LabelEvaluationResults": per_label}
+
+    current = at(float(threshold))
+    adapter = current["AggregatedEvaluationResults"]["Adapter"]
+    tp = adapter["TruePositive"]
+    errors = adapter["FalsePositive"] + adapter["FalseNegative"]
+    return {
+        "F1Score": 2 * tp / (2 * tp + errors) if tp else 0.0,
+        "ContentModeration": {
+            "InputConfidenceThresholdEvalResults": current,
+            "AllConfidenceThresholdsEvalResults": [at(th) for th in MODERATION_THRESHOLDS]},
+        "scores": scores,
     }

@@ -11,9 +11,10 @@ import rcl_resources as rcl
 config = pulumi.Config()
 bucket = config.require("bucket")
 
-# One subfolder per moderation label; the manifest is what the adapter trains on.
+# One subfolder per moderation label and a `safe/` one for images with nothing unsafe: the
+# manifest holds AWS's adapter lines ("content-moderation-groundtruth").
 images = rcl.ImageFolder("images", folder=config.require("folder"), bucket=bucket,
-                         prefix="moderation-adapter")
+                         prefix="moderation-adapter", kind="content_moderation")
 
 project = rcl.Project("moderation", feature="CONTENT_MODERATION", auto_update="ENABLED")
 
@@ -31,3 +32,4 @@ pulumi.export("labels", images.labels)
 pulumi.export("adapter_arn", adapter.arn)
 pulumi.export("adapter_status", adapter.status)
 pulumi.export("f1_score", adapter.f1_score)
+pulumi.export("label_metrics", adapter.label_metrics)

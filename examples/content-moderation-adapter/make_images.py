@@ -1,9 +1,10 @@
-"""Write a small synthetic image set in two moderation-label classes, for trying the example.
+"""Write a small synthetic image set for trying the example: two moderation labels and safe
+images.
 
-    python make_images.py images        # images/Alcohol/*.png, images/Gambling/*.png
+    python make_images.py images    # images/Alcohol/*.png, images/Gambling/*.png, images/safe/
 
-"Alcohol" images show bottle shapes, "Gambling" images show dice; real adapters need real
-photos labelled with moderation labels.
+"Alcohol" images show bottle shapes, "Gambling" images show dice, "safe" images show neither;
+real adapters need real photos labelled with moderation labels.
 """
 
 import random
@@ -34,16 +35,23 @@ def dice(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
             draw.ellipse([px - 3, py - 3, px + 3, py + 3], fill=(10, 10, 10))
 
 
+def nothing(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
+    for _ in range(rng.randint(2, 5)):
+        x, y, r = rng.randint(0, SIZE), rng.randint(0, SIZE), rng.randint(6, 20)
+        shade = tuple(rng.randint(60, 220) for _ in range(3))
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=shade)
+
+
 def main(root: Path) -> None:
     rng = random.Random(7)
-    for label, paint in (("Alcohol", bottles), ("Gambling", dice)):
+    for label, paint in (("Alcohol", bottles), ("Gambling", dice), ("safe", nothing)):
         (root / label).mkdir(parents=True, exist_ok=True)
         for index in range(PER_LABEL):
             background = tuple(rng.randint(90, 200) for _ in range(3))
             image = Image.new("RGB", (SIZE, SIZE), background)
             paint(ImageDraw.Draw(image), rng)
             image.save(root / label / f"{index:04d}.png")
-    print(f"{root}: 2 labels x {PER_LABEL} images")
+    print(f"{root}: 2 labels and safe images, {PER_LABEL} each")
 
 
 if __name__ == "__main__":

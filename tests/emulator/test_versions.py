@@ -1,4 +1,7 @@
-"""Project versions: real training, inference, start/stop/delete, copies, quotas, adapters."""
+"""Project versions: real training, inference, start/stop/delete, copies, quotas.
+
+Adapters (CONTENT_MODERATION) are in test_adapters.py.
+"""
 
 from __future__ import annotations
 
@@ -444,35 +447,6 @@ def test_concurrent_trainings_do_not_block_serving(rek, s3, digits, control):
         time.sleep(0.05)
     assert {v["Status"] for v in listed} == {"TRAINING_COMPLETED"}
     assert worst < 1.0
-
-
-def test_content_moderation_adapter(rek, s3, digits):
-    project = create_project(rek, "adapter", Feature="CONTENT_MODERATION", AutoUpdate="DISABLED")
-    training = {"Assets": [{"GroundTruthManifest": {"S3Object": put_manifest(s3, digits[:80])}}]}
-    arn = rek.create_project_version(
-        ProjectArn=project,
-        VersionName="a1",
-        OutputConfig=OUT,
-        TrainingData=training,
-        FeatureConfig={"ContentModeration": {"ConfidenceThreshold": 60.0}},
-    )["ProjectVersionArn"]
-    desc = wait_version(rek, project, "a1")
-    assert desc["Status"] == "TRAINING_COMPLETED", desc["StatusMessage"]
-    assert desc["Feature"] == "CONTENT_MODERATION"
-    assert desc["BaseModelVersion"]
-    assert desc["FeatureConfig"] == {"ContentModeration": {"ConfidenceThreshold": 60.0}}
-    for op in (
-        lambda: rek.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=1),
-        lambda: rek.detect_custom_labels(
-            ProjectVersionArn=arn, Image={"Bytes": digit_pngs()[0][0]}
-        ),
-    ):
-        with pytest.raises(ClientError) as e:
-            op()
-        assert code(e) == "InvalidParameterException"
-    rek.delete_project_version(ProjectVersionArn=arn)
-    wait_for(lambda: version(rek, project, "a1"), lambda v: v is None)
-    rek.delete_project(ProjectArn=project)
 
 
 def test_lost_create_project_version_response(rek, s3, digits, control):
