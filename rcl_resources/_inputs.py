@@ -25,8 +25,8 @@ def _our_tags(value: dict[str, str]) -> dict[str, str]:
             f"has {len(value)} tags; AWS allows 200, {RESERVED_TAGS} of which rcl-resources uses"
         )
     for key in value:
-        if key.startswith("rcl-resources:"):
-            raise ValueError(f"key {key!r} uses the prefix rcl-resources:, which is reserved")
+        if key.lower().startswith(("rcl-resources:", "aws:")):
+            raise ValueError(f"key {key!r} uses a reserved prefix (aws: or rcl-resources:)")
     return value
 
 

@@ -12,14 +12,14 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 import pydantic
-from pulumi import Output
+from pulumi import Output, log
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from ._aws import Connection, default_endpoint, default_region
 from .api_model import matches
-from .errors import RclError, error_code, explain
+from .errors import NotOwned, RclError, error_code, explain
 
 TAG_PREFIX = "rcl-resources:"
 OWNER_TAG = f"{TAG_PREFIX}owner"
@@ -264,10 +264,13 @@ def require_s3(
                 "then run `pulumi up` again (nothing was created)"
             ) from err
         if code in _DENIED:
-            raise RclError(
-                f"{kind} {name}: {field} {where} cannot be read with these credentials; grant "
-                "s3:GetObject and s3:ListBucket on it (see the README's IAM permissions)"
-            ) from err
+            # AWS decides with its own permissions at the call; say what may go wrong.
+            log.warn(
+                f"{kind} {name}: cannot check {field} {where} with these credentials ({code}); "
+                "Custom Labels reads S3 with the caller's permissions, so grant s3:GetObject "
+                "and s3:ListBucket on it (see the README's IAM permissions)"
+            )
+            return
         raise explain(err, f"{kind} {name}: reading {field} {where}") from err
 
 
@@ -321,6 +324,21 @@ def stack_of(owner: str) -> str:
     return "/".join(owner.split("/", 2)[:2]) + "/"
 
 
+def adopt(client: Any, arn: str | None, props: dict[str, Any], what: str, taken: str) -> str:
+    """Take over `arn`, found where a create met "already exists", when its owner tag says this
+    stack resource made it (a lost response, a killed run); `taken` explains the refusal."""
+    if arn is None:
+        raise RclError(f"{what} is being deleted; run `pulumi up` again shortly")
+    try:
+        tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags", {})
+    except Exception as err:
+        raise explain(err, f"reading the tags of {what}") from err
+    if tags.get(OWNER_TAG) != owner_of(props):
+        raise NotOwned(f"{taken}; adopt it with ResourceOptions(import_='{arn}') instead")
+    log.info(f"{what}: adopting it; an interrupted run created it")
+    return arn
+
+
 def user_tags(tags: dict[str, str] | None) -> dict[str, str]:
     """Tags without the ones rcl_resources manages itself."""
     return {k: v for k, v in (tags or {}).items() if not k.startswith(TAG_PREFIX)}
@@ -332,8 +350,15 @@ def creation_tags(props: dict[str, Any]) -> dict[str, str]:
 
 
 def created(client: Any, arn: str) -> None:
-    """Mark a dataset or model as handed to Pulumi (see CREATING_TAG)."""
-    client.untag_resource(ResourceArn=arn, TagKeys=[CREATING_TAG])
+    """Mark a dataset or model as handed to Pulumi (see CREATING_TAG). Not being able to is
+    no reason to fail a create that worked: it only weakens the leftover check, so it warns."""
+    try:
+        client.untag_resource(ResourceArn=arn, TagKeys=[CREATING_TAG])
+    except Exception as err:
+        log.warn(
+            f"could not remove the tag {CREATING_TAG} from {arn} ({err}); remove it yourself "
+            "if you retain this resource, or deleting its project will delete it too"
+        )
 
 
 def tag_changes(

@@ -42,18 +42,28 @@ _STAND_IN = "\ue000"
 
 
 @functools.cache
-def _compiled(pattern: str) -> tuple[re.Pattern[str], frozenset[str]]:
+def _compiled(pattern: str) -> tuple[re.Pattern[str], frozenset[str]] | None:
     categories = frozenset(_PROPERTY.findall(pattern))
     python = _PROPERTY.sub(lambda m: _ASCII_OF.get(m.group(1), "") + _STAND_IN, pattern)
-    return re.compile(python, re.DOTALL), categories
+    try:
+        # Java: `.` stops at line ends and `\d` is ASCII, as without DOTALL and with ASCII.
+        return re.compile(python, re.ASCII), categories
+    except re.error:
+        return None  # a construct a future model might use that Python cannot express
 
 
 def matches(pattern: str, value: str) -> bool:
-    """True when `value` matches a service-model pattern as a whole (Java semantics)."""
-    rx, categories = _compiled(pattern)
+    """True when `value` matches a service-model pattern as a whole (Java semantics). A
+    pattern that cannot be translated is not enforced here (AWS still enforces it)."""
+    compiled = _compiled(pattern)
+    if compiled is None:
+        return True
+    rx, categories = compiled
     if categories:
         value = "".join(
-            _STAND_IN if ord(c) > 127 and unicodedata.category(c)[0] in categories else c
+            _STAND_IN
+            if ord(c) > 127 and c != _STAND_IN and unicodedata.category(c)[0] in categories
+            else ("\x00" if c == _STAND_IN else c)
             for c in value
         )
     return rx.fullmatch(value) is not None
@@ -157,8 +167,8 @@ def s3_bucket_name(value: str) -> str:
     if not _BUCKET.match(value):
         why = "use 3-63 lowercase letters, digits, '.' and '-', starting and ending with a "
         why += "letter or digit"
-    elif ".." in value or ".-" in value or "-." in value:
-        why = "no two adjacent periods, and no period next to a hyphen"
+    elif ".." in value:
+        why = "no two adjacent periods"
     elif _is_ip(value):
         why = "it must not look like an IP address"
     elif value.startswith(("xn--", "sthree-", "amzn-s3-demo-")):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import itertools
 import json
 import time
 from typing import Annotated, Any
@@ -18,18 +19,18 @@ from ._inputs import CommonInputs, GroundTruthManifest, Tags, TimeoutsArgs, api,
 from ._provider import (
     OWNER_TAG,
     Provider,
+    adopt,
     chunked,
     created,
     creation_tags,
     import_props,
     is_unknown,
-    owner_of,
     program_props,
     require_s3,
     tag_changes,
     user_tags,
 )
-from .errors import NotOwned, RclError, TerminalStatus, explain, is_code
+from .errors import RclError, TerminalStatus, explain, is_code
 from .manifest import validate_line
 from .project import find_project, project_arn_by_name, project_name_of
 from .waiters import DEFAULT_POLLER, GONE
@@ -245,19 +246,22 @@ def wait_dataset_deleted(client: Any, arn: str, timeout: float) -> None:
 
 def add_entries(client: Any, arn: str, lines: list[str], timeout: float) -> None:
     """UpdateDatasetEntries in batches under the 5 MiB limit, each waited for."""
+    deadline = time.monotonic() + timeout
     for batch in chunked(lines, MAX_CHANGES_BYTES):
         changes = {"GroundTruth": ("\n".join(batch) + "\n").encode()}
-        while True:
+        for attempt in itertools.count():
             before = last_updated(client, arn)
             try:
                 client.update_dataset_entries(DatasetArn=arn, Changes=changes)
                 break
             except Exception as err:
-                if not is_code(err, "ResourceInUseException"):
+                if not is_code(err, "ResourceInUseException") or time.monotonic() > deadline:
                     raise
                 # Busy with an earlier update, perhaps this very batch after a lost response.
                 # A line replaces the entry with its source-ref, so sending it again is safe.
                 wait_dataset(client, arn, operation="finishing an earlier update", timeout=timeout)
+                # Busy with something else (a training reading it): back off.
+                time.sleep(min(30.0, 0.5 * 2**attempt))
         wait_dataset(client, arn, operation="adding entries", timeout=timeout, before=before)
 
 
@@ -341,27 +345,28 @@ class _DatasetProvider(Provider):
             if not is_code(err, "ResourceAlreadyExistsException"):
                 raise explain(err, f"creating {what}") from err
             arn = self._adopt(client, props, what)
+        timeout = timeout_of(props, "create", CREATE_TIMEOUT)
         try:
-            self._fill(client, arn, props)
+            wait_dataset(client, arn, operation="create", timeout=timeout)
+            if props.get("entries"):
+                add_entries(client, arn, props["entries"], timeout)
         except Exception as err:
-            if self._holds_moved_entries(client, arn, props):
-                raise RclError(
-                    f"{what}: {err}. The dataset is kept: it holds the entries moved out of the "
-                    "TRAIN dataset, their only copy. Run `pulumi up` again to adopt it."
-                ) from err
             # Never leave a half-made dataset behind: the next `up` starts from scratch.
             self._delete(client, arn, props)
-            raise
+            if isinstance(err, RclError):
+                raise
+            raise explain(err, f"creating {what}") from err
+        if props.get("distribute_from"):
+            try:
+                self._distribute(client, props["distribute_from"], arn, timeout)
+            except Exception as err:
+                raise RclError(
+                    f"{what}: {err}. The dataset is kept: once a split is asked for, it may hold "
+                    "entries moved out of the TRAIN dataset, their only copy. Run `pulumi up` "
+                    "again: it adopts the dataset and finishes the split"
+                ) from err
         created(client, arn)
         return CreateResult(arn, self._outs(client, arn, props))
-
-    def _fill(self, client: Any, arn: str, props: dict[str, Any]) -> None:
-        timeout = timeout_of(props, "create", CREATE_TIMEOUT)
-        wait_dataset(client, arn, operation="create", timeout=timeout)
-        if props.get("entries"):
-            add_entries(client, arn, props["entries"], timeout)
-        if props.get("distribute_from"):
-            self._distribute(client, props["distribute_from"], arn, timeout)
 
     def _distribute(self, client: Any, train: str, test: str, timeout: float) -> None:
         """Move 20% of TRAIN into this empty TEST dataset, once."""
@@ -381,29 +386,13 @@ class _DatasetProvider(Provider):
                 client, dataset, operation="distributing entries", timeout=timeout, **before
             )
 
-    @staticmethod
-    def _holds_moved_entries(client: Any, arn: str, props: dict[str, Any]) -> bool:
-        """True when deleting this TEST dataset could lose entries the split moved into it."""
-        if not props.get("distribute_from"):
-            return False
-        try:
-            return _split_started(client, arn)
-        except Exception:  # cannot tell: keep it
-            return True
-
     def _adopt(self, client: Any, props: dict[str, Any], what: str) -> str:
         arn = find_dataset_of_type(client, props["project_arn"], props["dataset_type"])
-        if arn is None:
-            raise RclError(f"{what} is being deleted; run `pulumi up` again shortly")
-        tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags", {})
-        if tags.get(OWNER_TAG) != owner_of(props):
-            raise NotOwned(
-                f"the project already has a {props['dataset_type']} dataset ({arn}) that this "
-                "resource did not create; a project holds one dataset of each type. Delete it, "
-                f"or adopt it with ResourceOptions(import_='{arn}')"
-            )
-        pulumi.log.info(f"{what}: adopting the dataset an interrupted run created")
-        return str(arn)
+        taken = (
+            f"the project already has a {props['dataset_type']} dataset ({arn}) that this "
+            "resource did not create, and a project holds one dataset of each type; delete it"
+        )
+        return adopt(client, arn, props, what, taken)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self.connection(news).rekognition()

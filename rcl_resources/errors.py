@@ -116,6 +116,8 @@ def quota_of(err: BaseException) -> Quota | None:
     assert isinstance(err, ClientError)
     message = error_message(err)
     for quota in QUOTAS:
+        if quota.slot and is_code(err, "ServiceQuotaExceededException"):
+            continue  # a service quota is never a slot that frees by itself
         if err.operation_name in quota.operations and quota.words.search(message):
             return quota
     return _quota("an account quota", None, err.operation_name or "", r"", slot=False)

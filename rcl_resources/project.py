@@ -14,6 +14,7 @@ from ._provider import (
     CREATING_TAG,
     OWNER_TAG,
     Provider,
+    adopt,
     import_props,
     iso_timestamp,
     owner_of,
@@ -22,7 +23,7 @@ from ._provider import (
     tag_changes,
     user_tags,
 )
-from .errors import NotOwned, RclError, explain, is_code
+from .errors import RclError, explain, is_code
 from .waiters import DEFAULT_POLLER, GONE
 
 CREATE_TIMEOUT = 10 * 60
@@ -142,17 +143,9 @@ class _ProjectProvider(Provider):
 
     def _adopt(self, client: Any, name: str, props: dict[str, Any]) -> None:
         """A project with our name exists: ours from a lost response or killed run, or not."""
-        found = find_project(client, name)
-        if found is None:
-            raise RclError(f"project {name} is being deleted; run `pulumi up` again shortly")
-        tags = client.list_tags_for_resource(ResourceArn=found["ProjectArn"]).get("Tags", {})
-        if tags.get(OWNER_TAG) != owner_of(props):
-            raise NotOwned(
-                f"a project named {name} already exists and was not created by this resource; "
-                f"choose another project_name, or adopt it with "
-                f"`pulumi import` / ResourceOptions(import_='{found['ProjectArn']}')"
-            )
-        pulumi.log.info(f"project {name}: adopting the project an interrupted run created")
+        arn = project_arn_by_name(client, name)
+        taken = f"a project named {name} already exists and was not created by this resource"
+        adopt(client, arn, props, f"project {name}", f"{taken}; choose another project_name")
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = _with_identity(id_, props)
@@ -188,32 +181,47 @@ class _ProjectProvider(Provider):
         client = self.connection(props).rekognition()
         name = props.get("project_name") or project_name_of(id_)
         try:
-            client.delete_project(ProjectArn=id_)
+            self._delete_project(client, id_, name)
         except Exception as err:
-            if is_code(err, "ResourceNotFoundException"):
-                return
             if not is_code(err, "ResourceInUseException"):
                 raise explain(err, f"deleting project {name}") from err
             self._delete_leftovers(client, id_, props)
             try:
-                client.delete_project(ProjectArn=id_)
+                self._delete_project(client, id_, name)
             except Exception as again:
                 raise explain(again, f"deleting project {name}") from again
         wait_project_deleted(client, name, timeout_of(props, "delete", DELETE_TIMEOUT))
 
+    @staticmethod
+    def _delete_project(client: Any, arn: str, name: str) -> None:
+        """DeleteProject; already deleting (a retry whose first attempt got through) or gone
+        is done too."""
+        try:
+            client.delete_project(ProjectArn=arn)
+        except Exception as err:
+            if is_code(err, "ResourceNotFoundException"):
+                return
+            if is_code(err, "ResourceInUseException") and (
+                (find_project(client, name) or {}).get("Status") == "DELETING"
+            ):
+                return
+            raise
+
     def _delete_leftovers(self, client: Any, arn: str, props: dict[str, Any]) -> None:
         """Delete the models and datasets an interrupted run of this stack made but never
-        handed to Pulumi; refuse, naming them, when anything else is left in the project."""
+        handed to Pulumi. Anything else left in the project stops the delete, naming it,
+        before anything is deleted."""
         from .dataset import _DatasetProvider
         from .project_version import _ProjectVersionProvider
 
         stack_prefix = stack_of(owner_of(props))
         name = props.get("project_name") or project_name_of(arn)
-        kept: list[str] = []
         children: list[tuple[str, Any]] = []
         pages = client.get_paginator("describe_project_versions").paginate(ProjectArn=arn)
         for page in pages:
             for version in page.get("ProjectVersionDescriptions") or []:
+                if version.get("Status") == "DELETING":
+                    continue
                 varn = version["ProjectVersionArn"]
                 children.append(
                     (
@@ -224,25 +232,36 @@ class _ProjectProvider(Provider):
                     )
                 )
         for dataset in (find_project(client, name) or {}).get("Datasets") or []:
+            if dataset.get("Status") == "DELETE_IN_PROGRESS":
+                continue
             darn = dataset["DatasetArn"]
             children.append(
                 (darn, lambda darn=darn: _DatasetProvider()._delete(client, darn, props))
             )
+        leftovers: list[tuple[str, Any]] = []
+        kept: list[tuple[str, Any]] = []
         for child, delete in children:
-            tags = client.list_tags_for_resource(ResourceArn=child).get("Tags", {})
-            if str(tags.get(OWNER_TAG, "")).startswith(stack_prefix) and CREATING_TAG in tags:
-                pulumi.log.info(f"project {name}: deleting {child}, left by an interrupted run")
-                delete()
-            else:
-                kept.append(child)
+            try:
+                tags = client.list_tags_for_resource(ResourceArn=child).get("Tags", {})
+            except Exception as err:
+                if is_code(err, "ResourceNotFoundException"):
+                    continue  # deleted a moment ago; listings are eventually consistent
+                raise explain(err, f"reading the tags of {child}") from err
+            ours = str(tags.get(OWNER_TAG, "")).startswith(stack_prefix)
+            (leftovers if ours and CREATING_TAG in tags else kept).append((child, delete))
         if kept:
             raise RclError(
-                f"project {name} cannot be deleted: it still holds {', '.join(kept)}, which "
-                "this stack does not manage (made elsewhere, or retained by Pulumi with "
-                "retain_on_delete). Either retain the project too (retain_on_delete=True, then "
-                "`pulumi destroy` again), or delete those first (aws rekognition "
-                "delete-project-version / delete-dataset) and run `pulumi destroy` again"
+                f"project {name} cannot be deleted: it still holds "
+                f"{', '.join(child for child, _ in kept)}, which this stack does not manage "
+                "(retained by Pulumi with retain_on_delete, made elsewhere, or made by an "
+                "earlier release of rcl-resources and lost track of). Either retain the project "
+                "too (retain_on_delete=True, then `pulumi destroy` again), or delete those "
+                "first (aws rekognition delete-project-version / delete-dataset) and run "
+                "`pulumi destroy` again. Nothing was deleted"
             )
+        for child, delete in leftovers:
+            pulumi.log.info(f"project {name}: deleting {child}, left by an interrupted run")
+            delete()
 
     @staticmethod
     def _outs(props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:

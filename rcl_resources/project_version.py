@@ -29,11 +29,11 @@ from ._inputs import (
 from ._provider import (
     OWNER_TAG,
     Provider,
+    adopt,
     created,
     creation_tags,
     import_props,
     iso_timestamp,
-    owner_of,
     program_props,
     require_s3,
     tag_changes,
@@ -41,7 +41,6 @@ from ._provider import (
 )
 from .api_model import s3_bucket_name
 from .errors import (
-    NotOwned,
     QualityGateFailed,
     QuotaExceeded,
     RclError,
@@ -402,10 +401,17 @@ class _ProjectVersionProvider(Provider):
                 request["VersionDescription"] = props["version_description"]
         if props.get("kms_key_id"):
             request["KmsKeyId"] = props["kms_key_id"]
+        def exists() -> str | None:
+            found = find_version(client, props["project_arn"], name)
+            return self._adopt(client, props) if found else None
+
         try:
             # Two trainings per account by default: wait for a slot, do not fail.
-            response = DEFAULT_POLLER.retry_while_slot_full(
-                f"model {name}", lambda: call(**request), deadline=deadline
+            return DEFAULT_POLLER.retry_while_slot_full(
+                f"model {name}",
+                lambda: str(call(**request)["ProjectVersionArn"]),
+                deadline=deadline,
+                already=exists,
             )
         except QuotaExceeded:
             raise
@@ -413,23 +419,16 @@ class _ProjectVersionProvider(Provider):
             if is_code(err, "ResourceInUseException"):
                 return self._adopt(client, props)
             raise explain(err, f"training model {name}") from err
-        return str(response["ProjectVersionArn"])
 
     def _adopt(self, client: Any, props: dict[str, Any]) -> str:
         name = props["version_name"]
         found = find_version(client, props["project_arn"], name)
-        if found is None:
-            raise RclError(f"model {name} is being deleted; run `pulumi up` again shortly")
-        arn = found["ProjectVersionArn"]
-        tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags", {})
-        if tags.get(OWNER_TAG) != owner_of(props):
-            raise NotOwned(
-                f"a model named {name} already exists in this project and was not created by "
-                f"this resource; choose another version_name or adopt it with "
-                f"ResourceOptions(import_='{arn}')"
-            )
-        pulumi.log.info(f"model {name}: adopting the model an interrupted run started")
-        return str(arn)
+        taken = (
+            f"a model named {name} already exists in this project and was not created by "
+            "this resource; choose another version_name"
+        )
+        arn = str(found["ProjectVersionArn"]) if found else None
+        return adopt(client, arn, props, f"model {name}", taken)
 
     def _finish(
         self,
@@ -505,6 +504,7 @@ class _ProjectVersionProvider(Provider):
                     f"model {name}",
                     lambda: client.start_project_version(**request),
                     deadline=slot_deadline,
+                    already=lambda: True if self._starting(client, props) else None,
                 )
             except QuotaExceeded:
                 raise

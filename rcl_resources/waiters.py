@@ -54,9 +54,19 @@ class Poller:
     slot_log_every: float = 30.0
     rng: random.Random = field(default_factory=random.Random)
 
-    def retry_while_slot_full(self, what: str, call: Callable[[], T], *, deadline: float) -> T:
+    def retry_while_slot_full(
+        self,
+        what: str,
+        call: Callable[[], T],
+        *,
+        deadline: float,
+        already: Callable[[], T | None] = lambda: None,
+    ) -> T:
         """`call()`, again and again while it fails on a concurrency quota (a training or
-        running slot), until `deadline` (a `clock()` value). A lasting quota fails at once."""
+        running slot), until `deadline` (a `clock()` value). A lasting quota fails at once.
+
+        `already()` tells whether the call's effect exists anyway: an attempt whose response
+        was lost may hold the very slot its retry waits for."""
         start = self.clock()
         last_report: float | None = None
         while True:
@@ -66,6 +76,9 @@ class Poller:
                 quota = quota_of(err)
                 if quota is None:
                     raise
+                done = already()
+                if done is not None:
+                    return done
                 message = error_message(err)
                 if not quota.slot:
                     raise QuotaExceeded(

@@ -226,3 +226,40 @@ def test_botocore_leaves_quota_errors_to_the_provider(
     finally:
         server.shutdown()
     assert len(hits) == attempts
+
+
+def test_a_slot_error_after_a_lost_response_finds_its_own_work() -> None:
+    """The committed first attempt holds the slot its retry is refused: no waiting for it."""
+    clock = FakeClock()
+
+    def create() -> str:
+        raise limit("Only 2 models can train at the same time.")
+
+    found = poller(clock).retry_while_slot_full(
+        "model m", create, deadline=3600, already=lambda: "arn-of-the-first-attempt"
+    )
+    assert found == "arn-of-the-first-attempt" and clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("address", "value", "ok"),
+    [
+        ("DatasetEntry", "{}", True),
+        ("DatasetEntry", '{"a":\n1}', False),  # Java's `.` stops at a line end
+        ("ProjectArn", "arn:aws:rekognition:us-east-1:123456789012:project/p/1", True),
+        ("ProjectArn", "arn:aws:rekognition:us-east-1:١٢٣٤٥٦٧٨٩٠١٢:project/p/1", False),
+        ("TagValue", "héllo wörld 42", True),
+        ("TagValue", "\ue000", False),
+        ("TagKey", "aws:x", False),
+    ],
+)
+def test_service_model_patterns_follow_java(address: str, value: str, ok: bool) -> None:
+    from rcl_resources.api_model import matches, member
+
+    assert matches(member(address).metadata["pattern"], value) is ok
+
+
+def test_an_untranslatable_pattern_is_left_to_aws() -> None:
+    from rcl_resources.api_model import matches
+
+    assert matches("[\\p{IsAlphabetic}]+", "anything")

@@ -119,6 +119,41 @@ def test_train_from_manifest_and_test_by_distribution(provider, aws_env, project
     )
 
 
+def test_a_failed_split_never_deletes_the_test_dataset(
+    provider, aws_env, project, s3, manifest, rekognition
+) -> None:
+    """Once DistributeDatasetEntries is asked for, the TEST dataset may hold the only copy of
+    entries moved out of TRAIN: a failure keeps it, and the next `up` adopts it."""
+    body = s3.get_object(Bucket=manifest["bucket"], Key=manifest["name"])["Body"].read()
+    lines = body.decode().splitlines()
+    lonely = [line for line in lines if '"class-name":"7"' in line][:1]  # one "7": no split
+    s3.put_object(
+        Bucket=manifest["bucket"],
+        Key="lonely.manifest",
+        Body="\n".join([*(x for x in lines if '"class-name":"7"' not in x), *lonely]).encode(),
+    )
+    train = provider.create(
+        checked(
+            provider,
+            dataset_props(
+                aws_env,
+                project,
+                dataset_type="TRAIN",
+                dataset_source=from_manifest({**manifest, "name": "lonely.manifest"}),
+            ),
+        )
+    )
+    inputs = checked(
+        provider, dataset_props(aws_env, project, dataset_type="TEST", distribute_from=train.id)
+    )
+    with pytest.raises(RclError, match="The dataset is kept"):
+        provider.create(inputs)
+    kept = rekognition.describe_projects(ProjectNames=[project["project_name"]])[
+        "ProjectDescriptions"
+    ][0]["Datasets"]
+    assert sorted(d["DatasetType"] for d in kept) == ["TEST", "TRAIN"]
+
+
 def test_added_entries_update_in_place_removed_entries_replace(
     provider, aws_env, project, s3, manifest
 ) -> None:

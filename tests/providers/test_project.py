@@ -201,3 +201,50 @@ def test_import_of_a_content_moderation_project_plans_no_replacement(
         assert diff.replaces == []
     finally:
         rekognition.delete_project(ProjectArn=arn)
+
+
+def test_a_refused_delete_deletes_nothing(provider, aws_env, rekognition) -> None:
+    """A leftover (still tagged creating) next to a retained child: nothing is deleted, so the
+    retained TRAIN dataset never loses the entries a split moved into the TEST one."""
+    inputs = checked(provider, props(aws_env, project_name=unique("mixed")))
+    created = provider.create(inputs)
+    retained = rekognition.create_dataset(
+        ProjectArn=created.id, DatasetType="TRAIN", Tags={"rcl-resources:owner": "proj/dev/train"}
+    )["DatasetArn"]
+    leftover = rekognition.create_dataset(
+        ProjectArn=created.id,
+        DatasetType="TEST",
+        Tags={"rcl-resources:owner": "proj/dev/test", "rcl-resources:creating": "true"},
+    )["DatasetArn"]
+    with pytest.raises(RclError, match="Nothing was deleted"):
+        provider.delete(created.id, created.outs)
+    for arn in (retained, leftover):
+        assert rekognition.describe_dataset(DatasetArn=arn)["DatasetDescription"]
+        rekognition.delete_dataset(DatasetArn=arn)
+        _wait_gone(rekognition, arn)
+    provider.delete(created.id, created.outs)
+
+
+def test_delete_after_a_lost_delete_response_waits_for_it(provider, aws_env) -> None:
+    """The retry of a DeleteProject that went through meets ResourceInUse (DELETING)."""
+    from botocore.exceptions import ClientError
+
+    class Deleting:
+        def __init__(self) -> None:
+            self.described = 0
+
+        def delete_project(self, ProjectArn: str) -> None:
+            raise ClientError(
+                {"Error": {"Code": "ResourceInUseException", "Message": "deleting"}},
+                "DeleteProject",
+            )
+
+        def describe_projects(self, **_: Any) -> dict[str, Any]:
+            self.described += 1
+            gone = self.described > 2
+            return {"ProjectDescriptions": [] if gone else [{"Status": "DELETING"}]}
+
+    client = Deleting()
+    provider.connection = lambda props: type("C", (), {"rekognition": lambda self: client})()
+    provider.delete("arn:aws:rekognition:us-east-1:123456789012:project/p/1", props(aws_env))
+    assert client.described >= 3

@@ -1,0 +1,336 @@
+"""`pulumi-resource-rcl`: the resources as a Pulumi provider plugin, for programs in any Pulumi
+language. A thin host: requests become the snake_case props the resource providers take, and
+their results become camelCase properties."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import types
+import typing
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pulumi.provider.experimental import provider as api
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime.rpc import UNKNOWN
+
+from . import __version__
+from ._provider import Provider, is_unknown
+from .dataset import Dataset, _DatasetProvider
+from .image_folder import ImageFolder, _ImageFolderProvider
+from .manifest import CLASSIFICATION, FOLDER_KINDS, folder_digest, scan_image_folder
+from .project import Project, _ProjectProvider
+from .project_policy import ProjectPolicy, _ProjectPolicyProvider
+from .project_version import ProjectVersion, _ProjectVersionProvider
+
+PACKAGE = "rcl"
+RESOURCES: dict[str, tuple[type[Provider], type]] = {
+    f"{PACKAGE}:index:Project": (_ProjectProvider, Project),
+    f"{PACKAGE}:index:Dataset": (_DatasetProvider, Dataset),
+    f"{PACKAGE}:index:ProjectVersion": (_ProjectVersionProvider, ProjectVersion),
+    f"{PACKAGE}:index:ProjectPolicy": (_ProjectPolicyProvider, ProjectPolicy),
+    f"{PACKAGE}:index:ImageFolder": (_ImageFolderProvider, ImageFolder),
+}
+# Provider configuration (`rcl:<key>`) and the props they become.
+CONFIG = {
+    "region": "region",
+    "profile": "profile",
+    "endpointUrl": "endpoint_url",
+    "s3EndpointUrl": "s3_endpoint_url",
+}
+# Inputs the dynamic host carries for itself; the plugin takes them from its configuration.
+HIDDEN = frozenset({"owner", "profile", "endpoint_url", "s3_endpoint_url", "digest"})
+# Maps whose keys are the user's, never renamed.
+OPAQUE_MAPS = frozenset({"tags"})
+# Long waits (training, slots) run side by side, far beyond the default executor's size.
+WORKERS = 64
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+
+def camel(name: str) -> str:
+    """`min_f1_score` → `minF1Score`."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def snake(name: str) -> str:
+    """`minF1Score` → `min_f1_score`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def renamed(value: Any, rename: Any) -> Any:
+    """`value` with every property name renamed, except the keys of user maps (tags)."""
+    if isinstance(value, dict):
+        return {
+            rename(k): (v if k in OPAQUE_MAPS or rename(k) in OPAQUE_MAPS else renamed(v, rename))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [renamed(v, rename) for v in value]
+    return value
+
+
+# --- property values -----------------------------------------------------------------------------
+
+
+def plain(value: PropertyValue) -> Any:
+    """A PropertyValue as plain Python; unknowns as the UNKNOWN sentinel the providers know."""
+    inner = value.value
+    if isinstance(inner, Computed):
+        return UNKNOWN
+    if isinstance(inner, typing.Mapping):
+        return {k: plain(v) for k, v in inner.items()}
+    if isinstance(inner, tuple):
+        return [plain(v) for v in inner]
+    if isinstance(inner, float) and inner.is_integer():
+        return int(inner)
+    return inner
+
+
+def wrapped(value: Any) -> PropertyValue:
+    """Plain Python as a PropertyValue."""
+    if isinstance(value, str) and value == UNKNOWN:
+        return PropertyValue.computed()
+    if isinstance(value, dict):
+        return PropertyValue({k: wrapped(v) for k, v in value.items() if v is not None})
+    if isinstance(value, (list, tuple)):
+        return PropertyValue([wrapped(v) for v in value])
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PropertyValue(float(value))
+    return PropertyValue(value)
+
+
+def props_in(values: dict[str, PropertyValue]) -> dict[str, Any]:
+    return renamed({k: plain(v) for k, v in values.items()}, snake)
+
+
+def props_out(props: dict[str, Any]) -> dict[str, PropertyValue]:
+    visible = {k: v for k, v in props.items() if k not in HIDDEN and v is not None}
+    return {k: wrapped(v) for k, v in renamed(visible, camel).items()}
+
+
+# --- the provider --------------------------------------------------------------------------------
+
+
+def is_known(value: Any) -> bool:
+    return value is not None and not is_unknown(value)
+
+
+def owner_of_urn(urn: str) -> str:
+    """`urn:pulumi:<stack>::<project>::<type>::<name>` → `<project>/<stack>/<name>`, the owner
+    token the dynamic host builds in the program."""
+    _, _, rest = urn.partition("urn:pulumi:")
+    stack, project, _type, name = rest.split("::", 3)
+    return f"{project}/{stack}/{name}"
+
+
+class RclProvider(api.Provider):
+    """The plugin's provider: one per `rcl` provider resource (default or explicit)."""
+
+    def __init__(self) -> None:
+        self.connection: dict[str, Any] = {}
+        self.pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="rcl")
+
+    def core(self, request: Any) -> Provider:
+        token = request.urn.split("::")[2].split("$")[-1]
+        if token not in RESOURCES:
+            raise ValueError(f"unknown resource type {token}")
+        return RESOURCES[token][0]()
+
+    async def run(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
+
+    async def get_schema(self, request: api.GetSchemaRequest) -> api.GetSchemaResponse:
+        return api.GetSchemaResponse(json.dumps(schema()))
+
+    async def configure(self, request: api.ConfigureRequest) -> api.ConfigureResponse:
+        args = props_in(request.args)
+        for key, prop in CONFIG.items():
+            value = args.get(prop) or request.variables.get(f"{PACKAGE}:config:{key}")
+            if value:
+                self.connection[prop] = value
+        return api.ConfigureResponse(
+            accept_secrets=True, supports_preview=True, accept_resources=True, accept_outputs=True
+        )
+
+    def with_connection(self, props: dict[str, Any], urn: str) -> dict[str, Any]:
+        base = {k: v for k, v in self.connection.items() if k != "region" or not props.get(k)}
+        return {**props, **base, "owner": owner_of_urn(urn)}
+
+    async def check(self, request: api.CheckRequest) -> api.CheckResponse:
+        news = self.with_connection(props_in(request.new_inputs), request.urn)
+        if isinstance(self.core(request), _ImageFolderProvider) and is_known(news.get("folder")):
+            # The Python program reads the folder itself; for other languages the plugin does.
+            folder = Path(news["folder"]).resolve()
+            kind = news.get("kind") or CLASSIFICATION
+            if kind in FOLDER_KINDS:
+                news.update(
+                    folder=str(folder), digest=folder_digest(scan_image_folder(folder, kind), kind)
+                )
+        olds = props_in(request.old_inputs)
+        result = await self.run(self.core(request).check, olds, news)
+        failures = [
+            api.CheckFailure(".".join(map(camel, f.property.split("."))), f.reason)
+            for f in result.failures or []
+        ]
+        return api.CheckResponse(props_out(result.inputs), failures)
+
+    async def diff(self, request: api.DiffRequest) -> api.DiffResponse:
+        olds = self.with_connection(props_in(request.old_state), request.urn)
+        news = self.with_connection(props_in(request.new_inputs), request.urn)
+        result = await self.run(self.core(request).diff, request.resource_id, olds, news)
+        replaces = [camel(k) for k in result.replaces or []]
+        return api.DiffResponse(
+            changes=bool(result.changes),
+            replaces=replaces,
+            delete_before_replace=bool(result.delete_before_replace),
+            diffs=replaces,
+            detailed_diff={},
+        )
+
+    async def create(self, request: api.CreateRequest) -> api.CreateResponse:
+        props = self.with_connection(props_in(request.properties), request.urn)
+        if request.preview:
+            return api.CreateResponse(None, props_out(props))
+        props = with_timeout(props, "create", request.timeout)
+        result = await self.run(self.core(request).create, props)
+        return api.CreateResponse(result.id, props_out(result.outs))
+
+    async def read(self, request: api.ReadRequest) -> api.ReadResponse:
+        props = self.with_connection(props_in(request.properties), request.urn)
+        result = await self.run(self.core(request).read, request.resource_id, props)
+        if not result.outs:
+            return api.ReadResponse(None, {}, {})
+        return api.ReadResponse(
+            result.id, props_out(result.outs), props_out(result.inputs or result.outs)
+        )
+
+    async def update(self, request: api.UpdateRequest) -> api.UpdateResponse:
+        olds = self.with_connection(props_in(request.olds), request.urn)
+        news = self.with_connection(props_in(request.news), request.urn)
+        if request.preview:
+            return api.UpdateResponse(props_out({**olds, **news}))
+        news = with_timeout(news, "update", request.timeout)
+        result = await self.run(self.core(request).update, request.resource_id, olds, news)
+        return api.UpdateResponse(props_out(result.outs))
+
+    async def delete(self, request: api.DeleteRequest) -> None:
+        props = self.with_connection(props_in(request.properties), request.urn)
+        props = with_timeout(props, "delete", request.timeout)
+        await self.run(self.core(request).delete, request.resource_id, props)
+
+
+def with_timeout(props: dict[str, Any], operation: str, seconds: float) -> dict[str, Any]:
+    """Pulumi's `customTimeouts` (seconds; 0 when unset) become the resource's `timeouts`."""
+    if not seconds:
+        return props
+    return {**props, "timeouts": {**(props.get("timeouts") or {}), operation: seconds}}
+
+
+# --- schema --------------------------------------------------------------------------------------
+
+
+def schema() -> dict[str, Any]:
+    """The package schema, generated from the resources' input models and outputs."""
+    types_: dict[str, Any] = {}
+    resources = {}
+    for token, (core, resource) in RESOURCES.items():
+        model = core.inputs_model
+        inputs = {
+            camel(name): property_schema(field.annotation, types_, field.description or name)
+            for name, field in model.model_fields.items()
+            if name not in HIDDEN
+        }
+        required = [
+            camel(name)
+            for name, field in model.model_fields.items()
+            if field.is_required() and name not in HIDDEN
+        ]
+        outputs = {**inputs}
+        namespace = vars(sys.modules[resource.__module__])
+        for name, annotation in vars(resource).get("__annotations__", {}).items():
+            if isinstance(annotation, str):
+                annotation = eval(annotation, namespace)  # the class's own output annotations
+            if name not in HIDDEN and not name.startswith("_"):
+                inner = typing.get_args(annotation)[0] if typing.get_args(annotation) else Any
+                outputs[camel(name)] = property_schema(inner, types_, name)
+        resources[token] = {
+            "description": (resource.__doc__ or token).strip(),
+            "inputProperties": inputs,
+            "requiredInputs": required,
+            "properties": outputs,
+        }
+    return {
+        "name": PACKAGE,
+        "version": __version__,
+        "description": "Amazon Rekognition Custom Labels resources",
+        "config": {
+            "variables": {
+                key: {"type": "string", "description": f"AWS {key} for every rcl resource"}
+                for key in CONFIG
+            }
+        },
+        "provider": {
+            "inputProperties": {
+                key: {"type": "string", "description": f"AWS {key}"} for key in CONFIG
+            }
+        },
+        "resources": resources,
+        "types": types_,
+        "language": {"python": {"packageName": "pulumi_rcl"}},
+    }
+
+
+def property_schema(annotation: Any, types_: dict[str, Any], description: str) -> dict[str, Any]:
+    spec = type_schema(annotation, types_)
+    return {**spec, "description": description}
+
+
+def type_schema(annotation: Any, types_: dict[str, Any]) -> dict[str, Any]:
+    origin = typing.get_origin(annotation)
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if origin is typing.Annotated:
+        return type_schema(args[0], types_)
+    if origin in (typing.Union, types.UnionType):
+        return type_schema(args[0], types_) if len(args) == 1 else {"$ref": "pulumi.json#/Any"}
+    if origin is typing.Literal:
+        return {"type": "string"}
+    if origin in (list, typing.List):  # noqa: UP006
+        return {"type": "array", "items": type_schema(args[0] if args else Any, types_)}
+    if origin in (dict, typing.Dict):  # noqa: UP006
+        value = args[1] if len(args) > 1 else Any
+        return {"type": "object", "additionalProperties": type_schema(value, types_)}
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        name = annotation.__name__.lstrip("_")
+        token = f"{PACKAGE}:index:{name}"
+        if token not in types_:
+            types_[token] = {}  # recursion guard
+            types_[token] = {
+                "type": "object",
+                "properties": {
+                    camel(n): property_schema(f.annotation, types_, f.description or n)
+                    for n, f in annotation.model_fields.items()
+                },
+                "required": [
+                    camel(n) for n, f in annotation.model_fields.items() if f.is_required()
+                ],
+            }
+        return {"$ref": f"#/types/{token}"}
+    simple = {str: "string", int: "integer", float: "number", bool: "boolean"}
+    if annotation in simple:
+        return {"type": simple[annotation]}
+    return {"$ref": "pulumi.json#/Any"}
+
+
+def main() -> None:
+    """Entry point of the `pulumi-resource-rcl` console script."""
+    from pulumi.provider.experimental.server import main as serve
+
+    serve(sys.argv[1:], __version__, RclProvider())
