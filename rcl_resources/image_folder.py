@@ -11,7 +11,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field
 
-from ._inputs import CommonInputs, S3Bucket, TimeoutsArgs
+from ._inputs import CommonInputs, S3Bucket, S3Object, TimeoutsArgs
 from ._provider import Provider, program_props
 from .errors import explain, is_code
 from .manifest import (
@@ -114,7 +114,7 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
     """A local labelled image folder in S3. Unchanged folder: nothing happens; added images are
     uploaded and appear in a new, content-addressed manifest."""
 
-    manifest: pulumi.Output[dict[str, str]]
+    manifest: pulumi.Output[S3Object]
     """`{"bucket", "name"}`: pass as `dataset_source.ground_truth_manifest.s3_object`."""
     manifest_uri: pulumi.Output[str]
     labels: pulumi.Output[list[str]]

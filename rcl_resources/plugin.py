@@ -97,7 +97,8 @@ def plain(value: PropertyValue) -> Any:
 def wrapped(value: Any) -> PropertyValue:
     """Plain Python as a PropertyValue."""
     if isinstance(value, str) and value == UNKNOWN:
-        return PropertyValue.computed()
+        # The engine reads this sentinel as unknown; the SDK cannot marshal its own Computed.
+        return PropertyValue(UNKNOWN)
     if isinstance(value, dict):
         return PropertyValue({k: wrapped(v) for k, v in value.items() if v is not None})
     if isinstance(value, (list, tuple)):

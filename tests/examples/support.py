@@ -36,6 +36,8 @@ def copy_example(name: str, dest: Path) -> Path:
         EXAMPLES / name, work, ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__")
     )
     project = (work / "Pulumi.yaml").read_text()
+    if re.search(r"(?m)^runtime: yaml$", project):
+        return work  # no virtualenv: the plugin comes from this interpreter's bin on PATH
     project, count = re.subn(r"(?m)^(\s*virtualenv:).*$", rf"\1 {Path(sys.prefix)}", project)
     assert count == 1, "the example's Pulumi.yaml names no virtualenv"
     (work / "Pulumi.yaml").write_text(project)

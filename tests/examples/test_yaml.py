@@ -1,0 +1,39 @@
+"""examples/yaml: the seed flow in Pulumi YAML through the provider plugin, against the
+emulator: up (model RUNNING), a no-op up, destroy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.stacks import outputs
+
+from .support import client, example_stack, projects_named
+
+pytestmark = pytest.mark.e2e
+
+
+def test_yaml_program_trains_and_runs_a_model_through_the_plugin(
+    pulumi_engine: Path, emulator_server: str, small_digits: Path, tmp_path: Path
+) -> None:
+    if not (pulumi_engine / "pulumi-language-yaml").exists():
+        pytest.fail("pulumi-language-yaml is missing; run `bash scripts/install-pulumi`")
+    s, _ = example_stack("yaml", tmp_path, emulator_server, {"folder": str(small_digits)})
+    try:
+        out = outputs(s.up(on_output=print))
+        assert out["modelStatus"] == "RUNNING"
+        assert out["f1Score"] > 0.8
+        assert {m["label"] for m in out["labelMetrics"]} == {"0", "1", "7"}
+        project = projects_named(emulator_server, out["projectName"])
+        assert len(project) == 1
+        rekognition = client("rekognition", emulator_server)
+        tags = rekognition.list_tags_for_resource(ResourceArn=project[0]["ProjectArn"])["Tags"]
+        assert tags["team"] == "vision"
+        assert tags["rcl-resources:owner"].endswith("/project")
+
+        again = s.up(on_output=print)
+        assert again.summary.resource_changes == {"same": 6}
+    finally:
+        s.destroy(on_output=print)
+    assert projects_named(emulator_server, out["projectName"]) == []

@@ -1,0 +1,46 @@
+"""The provider plugin's translation layer: names, property values, schema."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.runtime.rpc import UNKNOWN
+
+from rcl_resources.plugin import RESOURCES, camel, props_in, props_out, schema, snake
+
+
+@pytest.mark.parametrize(
+    ("python", "schema_name"),
+    [
+        ("project_arn", "projectArn"),
+        ("min_f1_score", "minF1Score"),
+        ("s3_object", "s3Object"),
+        ("s3_key_prefix", "s3KeyPrefix"),
+        ("billable_training_time_in_seconds", "billableTrainingTimeInSeconds"),
+    ],
+)
+def test_property_names_are_the_python_names_in_camel_case(python: str, schema_name: str) -> None:
+    assert camel(python) == schema_name and snake(schema_name) == python
+
+
+def test_tag_keys_are_never_renamed_and_unknowns_survive_the_round_trip() -> None:
+    props = {"tags": {"cost_center": "a"}, "output_config": {"s3_bucket": UNKNOWN}}
+    out = props_out(props)
+    assert out["tags"].value["cost_center"].value == "a"
+    assert out["outputConfig"].value["s3Bucket"] == PropertyValue(UNKNOWN)
+    assert props_in(dict(out)) == props
+
+
+def test_the_schema_declares_every_resource_with_camel_case_properties() -> None:
+    package = schema()
+    assert set(package["resources"]) == set(RESOURCES)
+    dataset = package["resources"]["rcl:index:Dataset"]
+    assert {"projectArn", "datasetType", "datasetSource", "distributeFrom"} <= set(
+        dataset["inputProperties"]
+    )
+    assert dataset["requiredInputs"] == ["projectArn", "datasetType"]
+    version = package["resources"]["rcl:index:ProjectVersion"]["properties"]
+    assert {"minInferenceUnits", "minF1Score", "f1Score", "labelMetrics"} <= set(version)
+    source = package["types"]["rcl:index:GroundTruthManifest"]["properties"]["s3Object"]
+    assert source["$ref"] == "#/types/rcl:index:S3Object"
+    assert "owner" not in package["resources"]["rcl:index:Project"]["inputProperties"]
