@@ -31,8 +31,8 @@ from ._provider import (
     user_tags,
 )
 from .errors import RclError, TerminalStatus, explain, is_code
+from .lookups import find_project, project_arn_by_name, project_name_of
 from .manifest import validate_line
-from .project import find_project, project_arn_by_name, project_name_of
 from .waiters import DEFAULT_POLLER, GONE
 
 CREATE_TIMEOUT = 30 * 60

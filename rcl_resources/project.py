@@ -23,12 +23,14 @@ from ._provider import (
     tag_changes,
     user_tags,
 )
+from .dataset import _DatasetProvider
 from .errors import RclError, explain, is_code
+from .lookups import find_project, project_arn_by_name, project_name_of
+from .project_version import _ProjectVersionProvider
 from .waiters import DEFAULT_POLLER, GONE
 
 CREATE_TIMEOUT = 10 * 60
 DELETE_TIMEOUT = 10 * 60
-FEATURES = ["CUSTOM_LABELS", "CONTENT_MODERATION"]
 
 
 @dataclasses.dataclass
@@ -67,23 +69,6 @@ class ProjectInputs(CommonInputs):
 
 
 REPLACE_ON = frozenset({"project_name", "feature", "auto_update", "region"})
-
-
-def find_project(client: Any, name: str) -> dict[str, Any] | None:
-    """The project's description, or None when no project has that name."""
-    found = client.describe_projects(ProjectNames=[name], Features=FEATURES)
-    return next(iter(found.get("ProjectDescriptions") or []), None)
-
-
-def project_name_of(arn: str) -> str:
-    """`arn:aws:rekognition:r:a:project/<name>/<ts>` → `<name>`."""
-    return arn.split(":", 5)[5].split("/")[1]
-
-
-def project_arn_by_name(client: Any, name: str) -> str | None:
-    """The ARN of the project called `name`, or None."""
-    found = find_project(client, name)
-    return str(found["ProjectArn"]) if found else None
 
 
 def wait_project_created(client: Any, name: str, timeout: float) -> dict[str, Any]:
@@ -211,9 +196,6 @@ class _ProjectProvider(Provider):
         """Delete the models and datasets an interrupted run of this stack made but never
         handed to Pulumi. Anything else left in the project stops the delete, naming it,
         before anything is deleted."""
-        from .dataset import _DatasetProvider
-        from .project_version import _ProjectVersionProvider
-
         stack_prefix = stack_of(owner_of(props))
         name = props.get("project_name") or project_name_of(arn)
         children: list[tuple[str, Any]] = []

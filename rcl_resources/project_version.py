@@ -48,7 +48,7 @@ from .errors import (
     explain,
     is_code,
 )
-from .project import project_arn_by_name, project_name_of
+from .lookups import project_arn_by_name, project_name_of
 from .waiters import DEFAULT_POLLER, GONE
 
 TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
