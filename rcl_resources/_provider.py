@@ -334,7 +334,10 @@ def adopt(client: Any, arn: str | None, props: dict[str, Any], what: str, taken:
     except Exception as err:
         raise explain(err, f"reading the tags of {what}") from err
     if tags.get(OWNER_TAG) != owner_of(props):
-        raise NotOwned(f"{taken}; adopt it with ResourceOptions(import_='{arn}') instead")
+        raise NotOwned(
+            f"{taken}; or manage it here: import it through the provider plugin "
+            f"(`pulumi import rcl:index:<Type> <name> {arn}`)"
+        )
     log.info(f"{what}: adopting it; an interrupted run created it")
     return arn
 
