@@ -10,6 +10,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .api_model import Api, s3_bucket_name
 
+STRICT = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+"""Input models refuse unknown fields; a field's docstring is its description (schema, docs)."""
+
 # rcl_resources keeps these tags for itself (see _provider), out of AWS's 200.
 RESERVED_TAGS = 2
 
@@ -37,17 +40,21 @@ S3Bucket = Annotated[str, api("S3Object.Bucket"), AfterValidator(s3_bucket_name)
 class S3Object(BaseModel):
     """An S3 object as the API takes it: bucket, key (`name`) and optional version."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     bucket: S3Bucket
+    """The S3 bucket."""
     name: Annotated[str, api("S3Object.Name")]
+    """The object's key."""
     version: Annotated[str | None, api("S3Object.Version")] = None
+    """The object's version, in a versioned bucket."""
 
 
 class GroundTruthManifest(BaseModel):
     """A Ground Truth manifest in S3."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     s3_object: S3Object
+    """Where the manifest (JSON Lines) is in S3."""
 
 
 @dataclasses.dataclass
@@ -63,22 +70,33 @@ class TimeoutsArgs:
 class Timeouts(BaseModel):
     """Seconds to wait for each operation before failing with a clear message."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     create: float | None = Field(default=None, gt=0)
+    """Seconds a create may wait (for a model: training, then starting)."""
     update: float | None = Field(default=None, gt=0)
+    """Seconds an update may wait."""
     delete: float | None = Field(default=None, gt=0)
+    """Seconds a delete may wait."""
 
 
 class CommonInputs(BaseModel):
     """Inputs every resource has: connection and ownership."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     region: str | None = None
+    """AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
+    default chain. A new region replaces the resource."""
     profile: str | None = None
+    """AWS profile (set by the provider configuration)."""
     endpoint_url: str | None = None
+    """Rekognition endpoint override (set by the provider configuration)."""
     s3_endpoint_url: str | None = None
+    """S3 endpoint override (set by the provider configuration)."""
     owner: str | None = None
+    """`<pulumi project>/<stack>/<resource name>`, tagged on what this resource creates so a
+    retry adopts only its own (set by the host)."""
     timeouts: Timeouts | None = None
+    """Seconds to wait for each operation before failing with a clear message."""
 
 
 def timeout_of(props: dict[str, Any], operation: str, default: float) -> float:

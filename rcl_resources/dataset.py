@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from ._inputs import CommonInputs, GroundTruthManifest, Tags, TimeoutsArgs, api, timeout_of
+from ._inputs import STRICT, CommonInputs, GroundTruthManifest, Tags, TimeoutsArgs, api, timeout_of
 from ._provider import (
     OWNER_TAG,
     Provider,
@@ -86,9 +86,11 @@ class DatasetArgs:
 
 
 class _Source(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     ground_truth_manifest: GroundTruthManifest | None = None
+    """A Ground Truth manifest in S3 to import."""
     dataset_arn: Annotated[str | None, api("DatasetSource.DatasetArn")] = None
+    """An existing dataset to copy."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> _Source:
@@ -102,13 +104,23 @@ class _Source(BaseModel):
 
 class DatasetInputs(CommonInputs):
     project_arn: Annotated[str, api("CreateDatasetRequest.ProjectArn")]
+    """The project's ARN. A new project replaces the dataset."""
     dataset_type: Annotated[str, api("CreateDatasetRequest.DatasetType")]
+    """`TRAIN` or `TEST`; a project holds one of each."""
     dataset_source: _Source | None = None
+    """Exactly one of `ground_truth_manifest` or `dataset_arn`; omitted: an empty dataset. A
+    new source replaces the dataset, except a manifest that only grew, which is applied in
+    place."""
     tags: Tags | None = None
+    """Tags; changed in place."""
     entries: list[Annotated[str, api("DatasetEntry")]] | None = None
+    """Ground Truth JSON lines to add with UpdateDatasetEntries (checked at preview); added or
+    changed lines apply in place, a removed line replaces the dataset."""
     distribute_from: Annotated[
         str | None, api("DatasetArn"), Field(pattern=r"/dataset/train/\d+$")
     ] = None
+    """The TRAIN dataset's ARN: this TEST dataset is created empty, then 20% of TRAIN is moved
+    into it (DistributeDatasetEntries)."""
 
     @field_validator("entries")
     @classmethod
@@ -519,12 +531,19 @@ class Dataset(Resource, module="rcl", name="Dataset"):
     place."""
 
     arn: pulumi.Output[str]
+    """The dataset's ARN."""
     status: pulumi.Output[str]
+    """The status of the last operation, e.g. `CREATE_COMPLETE`."""
     status_message: pulumi.Output[str | None]
+    """AWS's message about the last operation."""
     status_message_code: pulumi.Output[str | None]
+    """`SUCCESS`, `SERVICE_ERROR` or `CLIENT_ERROR`."""
     dataset_stats: pulumi.Output[dict[str, int]]
+    """`labeled_entries`, `total_entries`, `total_labels`, `error_entries`."""
     labels: pulumi.Output[list[str]]
+    """The labels in the dataset."""
     region: pulumi.Output[str]
+    """The AWS region it lives in."""
 
     def __init__(
         self,

@@ -45,14 +45,19 @@ class ImageFolderArgs:
 
 class ImageFolderInputs(CommonInputs):
     folder: str = Field(min_length=1)
+    """A local folder with one subfolder of PNG/JPEG images per label."""
     bucket: S3Bucket
+    """The S3 bucket to upload to."""
     prefix: str = Field(default="", max_length=900)
-    """Room is left under S3's 1024-byte key limit for `images/<sha256>.<ext>`."""
+    """Key prefix for `images/` (content-addressed) and `manifests/`."""
     include_entries: bool = False
+    """Also output the manifest lines as `entries`."""
     # None is classification: stacks made before `kind` existed see no change.
     kind: Literal["classification", "content_moderation"] | None = None
+    """`classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
+    holds images with nothing unsafe)."""
     digest: str | None = None
-    """Set by the program from the folder's content, so a changed folder is a diff."""
+    """The folder's content hash (computed from the folder)."""
 
 
 class _ImageFolderProvider(Provider):
@@ -115,11 +120,16 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
     uploaded and appear in a new, content-addressed manifest."""
 
     manifest: pulumi.Output[S3Object]
-    """`{"bucket", "name"}`: pass as `dataset_source.ground_truth_manifest.s3_object`."""
+    """`bucket` and `name` of the manifest: pass it as
+    `dataset_source.ground_truth_manifest.s3_object`."""
     manifest_uri: pulumi.Output[str]
+    """`s3://bucket/key` of the manifest."""
     labels: pulumi.Output[list[str]]
+    """The labels (subfolder names; `safe` is not a label)."""
     image_count: pulumi.Output[int]
+    """How many images (manifest lines)."""
     entries: pulumi.Output[list[str] | None]
+    """The manifest's lines, when `include_entries`."""
 
     def __init__(
         self,

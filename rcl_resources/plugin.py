@@ -4,7 +4,10 @@ their results become camelCase properties."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import inspect
+import itertools
 import json
 import re
 import sys
@@ -37,7 +40,7 @@ RESOURCES: dict[str, tuple[type[Provider], type]] = {
     f"{PACKAGE}:index:ImageFolder": (_ImageFolderProvider, ImageFolder),
 }
 # Provider configuration (`rcl:<key>`) and the props they become.
-CONFIG = {
+CONFIG = {  # `rcl:<key>` → the prop it becomes
     "region": "region",
     "profile": "profile",
     "endpointUrl": "endpoint_url",
@@ -239,59 +242,71 @@ def with_timeout(props: dict[str, Any], operation: str, seconds: float) -> dict[
 
 
 def schema() -> dict[str, Any]:
-    """The package schema, generated from the resources' input models and outputs."""
+    """The package schema, generated from the resources' input models and output annotations,
+    with their docstrings as descriptions."""
     types_: dict[str, Any] = {}
     resources = {}
     for token, (core, resource) in RESOURCES.items():
-        model = core.inputs_model
+        fields = {n: f for n, f in core.inputs_model.model_fields.items() if n not in HIDDEN}
         inputs = {
-            camel(name): property_schema(field.annotation, types_, field.description or name)
-            for name, field in model.model_fields.items()
-            if name not in HIDDEN
+            camel(name): property_schema(field.annotation, types_, field.description)
+            for name, field in fields.items()
         }
-        required = [
-            camel(name)
-            for name, field in model.model_fields.items()
-            if field.is_required() and name not in HIDDEN
-        ]
         outputs = {**inputs}
         namespace = vars(sys.modules[resource.__module__])
+        described = attribute_docs(resource)
         for name, annotation in vars(resource).get("__annotations__", {}).items():
             if isinstance(annotation, str):
                 annotation = eval(annotation, namespace)  # the class's own output annotations
-            if name not in HIDDEN and not name.startswith("_"):
-                inner = typing.get_args(annotation)[0] if typing.get_args(annotation) else Any
-                outputs[camel(name)] = property_schema(inner, types_, name)
+            inner = typing.get_args(annotation)[0] if typing.get_args(annotation) else Any
+            outputs[camel(name)] = property_schema(inner, types_, described.get(name))
         resources[token] = {
-            "description": (resource.__doc__ or token).strip(),
+            "description": inspect.cleandoc(resource.__doc__ or token),
             "inputProperties": inputs,
-            "requiredInputs": required,
+            "requiredInputs": [camel(n) for n, f in fields.items() if f.is_required()],
             "properties": outputs,
         }
+    config = {
+        key: {"type": "string", "description": description}
+        for key, description in CONFIG_DESCRIPTIONS.items()
+    }
     return {
         "name": PACKAGE,
         "version": __version__,
-        "description": "Amazon Rekognition Custom Labels resources",
-        "config": {
-            "variables": {
-                key: {"type": "string", "description": f"AWS {key} for every rcl resource"}
-                for key in CONFIG
-            }
-        },
-        "provider": {
-            "inputProperties": {
-                key: {"type": "string", "description": f"AWS {key}"} for key in CONFIG
-            }
-        },
+        "description": "Amazon Rekognition Custom Labels: projects, datasets, trained models.",
+        "config": {"variables": config},
+        "provider": {"inputProperties": config},
         "resources": resources,
         "types": types_,
         "language": {"python": {"packageName": "pulumi_rcl"}},
     }
 
 
-def property_schema(annotation: Any, types_: dict[str, Any], description: str) -> dict[str, Any]:
+CONFIG_DESCRIPTIONS = {
+    "region": "AWS region of every rcl resource (then aws:region, then the AWS default chain).",
+    "profile": "AWS profile to use (then aws:profile, then the AWS default chain).",
+    "endpointUrl": "Rekognition endpoint override, e.g. a local rcl-emulator.",
+    "s3EndpointUrl": "S3 endpoint override, e.g. a local rcl-emulator.",
+}
+
+
+def attribute_docs(cls: type) -> dict[str, str]:
+    """The docstrings written under a class's annotated attributes."""
+    tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(cls)))
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    docs: dict[str, str] = {}
+    for node, after in itertools.pairwise(body):
+        is_doc = isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and is_doc:
+            docs[node.target.id] = inspect.cleandoc(str(after.value.value))  # type: ignore[attr-defined]
+    return docs
+
+
+def property_schema(
+    annotation: Any, types_: dict[str, Any], description: str | None
+) -> dict[str, Any]:
     spec = type_schema(annotation, types_)
-    return {**spec, "description": description}
+    return {**spec, "description": inspect.cleandoc(description)} if description else spec
 
 
 def type_schema(annotation: Any, types_: dict[str, Any]) -> dict[str, Any]:
@@ -315,8 +330,9 @@ def type_schema(annotation: Any, types_: dict[str, Any]) -> dict[str, Any]:
             types_[token] = {}  # recursion guard
             types_[token] = {
                 "type": "object",
+                "description": inspect.cleandoc(annotation.__doc__ or name),
                 "properties": {
-                    camel(n): property_schema(f.annotation, types_, f.description or n)
+                    camel(n): property_schema(f.annotation, types_, f.description)
                     for n, f in annotation.model_fields.items()
                 },
                 "required": [

@@ -52,9 +52,16 @@ class ProjectArgs:
 
 class ProjectInputs(CommonInputs):
     project_name: Annotated[str | None, api("CreateProjectRequest.ProjectName")] = None
+    """The project's name; when omitted, `<resource name>-<7 hex>`, stable across updates. A
+    new name replaces the project."""
     feature: Annotated[str, api("CreateProjectRequest.Feature")] = "CUSTOM_LABELS"
+    """`CUSTOM_LABELS` (default) or `CONTENT_MODERATION` (an adapter project). Replaces the
+    project when changed."""
     auto_update: Annotated[str | None, api("CreateProjectRequest.AutoUpdate")] = None
+    """`ENABLED` or `DISABLED` (default): whether AWS retrains the adapter on new base models.
+    Content-moderation projects only; replaces the project when changed."""
     tags: Tags | None = None
+    """Tags; changed in place."""
 
     @model_validator(mode="after")
     def _auto_update_needs_moderation(self) -> ProjectInputs:
@@ -268,13 +275,21 @@ class Project(Resource, module="rcl", name="Project"):
     region changes; tags update in place."""
 
     arn: pulumi.Output[str]
+    """The project's ARN."""
     project_name: pulumi.Output[str]
+    """The project's name."""
     feature: pulumi.Output[str]
+    """`CUSTOM_LABELS` or `CONTENT_MODERATION`."""
     auto_update: pulumi.Output[str | None]
+    """`ENABLED` or `DISABLED` (content-moderation projects)."""
     status: pulumi.Output[str]
+    """`CREATING`, `CREATED` or `DELETING`."""
     creation_timestamp: pulumi.Output[str]
+    """When the project was created (ISO 8601, UTC)."""
     tags: pulumi.Output[dict[str, str] | None]
+    """The user's tags."""
     region: pulumi.Output[str]
+    """The AWS region it lives in."""
 
     def __init__(
         self,

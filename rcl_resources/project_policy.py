@@ -35,8 +35,11 @@ class ProjectPolicyArgs:
 
 class ProjectPolicyInputs(CommonInputs):
     project_arn: Annotated[str, api("PutProjectPolicyRequest.ProjectArn")]
+    """The project the policy is attached to."""
     policy_name: Annotated[str, api("PutProjectPolicyRequest.PolicyName")]
+    """The policy's name."""
     policy_document: Annotated[str, api("PutProjectPolicyRequest.PolicyDocument")]
+    """The IAM policy document (JSON); changed in place with the current revision id."""
 
     @field_validator("policy_document", mode="before")
     @classmethod
@@ -161,6 +164,7 @@ class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
     name or project replaces it."""
 
     policy_revision_id: pulumi.Output[str]
+    """The policy's current revision id."""
 
     def __init__(
         self,

@@ -16,9 +16,10 @@ from pulumi.dynamic import (
     Resource,
     UpdateResult,
 )
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from ._inputs import (
+    STRICT,
     CommonInputs,
     GroundTruthManifest,
     Tags,
@@ -153,69 +154,97 @@ class ProjectVersionArgs:
 
 
 class _OutputConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     s3_bucket: Annotated[str, api("OutputConfig.S3Bucket"), AfterValidator(s3_bucket_name)]
+    """The bucket that receives the training results (evaluation summary, manifests)."""
     s3_key_prefix: Annotated[str | None, api("OutputConfig.S3KeyPrefix")] = None
+    """The key prefix of those files."""
 
 
 class _Asset(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     ground_truth_manifest: GroundTruthManifest
+    """A Ground Truth manifest in S3."""
 
 
 class _TrainingData(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     assets: list[_Asset] = Field(min_length=1)
+    """The manifests to train on."""
 
 
 class _TestingData(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     assets: list[_Asset] | None = None
+    """The manifests to test on."""
     auto_create: bool | None = None
+    """Split 20% off the training data to test on instead."""
 
 
 class _ModerationConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     confidence_threshold: Annotated[
         float | None, api("CustomizationFeatureContentModerationConfig.ConfidenceThreshold")
     ] = None
+    """The confidence (0-100) you plan to use with the adapter; its evaluation is reported at
+    it."""
 
 
 class _FeatureConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     content_moderation: _ModerationConfig
+    """Settings of a content-moderation adapter."""
 
 
 class _CopyFrom(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     source_project_arn: Annotated[str, api("CopyProjectVersionRequest.SourceProjectArn")]
+    """The project of the version to copy."""
     source_project_version_arn: Annotated[
         str, api("CopyProjectVersionRequest.SourceProjectVersionArn")
     ]
+    """The version to copy."""
 
 
 class ProjectVersionInputs(CommonInputs):
     project_arn: Annotated[str, api("CreateProjectVersionRequest.ProjectArn")]
+    """The project's ARN."""
     version_name: Annotated[str | None, api("CreateProjectVersionRequest.VersionName")] = None
+    """The version's name; when omitted, `<resource name>-<7 hex of what is trained>`."""
     output_config: _OutputConfig | None = None
+    """Where training results go: `s3_bucket` (required) and `s3_key_prefix`."""
     training_data: _TrainingData | None = None
+    """Manifests to train on, for projects without datasets (with `testing_data`)."""
     testing_data: _TestingData | None = None
+    """Manifests to test on, or `auto_create` to split the training data."""
     kms_key_id: Annotated[str | None, api("CreateProjectVersionRequest.KmsKeyId")] = None
+    """The KMS key that encrypts the model and the training copies of the images."""
     version_description: Annotated[
         str | None, api("CreateProjectVersionRequest.VersionDescription")
     ] = None
+    """A description of the version."""
     feature_config: _FeatureConfig | None = None
+    """Adapter settings (content-moderation projects)."""
     tags: Tags | None = None
+    """Tags; changed in place."""
     copy_from: _CopyFrom | None = None
+    """Copy this trained version (CopyProjectVersion) instead of training."""
     running: bool = False
+    """Start the model (billed per inference unit and hour) or keep it stopped; changed in
+    place."""
     # AWS's default quota is 5 units per model; it can be raised, so AWS has the last word.
     min_inference_units: Annotated[int, api("StartProjectVersionRequest.MinInferenceUnits")] = 1
+    """Inference units while running (default 1); a change restarts the model."""
     max_inference_units: Annotated[
         int | None, api("StartProjectVersionRequest.MaxInferenceUnits")
     ] = None
+    """Upper bound for autoscaling; a change restarts the model."""
     min_f1_score: float | None = Field(default=None, ge=0, le=1)
+    """The F1 score (0-1) below which the update fails and the model is never started."""
     wait_for_training: bool = True
+    """Wait for training to end (default true); false returns once it has started."""
     datasets: list[str] | None = None
+    """Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ProjectVersionInputs:
@@ -746,16 +775,27 @@ class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
     deleted); tags, `running` and inference units change in place."""
 
     arn: pulumi.Output[str]
+    """The version's ARN."""
     version_name: pulumi.Output[str]
+    """The version's name."""
     status: pulumi.Output[str]
+    """E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`."""
     status_message: pulumi.Output[str | None]
+    """AWS's message about the status."""
     f1_score: pulumi.Output[float | None]
+    """The F1 score of the evaluation (0-1)."""
     evaluation_summary: pulumi.Output[dict[str, str] | None]
+    """`bucket` and `name` of the evaluation summary file."""
     label_metrics: pulumi.Output[list[dict[str, Any]]]
+    """Per label: `label`, `f1_score`, `precision`, `recall`, `threshold`, `test_images`."""
     billable_training_time_in_seconds: pulumi.Output[int | None]
+    """Billed training time."""
     training_end_timestamp: pulumi.Output[str | None]
+    """When training ended (ISO 8601, UTC)."""
     running: pulumi.Output[bool]
+    """Whether the model is RUNNING or STARTING."""
     region: pulumi.Output[str]
+    """The AWS region it lives in."""
 
     def __init__(
         self,

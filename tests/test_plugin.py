@@ -44,3 +44,19 @@ def test_the_schema_declares_every_resource_with_camel_case_properties() -> None
     source = package["types"]["rcl:index:GroundTruthManifest"]["properties"]["s3Object"]
     assert source["$ref"] == "#/types/rcl:index:S3Object"
     assert "owner" not in package["resources"]["rcl:index:Project"]["inputProperties"]
+
+
+def test_every_schema_property_has_a_description() -> None:
+    package = schema()
+    properties = [
+        (token, name, spec)
+        for token, resource in package["resources"].items()
+        for kind in ("inputProperties", "properties")
+        for name, spec in resource[kind].items()
+    ] + [
+        (token, name, spec)
+        for token, shape in package["types"].items()
+        for name, spec in shape["properties"].items()
+    ]
+    assert properties
+    assert [(t, n) for t, n, spec in properties if not spec.get("description")] == []
