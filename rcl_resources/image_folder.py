@@ -11,7 +11,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field
 
-from ._inputs import CommonInputs, S3Bucket, S3Object, TimeoutsArgs
+from ._inputs import CommonInputs, S3Bucket, TimeoutsArgs
 from ._provider import Provider, program_props
 from .errors import explain, is_code
 from .manifest import (
@@ -119,7 +119,7 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
     """A local labelled image folder in S3. Unchanged folder: nothing happens; added images are
     uploaded and appear in a new, content-addressed manifest."""
 
-    manifest: pulumi.Output[S3Object]
+    manifest: pulumi.Output[dict[str, str]]
     """`bucket` and `name` of the manifest: pass it as
     `dataset_source.ground_truth_manifest.s3_object`."""
     manifest_uri: pulumi.Output[str]

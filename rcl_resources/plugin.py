@@ -23,6 +23,7 @@ from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime.rpc import UNKNOWN
 
 from . import __version__
+from ._inputs import S3Object
 from ._provider import Provider, is_unknown
 from .dataset import Dataset, _DatasetProvider
 from .image_folder import ImageFolder, _ImageFolderProvider
@@ -259,6 +260,7 @@ def schema() -> dict[str, Any]:
             if isinstance(annotation, str):
                 annotation = eval(annotation, namespace)  # the class's own output annotations
             inner = typing.get_args(annotation)[0] if typing.get_args(annotation) else Any
+            inner = OUTPUT_TYPES.get((token, name), inner)
             outputs[camel(name)] = property_schema(inner, types_, described.get(name))
         resources[token] = {
             "description": inspect.cleandoc(resource.__doc__ or token),
@@ -281,6 +283,10 @@ def schema() -> dict[str, Any]:
         "language": {"python": {"packageName": "pulumi_rcl"}},
     }
 
+
+# Outputs the Python SDK must see as plain dicts (it converts to the annotated type), typed
+# precisely for other languages.
+OUTPUT_TYPES: dict[tuple[str, str], Any] = {(f"{PACKAGE}:index:ImageFolder", "manifest"): S3Object}
 
 CONFIG_DESCRIPTIONS = {
     "region": "AWS region of every rcl resource (then aws:region, then the AWS default chain).",
