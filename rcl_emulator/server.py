@@ -9,7 +9,7 @@ from typing import Any
 from moto.server import create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from . import responses, s3io
+from . import jobs, responses, s3io
 from .models import Faults, Timing, World
 from .store import StateStore
 
@@ -128,7 +128,7 @@ class EmulatorServer:
                  stop_seconds: float = 0) -> None:
         self.host, self.port, self.state_dir = host, port, state_dir
         self.world = World(Timing(float(training_seconds), float(start_seconds),
-                                  float(stop_seconds)))
+                                  float(stop_seconds)), run_job=jobs.run_job)
         self.store = StateStore(state_dir, self.world) if state_dir else None
         self._server: Any = None
         self._thread: threading.Thread | None = None
