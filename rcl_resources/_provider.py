@@ -19,7 +19,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from ._aws import Connection, default_endpoint, default_region
 from .api_model import matches
-from .errors import NotOwned, RclError, error_code, explain
+from .errors import S3_MISSING, NotOwned, RclError, error_code, explain
 
 TAG_PREFIX = "rcl-resources:"
 OWNER_TAG = f"{TAG_PREFIX}owner"
@@ -234,7 +234,6 @@ class Provider(ResourceProvider):
         return {k: v for k, v in props.items() if k in self.inputs_model.model_fields}
 
 
-_MISSING = {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}
 _DENIED = {"403", "AccessDenied", "Forbidden"}
 
 
@@ -258,7 +257,7 @@ def require_s3(
     except Exception as err:
         code = error_code(err) or ""
         name = str(props.get("owner") or kind).rsplit("/", 1)[-1]
-        if code in _MISSING:
+        if code in S3_MISSING:
             raise RclError(
                 f"{kind} {name}: {field} {where} does not exist; upload it or correct {field}, "
                 "then run `pulumi up` again (nothing was created)"

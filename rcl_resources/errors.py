@@ -137,6 +137,10 @@ def error_message(err: BaseException) -> str:
     return str(err)
 
 
+S3_MISSING = ("404", "NoSuchKey", "NoSuchBucket", "NotFound")
+"""What S3 answers (HEAD: only the status) for an object or bucket that does not exist."""
+
+
 def is_code(err: BaseException, *codes: str) -> bool:
     """True when `err` is a ClientError carrying one of `codes`."""
     return error_code(err) in codes

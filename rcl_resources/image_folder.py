@@ -13,7 +13,7 @@ from pydantic import Field
 
 from ._inputs import CommonInputs, S3Bucket, TimeoutsArgs
 from ._provider import Provider, program_props
-from .errors import explain, is_code
+from .errors import S3_MISSING, explain, is_code
 from .manifest import (
     CLASSIFICATION,
     FOLDER_KINDS,
@@ -78,7 +78,7 @@ class _ImageFolderProvider(Provider):
         try:
             self.connection(props).s3().head_object(Bucket=manifest["bucket"], Key=manifest["name"])
         except Exception as err:
-            if is_code(err, "404", "NoSuchKey", "NoSuchBucket", "NotFound"):
+            if is_code(err, *S3_MISSING):
                 return ReadResult(None, {})
             raise
         return ReadResult(id_, props, self.input_values(props))

@@ -18,6 +18,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .errors import S3_MISSING, error_code
+
 DEFAULT_JOB_NAME = "rcl-resources"
 # Ground Truth requires a creation-date, but a real timestamp would change the manifest bytes
 # on every run; a fixed one keeps "unchanged folder -> unchanged manifest" true.
@@ -51,7 +53,6 @@ SERVICE_KEYS = frozenset({"cl-metadata", "cl-errors"})
 
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.+$")
 _UNSAFE_ATTRIBUTE_CHARS = re.compile(r"[^A-Za-z0-9_]+")
-_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _LIST_DENIED_CODES = frozenset({"AccessDenied", "AllAccessDisabled"})
 
 
@@ -696,14 +697,11 @@ def _existing_keys(s3_client: Any, bucket: str, prefix: str) -> set[str] | None:
         for page in pages:
             keys.update(item["Key"] for item in page.get("Contents", []))
     except ClientError as error:
-        if _error_code(error) not in _LIST_DENIED_CODES:
+        if error_code(error) not in _LIST_DENIED_CODES:
             raise
         return None
     return keys
 
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def _put_if_absent(
@@ -714,7 +712,7 @@ def _put_if_absent(
         s3_client.head_object(Bucket=bucket, Key=key)
         return False
     except ClientError as error:
-        if _error_code(error) not in _NOT_FOUND_CODES:
+        if error_code(error) not in S3_MISSING:
             raise
     s3_client.put_object(Bucket=bucket, Key=key, Body=body(), ContentType=content_type)
     return True

@@ -170,8 +170,9 @@ class RclProvider(api.Provider):
         return {**props, **base, "owner": owner_of_urn(urn)}
 
     async def check(self, request: api.CheckRequest) -> api.CheckResponse:
+        core = self.core(request)
         news = self.with_connection(props_in(request.new_inputs), request.urn)
-        if isinstance(self.core(request), _ImageFolderProvider) and is_known(news.get("folder")):
+        if isinstance(core, _ImageFolderProvider) and is_known(news.get("folder")):
             # The Python program reads the folder itself; for other languages the plugin does.
             folder = Path(news["folder"]).resolve()
             kind = news.get("kind") or CLASSIFICATION
@@ -180,7 +181,7 @@ class RclProvider(api.Provider):
                     folder=str(folder), digest=folder_digest(scan_image_folder(folder, kind), kind)
                 )
         olds = props_in(request.old_inputs)
-        result = await self.run(self.core(request).check, olds, news)
+        result = await self.run(core.check, olds, news)
         failures = [
             api.CheckFailure(".".join(map(camel, f.property.split("."))), f.reason)
             for f in result.failures or []
