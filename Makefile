@@ -29,17 +29,18 @@ else
   TARGET_ENV :=
 endif
 
-.PHONY: stack-select help setup engine up down detect report outputs test test-fast lint bench emulator emulator-stop clean
+.PHONY: stack-select help setup engine up down detect report outputs test test-fast lint bench emulator emulator-stop clean sdk
 
 help:
 	@echo "make up      - train and run the demo model (on the local emulator unless TARGET=aws)"
 	@echo "make test    - install everything and run the whole test suite"
-	@echo "make detect IMAGE=path.png | make report | make down | make lint | make bench"
+	@echo "make detect IMAGE=path.png | make report | make down | make lint | make bench | make sdk"
 
-$(VENV)/.installed: pyproject.toml
+# The package (with the plugin `pulumi-resource-rcl`) and the generated Python SDK `pulumi_rcl`.
+$(VENV)/.installed: pyproject.toml sdk/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' -e sdk/python
 	touch $@
 
 $(VENV)/.pulumi-dir: scripts/install-pulumi | $(VENV)/.installed
@@ -99,6 +100,10 @@ down: setup
 
 test: setup
 	PATH="$(ENGINE_DIR):$$PATH" RCL_REQUIRE_ENGINE=1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Regenerate sdk/ from the plugin's schema (`make test` fails while it is stale).
+sdk: setup
+	PY=$(PY) bash scripts/sdk
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -85,7 +85,7 @@ class DatasetArgs:
     region: pulumi.Input[str] | None = None
 
 
-class _Source(BaseModel):
+class _DatasetSource(BaseModel):
     model_config = STRICT
     ground_truth_manifest: GroundTruthManifest | None = None
     """A Ground Truth manifest in S3 to import."""
@@ -93,7 +93,7 @@ class _Source(BaseModel):
     """An existing dataset to copy."""
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> _Source:
+    def _exactly_one(self) -> _DatasetSource:
         if (self.ground_truth_manifest is None) == (self.dataset_arn is None):
             raise ValueError(
                 "must set exactly one of ground_truth_manifest or dataset_arn "
@@ -107,7 +107,7 @@ class DatasetInputs(CommonInputs):
     """The project's ARN. A new project replaces the dataset."""
     dataset_type: Annotated[str, api("CreateDatasetRequest.DatasetType")]
     """`TRAIN` or `TEST`; a project holds one of each."""
-    dataset_source: _Source | None = None
+    dataset_source: _DatasetSource | None = None
     """Exactly one of `ground_truth_manifest` or `dataset_arn`; omitted: an empty dataset. A
     new source replaces the dataset, except a manifest that only grew, which is applied in
     place."""
@@ -293,6 +293,20 @@ def _source_ref(line: str) -> str:
     return str(json.loads(line).get("source-ref", line))
 
 
+class DatasetStats(BaseModel):
+    """A dataset's entry counts, as DescribeDataset reports them."""
+
+    model_config = STRICT
+    labeled_entries: int
+    """Entries with at least one label."""
+    total_entries: int
+    """All entries."""
+    total_labels: int
+    """Distinct labels."""
+    error_entries: int
+    """Entries with errors (see the dataset's ListDatasetEntries `HasErrors`)."""
+
+
 class _DatasetProvider(Provider):
     kind = "Dataset"
     inputs_model = DatasetInputs
@@ -476,12 +490,12 @@ class _DatasetProvider(Provider):
             "status": found.get("Status"),
             "status_message": found.get("StatusMessage"),
             "status_message_code": found.get("StatusMessageCode"),
-            "dataset_stats": {
-                "labeled_entries": stats.get("LabeledEntries", 0),
-                "total_entries": stats.get("TotalEntries", 0),
-                "total_labels": stats.get("TotalLabels", 0),
-                "error_entries": stats.get("ErrorEntries", 0),
-            },
+            "dataset_stats": DatasetStats(
+                labeled_entries=stats.get("LabeledEntries", 0),
+                total_entries=stats.get("TotalEntries", 0),
+                total_labels=stats.get("TotalLabels", 0),
+                error_entries=stats.get("ErrorEntries", 0),
+            ).model_dump(),
             "labels": _labels(client, arn),
         }
         return outs

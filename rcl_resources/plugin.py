@@ -25,12 +25,13 @@ from pulumi.runtime.rpc import UNKNOWN
 from . import __version__
 from ._inputs import S3Object
 from ._provider import Provider, is_unknown
-from .dataset import Dataset, _DatasetProvider
+from .api_model import Api, member
+from .dataset import Dataset, DatasetStats, _DatasetProvider
 from .image_folder import ImageFolder, _ImageFolderProvider
 from .manifest import CLASSIFICATION, FOLDER_KINDS, folder_digest, scan_image_folder
 from .project import Project, _ProjectProvider
 from .project_policy import ProjectPolicy, _ProjectPolicyProvider
-from .project_version import ProjectVersion, _ProjectVersionProvider
+from .project_version import LabelMetric, ProjectVersion, _ProjectVersionProvider
 
 PACKAGE = "rcl"
 RESOURCES: dict[str, tuple[type[Provider], type]] = {
@@ -251,8 +252,7 @@ def schema() -> dict[str, Any]:
     for token, (core, resource) in RESOURCES.items():
         fields = {n: f for n, f in core.inputs_model.model_fields.items() if n not in HIDDEN}
         inputs = {
-            camel(name): property_schema(field.annotation, types_, field.description)
-            for name, field in fields.items()
+            camel(name): field_schema(field, types_) for name, field in fields.items()
         }
         outputs = {**inputs}
         namespace = vars(sys.modules[resource.__module__])
@@ -266,8 +266,8 @@ def schema() -> dict[str, Any]:
         resources[token] = {
             "description": inspect.cleandoc(resource.__doc__ or token),
             "inputProperties": inputs,
-            "requiredInputs": [camel(n) for n, f in fields.items() if f.is_required()],
             "properties": outputs,
+            **non_empty("requiredInputs", [camel(n) for n, f in fields.items() if f.is_required()]),
         }
     config = {
         key: {"type": "string", "description": description}
@@ -281,13 +281,33 @@ def schema() -> dict[str, Any]:
         "provider": {"inputProperties": config},
         "resources": resources,
         "types": types_,
-        "language": {"python": {"packageName": "pulumi_rcl"}},
+        "license": "Apache-2.0",
+        "keywords": ["aws", "rekognition", "custom-labels", "category/ai"],
+        "language": {
+            "python": {
+                "packageName": "pulumi_rcl",
+                "respectSchemaVersion": True,
+                "pyproject": {"enabled": True},
+            },
+            "nodejs": {"packageName": "@rcl-resources/pulumi-rcl", "respectSchemaVersion": True},
+            "go": {
+                "importBasePath": "github.com/rcl-resources/rcl-resources/sdk/go/rcl",
+                "respectSchemaVersion": True,
+                "generateResourceContainerTypes": True,
+            },
+            "csharp": {"rootNamespace": "RclResources", "respectSchemaVersion": True},
+        },
     }
 
 
 # Outputs the Python SDK must see as plain dicts (it converts to the annotated type), typed
 # precisely for other languages.
-OUTPUT_TYPES: dict[tuple[str, str], Any] = {(f"{PACKAGE}:index:ImageFolder", "manifest"): S3Object}
+OUTPUT_TYPES: dict[tuple[str, str], Any] = {
+    (f"{PACKAGE}:index:ImageFolder", "manifest"): S3Object,
+    (f"{PACKAGE}:index:Dataset", "dataset_stats"): DatasetStats,
+    (f"{PACKAGE}:index:ProjectVersion", "evaluation_summary"): S3Object,
+    (f"{PACKAGE}:index:ProjectVersion", "label_metrics"): list[LabelMetric],
+}
 
 CONFIG_DESCRIPTIONS = {
     "region": "AWS region of every rcl resource (then aws:region, then the AWS default chain).",
@@ -295,6 +315,11 @@ CONFIG_DESCRIPTIONS = {
     "endpointUrl": "Rekognition endpoint override, e.g. a local rcl-emulator.",
     "s3EndpointUrl": "S3 endpoint override, e.g. a local rcl-emulator.",
 }
+
+
+def non_empty(key: str, names: list[str]) -> dict[str, list[str]]:
+    """`{key: names}`, or nothing when there are none (the engine drops empty lists)."""
+    return {key: names} if names else {}
 
 
 def attribute_docs(cls: type) -> dict[str, str]:
@@ -307,6 +332,15 @@ def attribute_docs(cls: type) -> dict[str, str]:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and is_doc:
             docs[node.target.id] = inspect.cleandoc(str(after.value.value))  # type: ignore[attr-defined]
     return docs
+
+
+def field_schema(field: pydantic.fields.FieldInfo, types_: dict[str, Any]) -> dict[str, Any]:
+    """An input's schema: an enum when the service model lists the API member's values."""
+    rules = [m.func for m in field.metadata if isinstance(getattr(m, "func", None), Api)]
+    enum = enum_schema(rules[0], types_) if rules else None
+    if enum is None:
+        return property_schema(field.annotation, types_, field.description)
+    return {**enum, "description": inspect.cleandoc(field.description or "")}
 
 
 def property_schema(
@@ -339,18 +373,37 @@ def type_schema(annotation: Any, types_: dict[str, Any]) -> dict[str, Any]:
                 "type": "object",
                 "description": inspect.cleandoc(annotation.__doc__ or name),
                 "properties": {
-                    camel(n): property_schema(f.annotation, types_, f.description)
-                    for n, f in annotation.model_fields.items()
+                    camel(n): field_schema(f, types_) for n, f in annotation.model_fields.items()
                 },
-                "required": [
-                    camel(n) for n, f in annotation.model_fields.items() if f.is_required()
-                ],
+                **non_empty(
+                    "required",
+                    [camel(n) for n, f in annotation.model_fields.items() if f.is_required()],
+                ),
             }
         return {"$ref": f"#/types/{token}"}
     simple = {str: "string", int: "integer", float: "number", bool: "boolean"}
     if annotation in simple:
         return {"type": simple[annotation]}
     return {"$ref": "pulumi.json#/Any"}
+
+
+def enum_schema(rules: Api, types_: dict[str, Any]) -> dict[str, Any] | None:
+    """An enum type for an API member the service model gives values for (named after its
+    shape, e.g. `DatasetType`); None for any other member."""
+    shape = member(rules.address)
+    values = shape.metadata.get("enum")
+    if not values:
+        return None
+    token = f"{PACKAGE}:index:{shape.name}"
+    types_[token] = {
+        "type": "string",
+        "description": f"The values of the Rekognition API's {shape.name}.",
+        "enum": [
+            {"name": "".join(w.capitalize() for w in value.split("_")), "value": value}
+            for value in values
+        ],
+    }
+    return {"$ref": f"#/types/{token}"}
 
 
 def main() -> None:

@@ -181,7 +181,7 @@ class _TestingData(BaseModel):
     """Split 20% off the training data to test on instead."""
 
 
-class _ModerationConfig(BaseModel):
+class _ContentModerationConfig(BaseModel):
     model_config = STRICT
     confidence_threshold: Annotated[
         float | None, api("CustomizationFeatureContentModerationConfig.ConfidenceThreshold")
@@ -192,7 +192,7 @@ class _ModerationConfig(BaseModel):
 
 class _FeatureConfig(BaseModel):
     model_config = STRICT
-    content_moderation: _ModerationConfig
+    content_moderation: _ContentModerationConfig
     """Settings of a content-moderation adapter."""
 
 
@@ -712,6 +712,24 @@ def _units(props: dict[str, Any]) -> tuple[int, int | None]:
     )
 
 
+class LabelMetric(BaseModel):
+    """One label's evaluation on the test dataset."""
+
+    model_config = STRICT
+    label: str | None
+    """The label."""
+    f1_score: float | None
+    """F1 score at the assumed threshold."""
+    precision: float | None
+    """Precision at the assumed threshold."""
+    recall: float | None
+    """Recall at the assumed threshold."""
+    threshold: float | None
+    """The assumed threshold (0-1): the confidence DetectCustomLabels applies by default."""
+    test_images: int | None
+    """Test images with this label."""
+
+
 def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
     """Per-label metrics from the evaluation summary file in the output bucket."""
     s3obj = ((found.get("EvaluationResult") or {}).get("Summary") or {}).get("S3Object") or {}
@@ -729,14 +747,14 @@ def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
     if "ContentModeration" in summary:
         return _adapter_label_metrics(summary["ContentModeration"])
     return [
-        {
-            "label": item.get("Label"),
-            "f1_score": (item.get("Metrics") or {}).get("F1Score"),
-            "precision": (item.get("Metrics") or {}).get("Precision"),
-            "recall": (item.get("Metrics") or {}).get("Recall"),
-            "threshold": (item.get("Metrics") or {}).get("Threshold"),
-            "test_images": item.get("NumberOfTestingImages"),
-        }
+        LabelMetric(
+            label=item.get("Label"),
+            f1_score=(item.get("Metrics") or {}).get("F1Score"),
+            precision=(item.get("Metrics") or {}).get("Precision"),
+            recall=(item.get("Metrics") or {}).get("Recall"),
+            threshold=(item.get("Metrics") or {}).get("Threshold"),
+            test_images=item.get("NumberOfTestingImages"),
+        ).model_dump()
         for item in summary.get("LabelEvaluationResults") or []
     ]
 
@@ -757,14 +775,14 @@ def _adapter_label_metrics(moderation: dict[str, Any]) -> list[dict[str, Any]]:
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         metrics.append(
-            {
-                "label": item.get("Label"),
-                "f1_score": f1,
-                "precision": precision,
-                "recall": recall,
-                "threshold": None if threshold is None else threshold / 100,
-                "test_images": tp + fp + fn + tn,
-            }
+            LabelMetric(
+                label=item.get("Label"),
+                f1_score=f1,
+                precision=precision,
+                recall=recall,
+                threshold=None if threshold is None else threshold / 100,
+                test_images=tp + fp + fn + tn,
+            ).model_dump()
         )
     return sorted(metrics, key=lambda m: -m["f1_score"])
 

@@ -56,7 +56,28 @@ def test_every_schema_property_has_a_description() -> None:
     ] + [
         (token, name, spec)
         for token, shape in package["types"].items()
-        for name, spec in shape["properties"].items()
+        for name, spec in shape.get("properties", {}).items()  # enums have none
     ]
     assert properties
     assert [(t, n) for t, n, spec in properties if not spec.get("description")] == []
+
+
+def test_enums_come_from_the_service_model_and_outputs_are_typed() -> None:
+    package = schema()
+    dataset = package["resources"]["rcl:index:Dataset"]
+    assert dataset["inputProperties"]["datasetType"]["$ref"] == "#/types/rcl:index:DatasetType"
+    values = package["types"]["rcl:index:DatasetType"]["enum"]
+    assert {(v["name"], v["value"]) for v in values} == {("Train", "TRAIN"), ("Test", "TEST")}
+    project = package["resources"]["rcl:index:Project"]["inputProperties"]
+    assert project["feature"]["$ref"] == "#/types/rcl:index:CustomizationFeature"
+
+    stats = dataset["properties"]["datasetStats"]["$ref"].removeprefix("#/types/")
+    assert set(package["types"][stats]["properties"]) == {
+        "labeledEntries", "totalEntries", "totalLabels", "errorEntries"
+    }
+    version = package["resources"]["rcl:index:ProjectVersion"]["properties"]
+    metric = version["labelMetrics"]["items"]["$ref"].removeprefix("#/types/")
+    assert {"label", "f1Score", "precision", "recall", "threshold"} <= set(
+        package["types"][metric]["properties"]
+    )
+    assert version["evaluationSummary"]["$ref"] == "#/types/rcl:index:S3Object"

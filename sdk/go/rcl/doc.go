@@ -1,0 +1,2 @@
+// Amazon Rekognition Custom Labels: projects, datasets, trained models.
+package rcl
