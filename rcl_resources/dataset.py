@@ -86,6 +86,8 @@ class DatasetArgs:
 
 
 class _DatasetSource(BaseModel):
+    """Where a dataset's entries come from: exactly one of a manifest or another dataset."""
+
     model_config = STRICT
     ground_truth_manifest: GroundTruthManifest | None = None
     """A Ground Truth manifest in S3 to import."""

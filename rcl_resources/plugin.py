@@ -255,18 +255,25 @@ def schema() -> dict[str, Any]:
             camel(name): field_schema(field, types_) for name, field in fields.items()
         }
         outputs = {**inputs}
+        # Check fills defaults in, so an input with one is always in the state.
+        always = {n for n, f in fields.items() if f.is_required() or f.default is not None}
         namespace = vars(sys.modules[resource.__module__])
         described = attribute_docs(resource)
         for name, annotation in vars(resource).get("__annotations__", {}).items():
             if isinstance(annotation, str):
                 annotation = eval(annotation, namespace)  # the class's own output annotations
             inner = typing.get_args(annotation)[0] if typing.get_args(annotation) else Any
+            if type(None) in typing.get_args(inner):
+                always.discard(name)
+            else:
+                always.add(name)
             inner = OUTPUT_TYPES.get((token, name), inner)
             outputs[camel(name)] = property_schema(inner, types_, described.get(name))
         resources[token] = {
             "description": inspect.cleandoc(resource.__doc__ or token),
             "inputProperties": inputs,
             "properties": outputs,
+            "required": sorted(camel(n) for n in always),
             **non_empty("requiredInputs", [camel(n) for n, f in fields.items() if f.is_required()]),
         }
     config = {

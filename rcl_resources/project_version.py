@@ -154,6 +154,8 @@ class ProjectVersionArgs:
 
 
 class _OutputConfig(BaseModel):
+    """Where training writes its output: the evaluation, manifests and the model's files."""
+
     model_config = STRICT
     s3_bucket: Annotated[str, api("OutputConfig.S3Bucket"), AfterValidator(s3_bucket_name)]
     """The bucket that receives the training results (evaluation summary, manifests)."""
@@ -162,18 +164,24 @@ class _OutputConfig(BaseModel):
 
 
 class _Asset(BaseModel):
+    """One training or testing input: a Ground Truth manifest."""
+
     model_config = STRICT
     ground_truth_manifest: GroundTruthManifest
     """A Ground Truth manifest in S3."""
 
 
 class _TrainingData(BaseModel):
+    """Training data given as manifests instead of the project's TRAIN dataset."""
+
     model_config = STRICT
     assets: list[_Asset] = Field(min_length=1)
     """The manifests to train on."""
 
 
 class _TestingData(BaseModel):
+    """Testing data given as manifests, or split automatically from the training data."""
+
     model_config = STRICT
     assets: list[_Asset] | None = None
     """The manifests to test on."""
@@ -182,6 +190,8 @@ class _TestingData(BaseModel):
 
 
 class _ContentModerationConfig(BaseModel):
+    """How an adapter is trained: the confidence threshold its evaluation uses."""
+
     model_config = STRICT
     confidence_threshold: Annotated[
         float | None, api("CustomizationFeatureContentModerationConfig.ConfidenceThreshold")
@@ -191,12 +201,16 @@ class _ContentModerationConfig(BaseModel):
 
 
 class _FeatureConfig(BaseModel):
+    """Settings for adapters (content-moderation projects)."""
+
     model_config = STRICT
     content_moderation: _ContentModerationConfig
     """Settings of a content-moderation adapter."""
 
 
 class _CopyFrom(BaseModel):
+    """The model version this one is a copy of (CopyProjectVersion)."""
+
     model_config = STRICT
     source_project_arn: Annotated[str, api("CopyProjectVersionRequest.SourceProjectArn")]
     """The project of the version to copy."""

@@ -60,6 +60,8 @@ def test_every_schema_property_has_a_description() -> None:
     ]
     assert properties
     assert [(t, n) for t, n, spec in properties if not spec.get("description")] == []
+    # A type's description is more than its name.
+    assert [t for t, shape in package["types"].items() if " " not in shape["description"]] == []
 
 
 def test_enums_come_from_the_service_model_and_outputs_are_typed() -> None:

@@ -22,7 +22,7 @@ namespace RclResources.Rcl
         /// The dataset's ARN.
         /// </summary>
         [Output("arn")]
-        public Output<string?> Arn { get; private set; } = null!;
+        public Output<string> Arn { get; private set; } = null!;
 
         /// <summary>
         /// Exactly one of `ground_truth_manifest` or `dataset_arn`; omitted: an empty dataset. A
@@ -36,13 +36,13 @@ namespace RclResources.Rcl
         /// `labeled_entries`, `total_entries`, `total_labels`, `error_entries`.
         /// </summary>
         [Output("datasetStats")]
-        public Output<Outputs.DatasetStats?> DatasetStats { get; private set; } = null!;
+        public Output<Outputs.DatasetStats> DatasetStats { get; private set; } = null!;
 
         /// <summary>
         /// `TRAIN` or `TEST`; a project holds one of each.
         /// </summary>
         [Output("datasetType")]
-        public Output<RclResources.Rcl.DatasetType?> DatasetType { get; private set; } = null!;
+        public Output<RclResources.Rcl.DatasetType> DatasetType { get; private set; } = null!;
 
         /// <summary>
         /// The TRAIN dataset's ARN: this TEST dataset is created empty, then 20% of TRAIN is moved
@@ -68,19 +68,19 @@ namespace RclResources.Rcl
         /// The project's ARN. A new project replaces the dataset.
         /// </summary>
         [Output("projectArn")]
-        public Output<string?> ProjectArn { get; private set; } = null!;
+        public Output<string> ProjectArn { get; private set; } = null!;
 
         /// <summary>
         /// The AWS region it lives in.
         /// </summary>
         [Output("region")]
-        public Output<string?> Region { get; private set; } = null!;
+        public Output<string> Region { get; private set; } = null!;
 
         /// <summary>
         /// The status of the last operation, e.g. `CREATE_COMPLETE`.
         /// </summary>
         [Output("status")]
-        public Output<string?> Status { get; private set; } = null!;
+        public Output<string> Status { get; private set; } = null!;
 
         /// <summary>
         /// AWS's message about the last operation.

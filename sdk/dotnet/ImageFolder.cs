@@ -21,7 +21,7 @@ namespace RclResources.Rcl
         /// The S3 bucket to upload to.
         /// </summary>
         [Output("bucket")]
-        public Output<string?> Bucket { get; private set; } = null!;
+        public Output<string> Bucket { get; private set; } = null!;
 
         /// <summary>
         /// The manifest's lines, when `include_entries`.
@@ -33,19 +33,19 @@ namespace RclResources.Rcl
         /// A local folder with one subfolder of PNG/JPEG images per label.
         /// </summary>
         [Output("folder")]
-        public Output<string?> Folder { get; private set; } = null!;
+        public Output<string> Folder { get; private set; } = null!;
 
         /// <summary>
         /// How many images (manifest lines).
         /// </summary>
         [Output("imageCount")]
-        public Output<int?> ImageCount { get; private set; } = null!;
+        public Output<int> ImageCount { get; private set; } = null!;
 
         /// <summary>
         /// Also output the manifest lines as `entries`.
         /// </summary>
         [Output("includeEntries")]
-        public Output<bool?> IncludeEntries { get; private set; } = null!;
+        public Output<bool> IncludeEntries { get; private set; } = null!;
 
         /// <summary>
         /// `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
@@ -65,19 +65,19 @@ namespace RclResources.Rcl
         /// `dataset_source.ground_truth_manifest.s3_object`.
         /// </summary>
         [Output("manifest")]
-        public Output<Outputs.S3Object?> Manifest { get; private set; } = null!;
+        public Output<Outputs.S3Object> Manifest { get; private set; } = null!;
 
         /// <summary>
         /// `s3://bucket/key` of the manifest.
         /// </summary>
         [Output("manifestUri")]
-        public Output<string?> ManifestUri { get; private set; } = null!;
+        public Output<string> ManifestUri { get; private set; } = null!;
 
         /// <summary>
         /// Key prefix for `images/` (content-addressed) and `manifests/`.
         /// </summary>
         [Output("prefix")]
-        public Output<string?> Prefix { get; private set; } = null!;
+        public Output<string> Prefix { get; private set; } = null!;
 
         /// <summary>
         /// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS

@@ -21,7 +21,7 @@ namespace RclResources.Rcl
         /// The project's ARN.
         /// </summary>
         [Output("arn")]
-        public Output<string?> Arn { get; private set; } = null!;
+        public Output<string> Arn { get; private set; } = null!;
 
         /// <summary>
         /// `ENABLED` or `DISABLED` (content-moderation projects).
@@ -33,31 +33,31 @@ namespace RclResources.Rcl
         /// When the project was created (ISO 8601, UTC).
         /// </summary>
         [Output("creationTimestamp")]
-        public Output<string?> CreationTimestamp { get; private set; } = null!;
+        public Output<string> CreationTimestamp { get; private set; } = null!;
 
         /// <summary>
         /// `CUSTOM_LABELS` or `CONTENT_MODERATION`.
         /// </summary>
         [Output("feature")]
-        public Output<string?> Feature { get; private set; } = null!;
+        public Output<string> Feature { get; private set; } = null!;
 
         /// <summary>
         /// The project's name.
         /// </summary>
         [Output("projectName")]
-        public Output<string?> ProjectName { get; private set; } = null!;
+        public Output<string> ProjectName { get; private set; } = null!;
 
         /// <summary>
         /// The AWS region it lives in.
         /// </summary>
         [Output("region")]
-        public Output<string?> Region { get; private set; } = null!;
+        public Output<string> Region { get; private set; } = null!;
 
         /// <summary>
         /// `CREATING`, `CREATED` or `DELETING`.
         /// </summary>
         [Output("status")]
-        public Output<string?> Status { get; private set; } = null!;
+        public Output<string> Status { get; private set; } = null!;
 
         /// <summary>
         /// The user's tags.

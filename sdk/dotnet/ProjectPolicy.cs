@@ -21,25 +21,25 @@ namespace RclResources.Rcl
         /// The IAM policy document (JSON); changed in place with the current revision id.
         /// </summary>
         [Output("policyDocument")]
-        public Output<string?> PolicyDocument { get; private set; } = null!;
+        public Output<string> PolicyDocument { get; private set; } = null!;
 
         /// <summary>
         /// The policy's name.
         /// </summary>
         [Output("policyName")]
-        public Output<string?> PolicyName { get; private set; } = null!;
+        public Output<string> PolicyName { get; private set; } = null!;
 
         /// <summary>
         /// The policy's current revision id.
         /// </summary>
         [Output("policyRevisionId")]
-        public Output<string?> PolicyRevisionId { get; private set; } = null!;
+        public Output<string> PolicyRevisionId { get; private set; } = null!;
 
         /// <summary>
         /// The project the policy is attached to.
         /// </summary>
         [Output("projectArn")]
-        public Output<string?> ProjectArn { get; private set; } = null!;
+        public Output<string> ProjectArn { get; private set; } = null!;
 
         /// <summary>
         /// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS

@@ -22,7 +22,7 @@ namespace RclResources.Rcl
         /// The version's ARN.
         /// </summary>
         [Output("arn")]
-        public Output<string?> Arn { get; private set; } = null!;
+        public Output<string> Arn { get; private set; } = null!;
 
         /// <summary>
         /// Billed training time.
@@ -88,7 +88,7 @@ namespace RclResources.Rcl
         /// Inference units while running (default 1); a change restarts the model.
         /// </summary>
         [Output("minInferenceUnits")]
-        public Output<int?> MinInferenceUnits { get; private set; } = null!;
+        public Output<int> MinInferenceUnits { get; private set; } = null!;
 
         /// <summary>
         /// Where training results go: `s3_bucket` (required) and `s3_key_prefix`.
@@ -100,25 +100,25 @@ namespace RclResources.Rcl
         /// The project's ARN.
         /// </summary>
         [Output("projectArn")]
-        public Output<string?> ProjectArn { get; private set; } = null!;
+        public Output<string> ProjectArn { get; private set; } = null!;
 
         /// <summary>
         /// The AWS region it lives in.
         /// </summary>
         [Output("region")]
-        public Output<string?> Region { get; private set; } = null!;
+        public Output<string> Region { get; private set; } = null!;
 
         /// <summary>
         /// Whether the model is RUNNING or STARTING.
         /// </summary>
         [Output("running")]
-        public Output<bool?> Running { get; private set; } = null!;
+        public Output<bool> Running { get; private set; } = null!;
 
         /// <summary>
         /// E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`.
         /// </summary>
         [Output("status")]
-        public Output<string?> Status { get; private set; } = null!;
+        public Output<string> Status { get; private set; } = null!;
 
         /// <summary>
         /// AWS's message about the status.
@@ -166,13 +166,13 @@ namespace RclResources.Rcl
         /// The version's name.
         /// </summary>
         [Output("versionName")]
-        public Output<string?> VersionName { get; private set; } = null!;
+        public Output<string> VersionName { get; private set; } = null!;
 
         /// <summary>
         /// Wait for training to end (default true); false returns once it has started.
         /// </summary>
         [Output("waitForTraining")]
-        public Output<bool?> WaitForTraining { get; private set; } = null!;
+        public Output<bool> WaitForTraining { get; private set; } = null!;
 
 
         /// <summary>

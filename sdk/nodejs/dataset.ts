@@ -42,7 +42,7 @@ export class Dataset extends pulumi.CustomResource {
     /**
      * The dataset's ARN.
      */
-    declare public /*out*/ readonly arn: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
      * Exactly one of `ground_truth_manifest` or `dataset_arn`; omitted: an empty dataset. A
      * new source replaces the dataset, except a manifest that only grew, which is applied in
@@ -52,11 +52,11 @@ export class Dataset extends pulumi.CustomResource {
     /**
      * `labeled_entries`, `total_entries`, `total_labels`, `error_entries`.
      */
-    declare public /*out*/ readonly datasetStats: pulumi.Output<outputs.DatasetStats | undefined>;
+    declare public /*out*/ readonly datasetStats: pulumi.Output<outputs.DatasetStats>;
     /**
      * `TRAIN` or `TEST`; a project holds one of each.
      */
-    declare public readonly datasetType: pulumi.Output<enums.DatasetType | undefined>;
+    declare public readonly datasetType: pulumi.Output<enums.DatasetType>;
     /**
      * The TRAIN dataset's ARN: this TEST dataset is created empty, then 20% of TRAIN is moved
      * into it (DistributeDatasetEntries).
@@ -70,19 +70,19 @@ export class Dataset extends pulumi.CustomResource {
     /**
      * The labels in the dataset.
      */
-    declare public /*out*/ readonly labels: pulumi.Output<string[] | undefined>;
+    declare public /*out*/ readonly labels: pulumi.Output<string[]>;
     /**
      * The project's ARN. A new project replaces the dataset.
      */
-    declare public readonly projectArn: pulumi.Output<string | undefined>;
+    declare public readonly projectArn: pulumi.Output<string>;
     /**
      * The AWS region it lives in.
      */
-    declare public readonly region: pulumi.Output<string | undefined>;
+    declare public readonly region: pulumi.Output<string>;
     /**
      * The status of the last operation, e.g. `CREATE_COMPLETE`.
      */
-    declare public /*out*/ readonly status: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly status: pulumi.Output<string>;
     /**
      * AWS's message about the last operation.
      */

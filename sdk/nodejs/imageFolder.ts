@@ -41,7 +41,7 @@ export class ImageFolder extends pulumi.CustomResource {
     /**
      * The S3 bucket to upload to.
      */
-    declare public readonly bucket: pulumi.Output<string | undefined>;
+    declare public readonly bucket: pulumi.Output<string>;
     /**
      * The manifest's lines, when `include_entries`.
      */
@@ -49,15 +49,15 @@ export class ImageFolder extends pulumi.CustomResource {
     /**
      * A local folder with one subfolder of PNG/JPEG images per label.
      */
-    declare public readonly folder: pulumi.Output<string | undefined>;
+    declare public readonly folder: pulumi.Output<string>;
     /**
      * How many images (manifest lines).
      */
-    declare public /*out*/ readonly imageCount: pulumi.Output<number | undefined>;
+    declare public /*out*/ readonly imageCount: pulumi.Output<number>;
     /**
      * Also output the manifest lines as `entries`.
      */
-    declare public readonly includeEntries: pulumi.Output<boolean | undefined>;
+    declare public readonly includeEntries: pulumi.Output<boolean>;
     /**
      * `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
      * holds images with nothing unsafe).
@@ -66,20 +66,20 @@ export class ImageFolder extends pulumi.CustomResource {
     /**
      * The labels (subfolder names; `safe` is not a label).
      */
-    declare public /*out*/ readonly labels: pulumi.Output<string[] | undefined>;
+    declare public /*out*/ readonly labels: pulumi.Output<string[]>;
     /**
      * `bucket` and `name` of the manifest: pass it as
      * `dataset_source.ground_truth_manifest.s3_object`.
      */
-    declare public /*out*/ readonly manifest: pulumi.Output<outputs.S3Object | undefined>;
+    declare public /*out*/ readonly manifest: pulumi.Output<outputs.S3Object>;
     /**
      * `s3://bucket/key` of the manifest.
      */
-    declare public /*out*/ readonly manifestUri: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly manifestUri: pulumi.Output<string>;
     /**
      * Key prefix for `images/` (content-addressed) and `manifests/`.
      */
-    declare public readonly prefix: pulumi.Output<string | undefined>;
+    declare public readonly prefix: pulumi.Output<string>;
     /**
      * AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
      * default chain. A new region replaces the resource.

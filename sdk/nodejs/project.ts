@@ -41,7 +41,7 @@ export class Project extends pulumi.CustomResource {
     /**
      * The project's ARN.
      */
-    declare public /*out*/ readonly arn: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
      * `ENABLED` or `DISABLED` (content-moderation projects).
      */
@@ -49,23 +49,23 @@ export class Project extends pulumi.CustomResource {
     /**
      * When the project was created (ISO 8601, UTC).
      */
-    declare public /*out*/ readonly creationTimestamp: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly creationTimestamp: pulumi.Output<string>;
     /**
      * `CUSTOM_LABELS` or `CONTENT_MODERATION`.
      */
-    declare public readonly feature: pulumi.Output<string | undefined>;
+    declare public readonly feature: pulumi.Output<string>;
     /**
      * The project's name.
      */
-    declare public readonly projectName: pulumi.Output<string | undefined>;
+    declare public readonly projectName: pulumi.Output<string>;
     /**
      * The AWS region it lives in.
      */
-    declare public readonly region: pulumi.Output<string | undefined>;
+    declare public readonly region: pulumi.Output<string>;
     /**
      * `CREATING`, `CREATED` or `DELETING`.
      */
-    declare public /*out*/ readonly status: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly status: pulumi.Output<string>;
     /**
      * The user's tags.
      */

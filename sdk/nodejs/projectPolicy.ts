@@ -41,19 +41,19 @@ export class ProjectPolicy extends pulumi.CustomResource {
     /**
      * The IAM policy document (JSON); changed in place with the current revision id.
      */
-    declare public readonly policyDocument: pulumi.Output<string | undefined>;
+    declare public readonly policyDocument: pulumi.Output<string>;
     /**
      * The policy's name.
      */
-    declare public readonly policyName: pulumi.Output<string | undefined>;
+    declare public readonly policyName: pulumi.Output<string>;
     /**
      * The policy's current revision id.
      */
-    declare public /*out*/ readonly policyRevisionId: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly policyRevisionId: pulumi.Output<string>;
     /**
      * The project the policy is attached to.
      */
-    declare public readonly projectArn: pulumi.Output<string | undefined>;
+    declare public readonly projectArn: pulumi.Output<string>;
     /**
      * AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
      * default chain. A new region replaces the resource.

@@ -42,7 +42,7 @@ export class ProjectVersion extends pulumi.CustomResource {
     /**
      * The version's ARN.
      */
-    declare public /*out*/ readonly arn: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
      * Billed training time.
      */
@@ -74,7 +74,7 @@ export class ProjectVersion extends pulumi.CustomResource {
     /**
      * Per label: `label`, `f1_score`, `precision`, `recall`, `threshold`, `test_images`.
      */
-    declare public /*out*/ readonly labelMetrics: pulumi.Output<outputs.LabelMetric[] | undefined>;
+    declare public /*out*/ readonly labelMetrics: pulumi.Output<outputs.LabelMetric[]>;
     /**
      * Upper bound for autoscaling; a change restarts the model.
      */
@@ -86,7 +86,7 @@ export class ProjectVersion extends pulumi.CustomResource {
     /**
      * Inference units while running (default 1); a change restarts the model.
      */
-    declare public readonly minInferenceUnits: pulumi.Output<number | undefined>;
+    declare public readonly minInferenceUnits: pulumi.Output<number>;
     /**
      * Where training results go: `s3_bucket` (required) and `s3_key_prefix`.
      */
@@ -94,19 +94,19 @@ export class ProjectVersion extends pulumi.CustomResource {
     /**
      * The project's ARN.
      */
-    declare public readonly projectArn: pulumi.Output<string | undefined>;
+    declare public readonly projectArn: pulumi.Output<string>;
     /**
      * The AWS region it lives in.
      */
-    declare public readonly region: pulumi.Output<string | undefined>;
+    declare public readonly region: pulumi.Output<string>;
     /**
      * Whether the model is RUNNING or STARTING.
      */
-    declare public readonly running: pulumi.Output<boolean | undefined>;
+    declare public readonly running: pulumi.Output<boolean>;
     /**
      * E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`.
      */
-    declare public /*out*/ readonly status: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly status: pulumi.Output<string>;
     /**
      * AWS's message about the status.
      */
@@ -138,11 +138,11 @@ export class ProjectVersion extends pulumi.CustomResource {
     /**
      * The version's name.
      */
-    declare public readonly versionName: pulumi.Output<string | undefined>;
+    declare public readonly versionName: pulumi.Output<string>;
     /**
      * Wait for training to end (default true); false returns once it has started.
      */
-    declare public readonly waitForTraining: pulumi.Output<boolean | undefined>;
+    declare public readonly waitForTraining: pulumi.Output<boolean>;
 
     /**
      * Create a ProjectVersion resource with the given unique name, arguments, and options.

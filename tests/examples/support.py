@@ -33,10 +33,12 @@ def copy_example(name: str, dest: Path) -> Path:
     """The example's directory copied to `dest`, its virtualenv pointed at this interpreter's."""
     work = dest / name
     shutil.copytree(
-        EXAMPLES / name, work, ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__")
+        EXAMPLES / name,
+        work,
+        ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__", "node_modules", "bin"),
     )
     project = (work / "Pulumi.yaml").read_text()
-    if re.search(r"(?m)^runtime: yaml$", project):
+    if re.search(r"(?m)^runtime: (yaml|nodejs)$", project):
         return work  # no virtualenv: the plugin comes from this interpreter's bin on PATH
     project, count = re.subn(r"(?m)^(\s*virtualenv:).*$", rf"\1 {Path(sys.prefix)}", project)
     assert count == 1, "the example's Pulumi.yaml names no virtualenv"

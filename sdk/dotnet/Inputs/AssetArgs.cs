@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Inputs
 {
 
     /// <summary>
-    /// Asset
+    /// One training or testing input: a Ground Truth manifest.
     /// </summary>
     public sealed class AssetArgs : global::Pulumi.ResourceArgs
     {

@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Inputs
 {
 
     /// <summary>
-    /// ContentModerationConfig
+    /// How an adapter is trained: the confidence threshold its evaluation uses.
     /// </summary>
     public sealed class ContentModerationConfigArgs : global::Pulumi.ResourceArgs
     {

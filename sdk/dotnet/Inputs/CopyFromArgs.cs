@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Inputs
 {
 
     /// <summary>
-    /// CopyFrom
+    /// The model version this one is a copy of (CopyProjectVersion).
     /// </summary>
     public sealed class CopyFromArgs : global::Pulumi.ResourceArgs
     {

@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Inputs
 {
 
     /// <summary>
-    /// DatasetSource
+    /// Where a dataset's entries come from: exactly one of a manifest or another dataset.
     /// </summary>
     public sealed class DatasetSourceArgs : global::Pulumi.ResourceArgs
     {

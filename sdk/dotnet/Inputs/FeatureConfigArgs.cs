@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Inputs
 {
 
     /// <summary>
-    /// FeatureConfig
+    /// Settings for adapters (content-moderation projects).
     /// </summary>
     public sealed class FeatureConfigArgs : global::Pulumi.ResourceArgs
     {

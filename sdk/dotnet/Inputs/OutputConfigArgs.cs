@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Inputs
 {
 
     /// <summary>
-    /// OutputConfig
+    /// Where training writes its output: the evaluation, manifests and the model's files.
     /// </summary>
     public sealed class OutputConfigArgs : global::Pulumi.ResourceArgs
     {

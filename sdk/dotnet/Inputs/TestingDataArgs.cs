@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Inputs
 {
 
     /// <summary>
-    /// TestingData
+    /// Testing data given as manifests, or split automatically from the training data.
     /// </summary>
     public sealed class TestingDataArgs : global::Pulumi.ResourceArgs
     {

@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Inputs
 {
 
     /// <summary>
-    /// TrainingData
+    /// Training data given as manifests instead of the project's TRAIN dataset.
     /// </summary>
     public sealed class TrainingDataArgs : global::Pulumi.ResourceArgs
     {

@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Outputs
 {
 
     /// <summary>
-    /// Asset
+    /// One training or testing input: a Ground Truth manifest.
     /// </summary>
     [OutputType]
     public sealed class Asset

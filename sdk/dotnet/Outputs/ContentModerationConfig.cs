@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Outputs
 {
 
     /// <summary>
-    /// ContentModerationConfig
+    /// How an adapter is trained: the confidence threshold its evaluation uses.
     /// </summary>
     [OutputType]
     public sealed class ContentModerationConfig

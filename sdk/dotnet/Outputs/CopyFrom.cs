@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Outputs
 {
 
     /// <summary>
-    /// CopyFrom
+    /// The model version this one is a copy of (CopyProjectVersion).
     /// </summary>
     [OutputType]
     public sealed class CopyFrom

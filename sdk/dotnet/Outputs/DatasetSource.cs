@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Outputs
 {
 
     /// <summary>
-    /// DatasetSource
+    /// Where a dataset's entries come from: exactly one of a manifest or another dataset.
     /// </summary>
     [OutputType]
     public sealed class DatasetSource

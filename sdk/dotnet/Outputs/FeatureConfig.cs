@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Outputs
 {
 
     /// <summary>
-    /// FeatureConfig
+    /// Settings for adapters (content-moderation projects).
     /// </summary>
     [OutputType]
     public sealed class FeatureConfig

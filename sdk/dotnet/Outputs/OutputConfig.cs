@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Outputs
 {
 
     /// <summary>
-    /// OutputConfig
+    /// Where training writes its output: the evaluation, manifests and the model's files.
     /// </summary>
     [OutputType]
     public sealed class OutputConfig

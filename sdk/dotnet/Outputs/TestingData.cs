@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Outputs
 {
 
     /// <summary>
-    /// TestingData
+    /// Testing data given as manifests, or split automatically from the training data.
     /// </summary>
     [OutputType]
     public sealed class TestingData

@@ -12,7 +12,7 @@ namespace RclResources.Rcl.Outputs
 {
 
     /// <summary>
-    /// TrainingData
+    /// Training data given as manifests instead of the project's TRAIN dataset.
     /// </summary>
     [OutputType]
     public sealed class TrainingData

@@ -19,15 +19,15 @@ type Dataset struct {
 	pulumi.CustomResourceState
 
 	// The dataset's ARN.
-	Arn pulumi.StringPtrOutput `pulumi:"arn"`
+	Arn pulumi.StringOutput `pulumi:"arn"`
 	// Exactly one of `ground_truth_manifest` or `dataset_arn`; omitted: an empty dataset. A
 	// new source replaces the dataset, except a manifest that only grew, which is applied in
 	// place.
 	DatasetSource DatasetSourcePtrOutput `pulumi:"datasetSource"`
 	// `labeled_entries`, `total_entries`, `total_labels`, `error_entries`.
-	DatasetStats DatasetStatsPtrOutput `pulumi:"datasetStats"`
+	DatasetStats DatasetStatsOutput `pulumi:"datasetStats"`
 	// `TRAIN` or `TEST`; a project holds one of each.
-	DatasetType DatasetTypePtrOutput `pulumi:"datasetType"`
+	DatasetType DatasetTypeOutput `pulumi:"datasetType"`
 	// The TRAIN dataset's ARN: this TEST dataset is created empty, then 20% of TRAIN is moved
 	// into it (DistributeDatasetEntries).
 	DistributeFrom pulumi.StringPtrOutput `pulumi:"distributeFrom"`
@@ -37,11 +37,11 @@ type Dataset struct {
 	// The labels in the dataset.
 	Labels pulumi.StringArrayOutput `pulumi:"labels"`
 	// The project's ARN. A new project replaces the dataset.
-	ProjectArn pulumi.StringPtrOutput `pulumi:"projectArn"`
+	ProjectArn pulumi.StringOutput `pulumi:"projectArn"`
 	// The AWS region it lives in.
-	Region pulumi.StringPtrOutput `pulumi:"region"`
+	Region pulumi.StringOutput `pulumi:"region"`
 	// The status of the last operation, e.g. `CREATE_COMPLETE`.
-	Status pulumi.StringPtrOutput `pulumi:"status"`
+	Status pulumi.StringOutput `pulumi:"status"`
 	// AWS's message about the last operation.
 	StatusMessage pulumi.StringPtrOutput `pulumi:"statusMessage"`
 	// `SUCCESS`, `SERVICE_ERROR` or `CLIENT_ERROR`.
@@ -234,8 +234,8 @@ func (o DatasetOutput) ToDatasetOutputWithContext(ctx context.Context) DatasetOu
 }
 
 // The dataset's ARN.
-func (o DatasetOutput) Arn() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Dataset) pulumi.StringPtrOutput { return v.Arn }).(pulumi.StringPtrOutput)
+func (o DatasetOutput) Arn() pulumi.StringOutput {
+	return o.ApplyT(func(v *Dataset) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
 // Exactly one of `ground_truth_manifest` or `dataset_arn`; omitted: an empty dataset. A
@@ -246,13 +246,13 @@ func (o DatasetOutput) DatasetSource() DatasetSourcePtrOutput {
 }
 
 // `labeled_entries`, `total_entries`, `total_labels`, `error_entries`.
-func (o DatasetOutput) DatasetStats() DatasetStatsPtrOutput {
-	return o.ApplyT(func(v *Dataset) DatasetStatsPtrOutput { return v.DatasetStats }).(DatasetStatsPtrOutput)
+func (o DatasetOutput) DatasetStats() DatasetStatsOutput {
+	return o.ApplyT(func(v *Dataset) DatasetStatsOutput { return v.DatasetStats }).(DatasetStatsOutput)
 }
 
 // `TRAIN` or `TEST`; a project holds one of each.
-func (o DatasetOutput) DatasetType() DatasetTypePtrOutput {
-	return o.ApplyT(func(v *Dataset) DatasetTypePtrOutput { return v.DatasetType }).(DatasetTypePtrOutput)
+func (o DatasetOutput) DatasetType() DatasetTypeOutput {
+	return o.ApplyT(func(v *Dataset) DatasetTypeOutput { return v.DatasetType }).(DatasetTypeOutput)
 }
 
 // The TRAIN dataset's ARN: this TEST dataset is created empty, then 20% of TRAIN is moved
@@ -273,18 +273,18 @@ func (o DatasetOutput) Labels() pulumi.StringArrayOutput {
 }
 
 // The project's ARN. A new project replaces the dataset.
-func (o DatasetOutput) ProjectArn() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Dataset) pulumi.StringPtrOutput { return v.ProjectArn }).(pulumi.StringPtrOutput)
+func (o DatasetOutput) ProjectArn() pulumi.StringOutput {
+	return o.ApplyT(func(v *Dataset) pulumi.StringOutput { return v.ProjectArn }).(pulumi.StringOutput)
 }
 
 // The AWS region it lives in.
-func (o DatasetOutput) Region() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Dataset) pulumi.StringPtrOutput { return v.Region }).(pulumi.StringPtrOutput)
+func (o DatasetOutput) Region() pulumi.StringOutput {
+	return o.ApplyT(func(v *Dataset) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
 // The status of the last operation, e.g. `CREATE_COMPLETE`.
-func (o DatasetOutput) Status() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Dataset) pulumi.StringPtrOutput { return v.Status }).(pulumi.StringPtrOutput)
+func (o DatasetOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v *Dataset) pulumi.StringOutput { return v.Status }).(pulumi.StringOutput)
 }
 
 // AWS's message about the last operation.

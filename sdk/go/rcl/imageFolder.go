@@ -18,15 +18,15 @@ type ImageFolder struct {
 	pulumi.CustomResourceState
 
 	// The S3 bucket to upload to.
-	Bucket pulumi.StringPtrOutput `pulumi:"bucket"`
+	Bucket pulumi.StringOutput `pulumi:"bucket"`
 	// The manifest's lines, when `include_entries`.
 	Entries pulumi.StringArrayOutput `pulumi:"entries"`
 	// A local folder with one subfolder of PNG/JPEG images per label.
-	Folder pulumi.StringPtrOutput `pulumi:"folder"`
+	Folder pulumi.StringOutput `pulumi:"folder"`
 	// How many images (manifest lines).
-	ImageCount pulumi.IntPtrOutput `pulumi:"imageCount"`
+	ImageCount pulumi.IntOutput `pulumi:"imageCount"`
 	// Also output the manifest lines as `entries`.
-	IncludeEntries pulumi.BoolPtrOutput `pulumi:"includeEntries"`
+	IncludeEntries pulumi.BoolOutput `pulumi:"includeEntries"`
 	// `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
 	// holds images with nothing unsafe).
 	Kind pulumi.StringPtrOutput `pulumi:"kind"`
@@ -34,11 +34,11 @@ type ImageFolder struct {
 	Labels pulumi.StringArrayOutput `pulumi:"labels"`
 	// `bucket` and `name` of the manifest: pass it as
 	// `dataset_source.ground_truth_manifest.s3_object`.
-	Manifest S3ObjectPtrOutput `pulumi:"manifest"`
+	Manifest S3ObjectOutput `pulumi:"manifest"`
 	// `s3://bucket/key` of the manifest.
-	ManifestUri pulumi.StringPtrOutput `pulumi:"manifestUri"`
+	ManifestUri pulumi.StringOutput `pulumi:"manifestUri"`
 	// Key prefix for `images/` (content-addressed) and `manifests/`.
-	Prefix pulumi.StringPtrOutput `pulumi:"prefix"`
+	Prefix pulumi.StringOutput `pulumi:"prefix"`
 	// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
 	// default chain. A new region replaces the resource.
 	Region pulumi.StringPtrOutput `pulumi:"region"`
@@ -218,8 +218,8 @@ func (o ImageFolderOutput) ToImageFolderOutputWithContext(ctx context.Context) I
 }
 
 // The S3 bucket to upload to.
-func (o ImageFolderOutput) Bucket() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.Bucket }).(pulumi.StringPtrOutput)
+func (o ImageFolderOutput) Bucket() pulumi.StringOutput {
+	return o.ApplyT(func(v *ImageFolder) pulumi.StringOutput { return v.Bucket }).(pulumi.StringOutput)
 }
 
 // The manifest's lines, when `include_entries`.
@@ -228,18 +228,18 @@ func (o ImageFolderOutput) Entries() pulumi.StringArrayOutput {
 }
 
 // A local folder with one subfolder of PNG/JPEG images per label.
-func (o ImageFolderOutput) Folder() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.Folder }).(pulumi.StringPtrOutput)
+func (o ImageFolderOutput) Folder() pulumi.StringOutput {
+	return o.ApplyT(func(v *ImageFolder) pulumi.StringOutput { return v.Folder }).(pulumi.StringOutput)
 }
 
 // How many images (manifest lines).
-func (o ImageFolderOutput) ImageCount() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *ImageFolder) pulumi.IntPtrOutput { return v.ImageCount }).(pulumi.IntPtrOutput)
+func (o ImageFolderOutput) ImageCount() pulumi.IntOutput {
+	return o.ApplyT(func(v *ImageFolder) pulumi.IntOutput { return v.ImageCount }).(pulumi.IntOutput)
 }
 
 // Also output the manifest lines as `entries`.
-func (o ImageFolderOutput) IncludeEntries() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *ImageFolder) pulumi.BoolPtrOutput { return v.IncludeEntries }).(pulumi.BoolPtrOutput)
+func (o ImageFolderOutput) IncludeEntries() pulumi.BoolOutput {
+	return o.ApplyT(func(v *ImageFolder) pulumi.BoolOutput { return v.IncludeEntries }).(pulumi.BoolOutput)
 }
 
 // `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
@@ -255,18 +255,18 @@ func (o ImageFolderOutput) Labels() pulumi.StringArrayOutput {
 
 // `bucket` and `name` of the manifest: pass it as
 // `dataset_source.ground_truth_manifest.s3_object`.
-func (o ImageFolderOutput) Manifest() S3ObjectPtrOutput {
-	return o.ApplyT(func(v *ImageFolder) S3ObjectPtrOutput { return v.Manifest }).(S3ObjectPtrOutput)
+func (o ImageFolderOutput) Manifest() S3ObjectOutput {
+	return o.ApplyT(func(v *ImageFolder) S3ObjectOutput { return v.Manifest }).(S3ObjectOutput)
 }
 
 // `s3://bucket/key` of the manifest.
-func (o ImageFolderOutput) ManifestUri() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.ManifestUri }).(pulumi.StringPtrOutput)
+func (o ImageFolderOutput) ManifestUri() pulumi.StringOutput {
+	return o.ApplyT(func(v *ImageFolder) pulumi.StringOutput { return v.ManifestUri }).(pulumi.StringOutput)
 }
 
 // Key prefix for `images/` (content-addressed) and `manifests/`.
-func (o ImageFolderOutput) Prefix() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.Prefix }).(pulumi.StringPtrOutput)
+func (o ImageFolderOutput) Prefix() pulumi.StringOutput {
+	return o.ApplyT(func(v *ImageFolder) pulumi.StringOutput { return v.Prefix }).(pulumi.StringOutput)
 }
 
 // AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS

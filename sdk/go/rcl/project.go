@@ -17,19 +17,19 @@ type Project struct {
 	pulumi.CustomResourceState
 
 	// The project's ARN.
-	Arn pulumi.StringPtrOutput `pulumi:"arn"`
+	Arn pulumi.StringOutput `pulumi:"arn"`
 	// `ENABLED` or `DISABLED` (content-moderation projects).
 	AutoUpdate pulumi.StringPtrOutput `pulumi:"autoUpdate"`
 	// When the project was created (ISO 8601, UTC).
-	CreationTimestamp pulumi.StringPtrOutput `pulumi:"creationTimestamp"`
+	CreationTimestamp pulumi.StringOutput `pulumi:"creationTimestamp"`
 	// `CUSTOM_LABELS` or `CONTENT_MODERATION`.
-	Feature pulumi.StringPtrOutput `pulumi:"feature"`
+	Feature pulumi.StringOutput `pulumi:"feature"`
 	// The project's name.
-	ProjectName pulumi.StringPtrOutput `pulumi:"projectName"`
+	ProjectName pulumi.StringOutput `pulumi:"projectName"`
 	// The AWS region it lives in.
-	Region pulumi.StringPtrOutput `pulumi:"region"`
+	Region pulumi.StringOutput `pulumi:"region"`
 	// `CREATING`, `CREATED` or `DELETING`.
-	Status pulumi.StringPtrOutput `pulumi:"status"`
+	Status pulumi.StringOutput `pulumi:"status"`
 	// The user's tags.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
 	// Seconds to wait for each operation before failing with a clear message.
@@ -202,8 +202,8 @@ func (o ProjectOutput) ToProjectOutputWithContext(ctx context.Context) ProjectOu
 }
 
 // The project's ARN.
-func (o ProjectOutput) Arn() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringPtrOutput { return v.Arn }).(pulumi.StringPtrOutput)
+func (o ProjectOutput) Arn() pulumi.StringOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
 // `ENABLED` or `DISABLED` (content-moderation projects).
@@ -212,28 +212,28 @@ func (o ProjectOutput) AutoUpdate() pulumi.StringPtrOutput {
 }
 
 // When the project was created (ISO 8601, UTC).
-func (o ProjectOutput) CreationTimestamp() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringPtrOutput { return v.CreationTimestamp }).(pulumi.StringPtrOutput)
+func (o ProjectOutput) CreationTimestamp() pulumi.StringOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.CreationTimestamp }).(pulumi.StringOutput)
 }
 
 // `CUSTOM_LABELS` or `CONTENT_MODERATION`.
-func (o ProjectOutput) Feature() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringPtrOutput { return v.Feature }).(pulumi.StringPtrOutput)
+func (o ProjectOutput) Feature() pulumi.StringOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.Feature }).(pulumi.StringOutput)
 }
 
 // The project's name.
-func (o ProjectOutput) ProjectName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringPtrOutput { return v.ProjectName }).(pulumi.StringPtrOutput)
+func (o ProjectOutput) ProjectName() pulumi.StringOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.ProjectName }).(pulumi.StringOutput)
 }
 
 // The AWS region it lives in.
-func (o ProjectOutput) Region() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringPtrOutput { return v.Region }).(pulumi.StringPtrOutput)
+func (o ProjectOutput) Region() pulumi.StringOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
 // `CREATING`, `CREATED` or `DELETING`.
-func (o ProjectOutput) Status() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringPtrOutput { return v.Status }).(pulumi.StringPtrOutput)
+func (o ProjectOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.Status }).(pulumi.StringOutput)
 }
 
 // The user's tags.

@@ -18,13 +18,13 @@ type ProjectPolicy struct {
 	pulumi.CustomResourceState
 
 	// The IAM policy document (JSON); changed in place with the current revision id.
-	PolicyDocument pulumi.StringPtrOutput `pulumi:"policyDocument"`
+	PolicyDocument pulumi.StringOutput `pulumi:"policyDocument"`
 	// The policy's name.
-	PolicyName pulumi.StringPtrOutput `pulumi:"policyName"`
+	PolicyName pulumi.StringOutput `pulumi:"policyName"`
 	// The policy's current revision id.
-	PolicyRevisionId pulumi.StringPtrOutput `pulumi:"policyRevisionId"`
+	PolicyRevisionId pulumi.StringOutput `pulumi:"policyRevisionId"`
 	// The project the policy is attached to.
-	ProjectArn pulumi.StringPtrOutput `pulumi:"projectArn"`
+	ProjectArn pulumi.StringOutput `pulumi:"projectArn"`
 	// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
 	// default chain. A new region replaces the resource.
 	Region pulumi.StringPtrOutput `pulumi:"region"`
@@ -197,23 +197,23 @@ func (o ProjectPolicyOutput) ToProjectPolicyOutputWithContext(ctx context.Contex
 }
 
 // The IAM policy document (JSON); changed in place with the current revision id.
-func (o ProjectPolicyOutput) PolicyDocument() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringPtrOutput { return v.PolicyDocument }).(pulumi.StringPtrOutput)
+func (o ProjectPolicyOutput) PolicyDocument() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringOutput { return v.PolicyDocument }).(pulumi.StringOutput)
 }
 
 // The policy's name.
-func (o ProjectPolicyOutput) PolicyName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringPtrOutput { return v.PolicyName }).(pulumi.StringPtrOutput)
+func (o ProjectPolicyOutput) PolicyName() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringOutput { return v.PolicyName }).(pulumi.StringOutput)
 }
 
 // The policy's current revision id.
-func (o ProjectPolicyOutput) PolicyRevisionId() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringPtrOutput { return v.PolicyRevisionId }).(pulumi.StringPtrOutput)
+func (o ProjectPolicyOutput) PolicyRevisionId() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringOutput { return v.PolicyRevisionId }).(pulumi.StringOutput)
 }
 
 // The project the policy is attached to.
-func (o ProjectPolicyOutput) ProjectArn() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringPtrOutput { return v.ProjectArn }).(pulumi.StringPtrOutput)
+func (o ProjectPolicyOutput) ProjectArn() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringOutput { return v.ProjectArn }).(pulumi.StringOutput)
 }
 
 // AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS

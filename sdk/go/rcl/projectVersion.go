@@ -19,7 +19,7 @@ type ProjectVersion struct {
 	pulumi.CustomResourceState
 
 	// The version's ARN.
-	Arn pulumi.StringPtrOutput `pulumi:"arn"`
+	Arn pulumi.StringOutput `pulumi:"arn"`
 	// Billed training time.
 	BillableTrainingTimeInSeconds pulumi.IntPtrOutput `pulumi:"billableTrainingTimeInSeconds"`
 	// Copy this trained version (CopyProjectVersion) instead of training.
@@ -41,17 +41,17 @@ type ProjectVersion struct {
 	// The F1 score (0-1) below which the update fails and the model is never started.
 	MinF1Score pulumi.Float64PtrOutput `pulumi:"minF1Score"`
 	// Inference units while running (default 1); a change restarts the model.
-	MinInferenceUnits pulumi.IntPtrOutput `pulumi:"minInferenceUnits"`
+	MinInferenceUnits pulumi.IntOutput `pulumi:"minInferenceUnits"`
 	// Where training results go: `s3_bucket` (required) and `s3_key_prefix`.
 	OutputConfig OutputConfigPtrOutput `pulumi:"outputConfig"`
 	// The project's ARN.
-	ProjectArn pulumi.StringPtrOutput `pulumi:"projectArn"`
+	ProjectArn pulumi.StringOutput `pulumi:"projectArn"`
 	// The AWS region it lives in.
-	Region pulumi.StringPtrOutput `pulumi:"region"`
+	Region pulumi.StringOutput `pulumi:"region"`
 	// Whether the model is RUNNING or STARTING.
-	Running pulumi.BoolPtrOutput `pulumi:"running"`
+	Running pulumi.BoolOutput `pulumi:"running"`
 	// E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`.
-	Status pulumi.StringPtrOutput `pulumi:"status"`
+	Status pulumi.StringOutput `pulumi:"status"`
 	// AWS's message about the status.
 	StatusMessage pulumi.StringPtrOutput `pulumi:"statusMessage"`
 	// Tags; changed in place.
@@ -67,9 +67,9 @@ type ProjectVersion struct {
 	// A description of the version.
 	VersionDescription pulumi.StringPtrOutput `pulumi:"versionDescription"`
 	// The version's name.
-	VersionName pulumi.StringPtrOutput `pulumi:"versionName"`
+	VersionName pulumi.StringOutput `pulumi:"versionName"`
 	// Wait for training to end (default true); false returns once it has started.
-	WaitForTraining pulumi.BoolPtrOutput `pulumi:"waitForTraining"`
+	WaitForTraining pulumi.BoolOutput `pulumi:"waitForTraining"`
 }
 
 // NewProjectVersion registers a new resource with the given unique name, arguments, and options.
@@ -285,8 +285,8 @@ func (o ProjectVersionOutput) ToProjectVersionOutputWithContext(ctx context.Cont
 }
 
 // The version's ARN.
-func (o ProjectVersionOutput) Arn() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectVersion) pulumi.StringPtrOutput { return v.Arn }).(pulumi.StringPtrOutput)
+func (o ProjectVersionOutput) Arn() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectVersion) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
 // Billed training time.
@@ -340,8 +340,8 @@ func (o ProjectVersionOutput) MinF1Score() pulumi.Float64PtrOutput {
 }
 
 // Inference units while running (default 1); a change restarts the model.
-func (o ProjectVersionOutput) MinInferenceUnits() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *ProjectVersion) pulumi.IntPtrOutput { return v.MinInferenceUnits }).(pulumi.IntPtrOutput)
+func (o ProjectVersionOutput) MinInferenceUnits() pulumi.IntOutput {
+	return o.ApplyT(func(v *ProjectVersion) pulumi.IntOutput { return v.MinInferenceUnits }).(pulumi.IntOutput)
 }
 
 // Where training results go: `s3_bucket` (required) and `s3_key_prefix`.
@@ -350,23 +350,23 @@ func (o ProjectVersionOutput) OutputConfig() OutputConfigPtrOutput {
 }
 
 // The project's ARN.
-func (o ProjectVersionOutput) ProjectArn() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectVersion) pulumi.StringPtrOutput { return v.ProjectArn }).(pulumi.StringPtrOutput)
+func (o ProjectVersionOutput) ProjectArn() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectVersion) pulumi.StringOutput { return v.ProjectArn }).(pulumi.StringOutput)
 }
 
 // The AWS region it lives in.
-func (o ProjectVersionOutput) Region() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectVersion) pulumi.StringPtrOutput { return v.Region }).(pulumi.StringPtrOutput)
+func (o ProjectVersionOutput) Region() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectVersion) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
 // Whether the model is RUNNING or STARTING.
-func (o ProjectVersionOutput) Running() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *ProjectVersion) pulumi.BoolPtrOutput { return v.Running }).(pulumi.BoolPtrOutput)
+func (o ProjectVersionOutput) Running() pulumi.BoolOutput {
+	return o.ApplyT(func(v *ProjectVersion) pulumi.BoolOutput { return v.Running }).(pulumi.BoolOutput)
 }
 
 // E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`.
-func (o ProjectVersionOutput) Status() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectVersion) pulumi.StringPtrOutput { return v.Status }).(pulumi.StringPtrOutput)
+func (o ProjectVersionOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectVersion) pulumi.StringOutput { return v.Status }).(pulumi.StringOutput)
 }
 
 // AWS's message about the status.
@@ -405,13 +405,13 @@ func (o ProjectVersionOutput) VersionDescription() pulumi.StringPtrOutput {
 }
 
 // The version's name.
-func (o ProjectVersionOutput) VersionName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectVersion) pulumi.StringPtrOutput { return v.VersionName }).(pulumi.StringPtrOutput)
+func (o ProjectVersionOutput) VersionName() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectVersion) pulumi.StringOutput { return v.VersionName }).(pulumi.StringOutput)
 }
 
 // Wait for training to end (default true); false returns once it has started.
-func (o ProjectVersionOutput) WaitForTraining() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *ProjectVersion) pulumi.BoolPtrOutput { return v.WaitForTraining }).(pulumi.BoolPtrOutput)
+func (o ProjectVersionOutput) WaitForTraining() pulumi.BoolOutput {
+	return o.ApplyT(func(v *ProjectVersion) pulumi.BoolOutput { return v.WaitForTraining }).(pulumi.BoolOutput)
 }
 
 type ProjectVersionArrayOutput struct{ *pulumi.OutputState }

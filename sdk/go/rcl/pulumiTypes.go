@@ -13,7 +13,7 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// Asset
+// One training or testing input: a Ground Truth manifest.
 type Asset struct {
 	// A Ground Truth manifest in S3.
 	GroundTruthManifest GroundTruthManifest `pulumi:"groundTruthManifest"`
@@ -30,7 +30,7 @@ type AssetInput interface {
 	ToAssetOutputWithContext(context.Context) AssetOutput
 }
 
-// Asset
+// One training or testing input: a Ground Truth manifest.
 type AssetArgs struct {
 	// A Ground Truth manifest in S3.
 	GroundTruthManifest GroundTruthManifestInput `pulumi:"groundTruthManifest"`
@@ -73,7 +73,7 @@ func (i AssetArray) ToAssetArrayOutputWithContext(ctx context.Context) AssetArra
 	return pulumi.ToOutputWithContext(ctx, i).(AssetArrayOutput)
 }
 
-// Asset
+// One training or testing input: a Ground Truth manifest.
 type AssetOutput struct{ *pulumi.OutputState }
 
 func (AssetOutput) ElementType() reflect.Type {
@@ -113,7 +113,7 @@ func (o AssetArrayOutput) Index(i pulumi.IntInput) AssetOutput {
 	}).(AssetOutput)
 }
 
-// ContentModerationConfig
+// How an adapter is trained: the confidence threshold its evaluation uses.
 type ContentModerationConfig struct {
 	// The confidence (0-100) you plan to use with the adapter; its evaluation is reported at
 	// it.
@@ -131,7 +131,7 @@ type ContentModerationConfigInput interface {
 	ToContentModerationConfigOutputWithContext(context.Context) ContentModerationConfigOutput
 }
 
-// ContentModerationConfig
+// How an adapter is trained: the confidence threshold its evaluation uses.
 type ContentModerationConfigArgs struct {
 	// The confidence (0-100) you plan to use with the adapter; its evaluation is reported at
 	// it.
@@ -191,7 +191,7 @@ func (i *contentModerationConfigPtrType) ToContentModerationConfigPtrOutputWithC
 	return pulumi.ToOutputWithContext(ctx, i).(ContentModerationConfigPtrOutput)
 }
 
-// ContentModerationConfig
+// How an adapter is trained: the confidence threshold its evaluation uses.
 type ContentModerationConfigOutput struct{ *pulumi.OutputState }
 
 func (ContentModerationConfigOutput) ElementType() reflect.Type {
@@ -257,7 +257,7 @@ func (o ContentModerationConfigPtrOutput) ConfidenceThreshold() pulumi.Float64Pt
 	}).(pulumi.Float64PtrOutput)
 }
 
-// CopyFrom
+// The model version this one is a copy of (CopyProjectVersion).
 type CopyFrom struct {
 	// The project of the version to copy.
 	SourceProjectArn string `pulumi:"sourceProjectArn"`
@@ -276,7 +276,7 @@ type CopyFromInput interface {
 	ToCopyFromOutputWithContext(context.Context) CopyFromOutput
 }
 
-// CopyFrom
+// The model version this one is a copy of (CopyProjectVersion).
 type CopyFromArgs struct {
 	// The project of the version to copy.
 	SourceProjectArn pulumi.StringInput `pulumi:"sourceProjectArn"`
@@ -337,7 +337,7 @@ func (i *copyFromPtrType) ToCopyFromPtrOutputWithContext(ctx context.Context) Co
 	return pulumi.ToOutputWithContext(ctx, i).(CopyFromPtrOutput)
 }
 
-// CopyFrom
+// The model version this one is a copy of (CopyProjectVersion).
 type CopyFromOutput struct{ *pulumi.OutputState }
 
 func (CopyFromOutput) ElementType() reflect.Type {
@@ -416,7 +416,7 @@ func (o CopyFromPtrOutput) SourceProjectVersionArn() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// DatasetSource
+// Where a dataset's entries come from: exactly one of a manifest or another dataset.
 type DatasetSource struct {
 	// An existing dataset to copy.
 	DatasetArn *string `pulumi:"datasetArn"`
@@ -435,7 +435,7 @@ type DatasetSourceInput interface {
 	ToDatasetSourceOutputWithContext(context.Context) DatasetSourceOutput
 }
 
-// DatasetSource
+// Where a dataset's entries come from: exactly one of a manifest or another dataset.
 type DatasetSourceArgs struct {
 	// An existing dataset to copy.
 	DatasetArn pulumi.StringPtrInput `pulumi:"datasetArn"`
@@ -496,7 +496,7 @@ func (i *datasetSourcePtrType) ToDatasetSourcePtrOutputWithContext(ctx context.C
 	return pulumi.ToOutputWithContext(ctx, i).(DatasetSourcePtrOutput)
 }
 
-// DatasetSource
+// Where a dataset's entries come from: exactly one of a manifest or another dataset.
 type DatasetSourceOutput struct{ *pulumi.OutputState }
 
 func (DatasetSourceOutput) ElementType() reflect.Type {
@@ -622,71 +622,7 @@ func (o DatasetStatsOutput) TotalLabels() pulumi.IntOutput {
 	return o.ApplyT(func(v DatasetStats) int { return v.TotalLabels }).(pulumi.IntOutput)
 }
 
-type DatasetStatsPtrOutput struct{ *pulumi.OutputState }
-
-func (DatasetStatsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**DatasetStats)(nil)).Elem()
-}
-
-func (o DatasetStatsPtrOutput) ToDatasetStatsPtrOutput() DatasetStatsPtrOutput {
-	return o
-}
-
-func (o DatasetStatsPtrOutput) ToDatasetStatsPtrOutputWithContext(ctx context.Context) DatasetStatsPtrOutput {
-	return o
-}
-
-func (o DatasetStatsPtrOutput) Elem() DatasetStatsOutput {
-	return o.ApplyT(func(v *DatasetStats) DatasetStats {
-		if v != nil {
-			return *v
-		}
-		var ret DatasetStats
-		return ret
-	}).(DatasetStatsOutput)
-}
-
-// Entries with errors (see the dataset's ListDatasetEntries `HasErrors`).
-func (o DatasetStatsPtrOutput) ErrorEntries() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DatasetStats) *int {
-		if v == nil {
-			return nil
-		}
-		return &v.ErrorEntries
-	}).(pulumi.IntPtrOutput)
-}
-
-// Entries with at least one label.
-func (o DatasetStatsPtrOutput) LabeledEntries() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DatasetStats) *int {
-		if v == nil {
-			return nil
-		}
-		return &v.LabeledEntries
-	}).(pulumi.IntPtrOutput)
-}
-
-// All entries.
-func (o DatasetStatsPtrOutput) TotalEntries() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DatasetStats) *int {
-		if v == nil {
-			return nil
-		}
-		return &v.TotalEntries
-	}).(pulumi.IntPtrOutput)
-}
-
-// Distinct labels.
-func (o DatasetStatsPtrOutput) TotalLabels() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *DatasetStats) *int {
-		if v == nil {
-			return nil
-		}
-		return &v.TotalLabels
-	}).(pulumi.IntPtrOutput)
-}
-
-// FeatureConfig
+// Settings for adapters (content-moderation projects).
 type FeatureConfig struct {
 	// Settings of a content-moderation adapter.
 	ContentModeration ContentModerationConfig `pulumi:"contentModeration"`
@@ -703,7 +639,7 @@ type FeatureConfigInput interface {
 	ToFeatureConfigOutputWithContext(context.Context) FeatureConfigOutput
 }
 
-// FeatureConfig
+// Settings for adapters (content-moderation projects).
 type FeatureConfigArgs struct {
 	// Settings of a content-moderation adapter.
 	ContentModeration ContentModerationConfigInput `pulumi:"contentModeration"`
@@ -762,7 +698,7 @@ func (i *featureConfigPtrType) ToFeatureConfigPtrOutputWithContext(ctx context.C
 	return pulumi.ToOutputWithContext(ctx, i).(FeatureConfigPtrOutput)
 }
 
-// FeatureConfig
+// Settings for adapters (content-moderation projects).
 type FeatureConfigOutput struct{ *pulumi.OutputState }
 
 func (FeatureConfigOutput) ElementType() reflect.Type {
@@ -1047,7 +983,7 @@ func (o LabelMetricArrayOutput) Index(i pulumi.IntInput) LabelMetricOutput {
 	}).(LabelMetricOutput)
 }
 
-// OutputConfig
+// Where training writes its output: the evaluation, manifests and the model's files.
 type OutputConfig struct {
 	// The bucket that receives the training results (evaluation summary, manifests).
 	S3Bucket string `pulumi:"s3Bucket"`
@@ -1066,7 +1002,7 @@ type OutputConfigInput interface {
 	ToOutputConfigOutputWithContext(context.Context) OutputConfigOutput
 }
 
-// OutputConfig
+// Where training writes its output: the evaluation, manifests and the model's files.
 type OutputConfigArgs struct {
 	// The bucket that receives the training results (evaluation summary, manifests).
 	S3Bucket pulumi.StringInput `pulumi:"s3Bucket"`
@@ -1127,7 +1063,7 @@ func (i *outputConfigPtrType) ToOutputConfigPtrOutputWithContext(ctx context.Con
 	return pulumi.ToOutputWithContext(ctx, i).(OutputConfigPtrOutput)
 }
 
-// OutputConfig
+// Where training writes its output: the evaluation, manifests and the model's files.
 type OutputConfigOutput struct{ *pulumi.OutputState }
 
 func (OutputConfigOutput) ElementType() reflect.Type {
@@ -1384,7 +1320,7 @@ func (o S3ObjectPtrOutput) Version() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// TestingData
+// Testing data given as manifests, or split automatically from the training data.
 type TestingData struct {
 	// The manifests to test on.
 	Assets []Asset `pulumi:"assets"`
@@ -1403,7 +1339,7 @@ type TestingDataInput interface {
 	ToTestingDataOutputWithContext(context.Context) TestingDataOutput
 }
 
-// TestingData
+// Testing data given as manifests, or split automatically from the training data.
 type TestingDataArgs struct {
 	// The manifests to test on.
 	Assets AssetArrayInput `pulumi:"assets"`
@@ -1464,7 +1400,7 @@ func (i *testingDataPtrType) ToTestingDataPtrOutputWithContext(ctx context.Conte
 	return pulumi.ToOutputWithContext(ctx, i).(TestingDataPtrOutput)
 }
 
-// TestingData
+// Testing data given as manifests, or split automatically from the training data.
 type TestingDataOutput struct{ *pulumi.OutputState }
 
 func (TestingDataOutput) ElementType() reflect.Type {
@@ -1721,7 +1657,7 @@ func (o TimeoutsPtrOutput) Update() pulumi.Float64PtrOutput {
 	}).(pulumi.Float64PtrOutput)
 }
 
-// TrainingData
+// Training data given as manifests instead of the project's TRAIN dataset.
 type TrainingData struct {
 	// The manifests to train on.
 	Assets []Asset `pulumi:"assets"`
@@ -1738,7 +1674,7 @@ type TrainingDataInput interface {
 	ToTrainingDataOutputWithContext(context.Context) TrainingDataOutput
 }
 
-// TrainingData
+// Training data given as manifests instead of the project's TRAIN dataset.
 type TrainingDataArgs struct {
 	// The manifests to train on.
 	Assets AssetArrayInput `pulumi:"assets"`
@@ -1797,7 +1733,7 @@ func (i *trainingDataPtrType) ToTrainingDataPtrOutputWithContext(ctx context.Con
 	return pulumi.ToOutputWithContext(ctx, i).(TrainingDataPtrOutput)
 }
 
-// TrainingData
+// Training data given as manifests instead of the project's TRAIN dataset.
 type TrainingDataOutput struct{ *pulumi.OutputState }
 
 func (TrainingDataOutput) ElementType() reflect.Type {
@@ -1893,7 +1829,6 @@ func init() {
 	pulumi.RegisterOutputType(DatasetSourceOutput{})
 	pulumi.RegisterOutputType(DatasetSourcePtrOutput{})
 	pulumi.RegisterOutputType(DatasetStatsOutput{})
-	pulumi.RegisterOutputType(DatasetStatsPtrOutput{})
 	pulumi.RegisterOutputType(FeatureConfigOutput{})
 	pulumi.RegisterOutputType(FeatureConfigPtrOutput{})
 	pulumi.RegisterOutputType(GroundTruthManifestOutput{})

@@ -7,7 +7,7 @@ import * as outputs from "../types/output";
 import * as enums from "../types/enums";
 
 /**
- * Asset
+ * One training or testing input: a Ground Truth manifest.
  */
 export interface AssetArgs {
     /**
@@ -17,7 +17,7 @@ export interface AssetArgs {
 }
 
 /**
- * ContentModerationConfig
+ * How an adapter is trained: the confidence threshold its evaluation uses.
  */
 export interface ContentModerationConfigArgs {
     /**
@@ -28,7 +28,7 @@ export interface ContentModerationConfigArgs {
 }
 
 /**
- * CopyFrom
+ * The model version this one is a copy of (CopyProjectVersion).
  */
 export interface CopyFromArgs {
     /**
@@ -42,7 +42,7 @@ export interface CopyFromArgs {
 }
 
 /**
- * DatasetSource
+ * Where a dataset's entries come from: exactly one of a manifest or another dataset.
  */
 export interface DatasetSourceArgs {
     /**
@@ -56,7 +56,7 @@ export interface DatasetSourceArgs {
 }
 
 /**
- * FeatureConfig
+ * Settings for adapters (content-moderation projects).
  */
 export interface FeatureConfigArgs {
     /**
@@ -76,7 +76,7 @@ export interface GroundTruthManifestArgs {
 }
 
 /**
- * OutputConfig
+ * Where training writes its output: the evaluation, manifests and the model's files.
  */
 export interface OutputConfigArgs {
     /**
@@ -108,7 +108,7 @@ export interface S3ObjectArgs {
 }
 
 /**
- * TestingData
+ * Testing data given as manifests, or split automatically from the training data.
  */
 export interface TestingDataArgs {
     /**
@@ -140,7 +140,7 @@ export interface TimeoutsArgs {
 }
 
 /**
- * TrainingData
+ * Training data given as manifests instead of the project's TRAIN dataset.
  */
 export interface TrainingDataArgs {
     /**

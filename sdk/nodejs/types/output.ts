@@ -7,7 +7,7 @@ import * as outputs from "../types/output";
 import * as enums from "../types/enums";
 
 /**
- * Asset
+ * One training or testing input: a Ground Truth manifest.
  */
 export interface Asset {
     /**
@@ -17,7 +17,7 @@ export interface Asset {
 }
 
 /**
- * ContentModerationConfig
+ * How an adapter is trained: the confidence threshold its evaluation uses.
  */
 export interface ContentModerationConfig {
     /**
@@ -28,7 +28,7 @@ export interface ContentModerationConfig {
 }
 
 /**
- * CopyFrom
+ * The model version this one is a copy of (CopyProjectVersion).
  */
 export interface CopyFrom {
     /**
@@ -42,7 +42,7 @@ export interface CopyFrom {
 }
 
 /**
- * DatasetSource
+ * Where a dataset's entries come from: exactly one of a manifest or another dataset.
  */
 export interface DatasetSource {
     /**
@@ -78,7 +78,7 @@ export interface DatasetStats {
 }
 
 /**
- * FeatureConfig
+ * Settings for adapters (content-moderation projects).
  */
 export interface FeatureConfig {
     /**
@@ -128,7 +128,7 @@ export interface LabelMetric {
 }
 
 /**
- * OutputConfig
+ * Where training writes its output: the evaluation, manifests and the model's files.
  */
 export interface OutputConfig {
     /**
@@ -160,7 +160,7 @@ export interface S3Object {
 }
 
 /**
- * TestingData
+ * Testing data given as manifests, or split automatically from the training data.
  */
 export interface TestingData {
     /**
@@ -192,7 +192,7 @@ export interface Timeouts {
 }
 
 /**
- * TrainingData
+ * Training data given as manifests instead of the project's TRAIN dataset.
  */
 export interface TrainingData {
     /**

@@ -42,7 +42,7 @@ __all__ = [
 
 class AssetArgsDict(TypedDict):
     """
-    Asset
+    One training or testing input: a Ground Truth manifest.
     """
     ground_truth_manifest: pulumi.Input['GroundTruthManifestArgsDict']
     """
@@ -54,7 +54,7 @@ class AssetArgs:
     def __init__(__self__, *,
                  ground_truth_manifest: pulumi.Input['GroundTruthManifestArgs']):
         """
-        Asset
+        One training or testing input: a Ground Truth manifest.
 
         :param pulumi.Input['GroundTruthManifestArgs'] ground_truth_manifest: A Ground Truth manifest in S3.
         """
@@ -75,7 +75,7 @@ class AssetArgs:
 
 class ContentModerationConfigArgsDict(TypedDict):
     """
-    ContentModerationConfig
+    How an adapter is trained: the confidence threshold its evaluation uses.
     """
     confidence_threshold: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
@@ -88,7 +88,7 @@ class ContentModerationConfigArgs:
     def __init__(__self__, *,
                  confidence_threshold: pulumi.Input[Optional[_builtins.float]] = None):
         """
-        ContentModerationConfig
+        How an adapter is trained: the confidence threshold its evaluation uses.
 
         :param pulumi.Input[_builtins.float] confidence_threshold: The confidence (0-100) you plan to use with the adapter; its evaluation is reported at
                it.
@@ -112,7 +112,7 @@ class ContentModerationConfigArgs:
 
 class CopyFromArgsDict(TypedDict):
     """
-    CopyFrom
+    The model version this one is a copy of (CopyProjectVersion).
     """
     source_project_arn: pulumi.Input[_builtins.str]
     """
@@ -129,7 +129,7 @@ class CopyFromArgs:
                  source_project_arn: pulumi.Input[_builtins.str],
                  source_project_version_arn: pulumi.Input[_builtins.str]):
         """
-        CopyFrom
+        The model version this one is a copy of (CopyProjectVersion).
 
         :param pulumi.Input[_builtins.str] source_project_arn: The project of the version to copy.
         :param pulumi.Input[_builtins.str] source_project_version_arn: The version to copy.
@@ -164,7 +164,7 @@ class CopyFromArgs:
 
 class DatasetSourceArgsDict(TypedDict):
     """
-    DatasetSource
+    Where a dataset's entries come from: exactly one of a manifest or another dataset.
     """
     dataset_arn: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -181,7 +181,7 @@ class DatasetSourceArgs:
                  dataset_arn: pulumi.Input[Optional[_builtins.str]] = None,
                  ground_truth_manifest: pulumi.Input[Optional['GroundTruthManifestArgs']] = None):
         """
-        DatasetSource
+        Where a dataset's entries come from: exactly one of a manifest or another dataset.
 
         :param pulumi.Input[_builtins.str] dataset_arn: An existing dataset to copy.
         :param pulumi.Input['GroundTruthManifestArgs'] ground_truth_manifest: A Ground Truth manifest in S3 to import.
@@ -218,7 +218,7 @@ class DatasetSourceArgs:
 
 class FeatureConfigArgsDict(TypedDict):
     """
-    FeatureConfig
+    Settings for adapters (content-moderation projects).
     """
     content_moderation: pulumi.Input['ContentModerationConfigArgsDict']
     """
@@ -230,7 +230,7 @@ class FeatureConfigArgs:
     def __init__(__self__, *,
                  content_moderation: pulumi.Input['ContentModerationConfigArgs']):
         """
-        FeatureConfig
+        Settings for adapters (content-moderation projects).
 
         :param pulumi.Input['ContentModerationConfigArgs'] content_moderation: Settings of a content-moderation adapter.
         """
@@ -284,7 +284,7 @@ class GroundTruthManifestArgs:
 
 class OutputConfigArgsDict(TypedDict):
     """
-    OutputConfig
+    Where training writes its output: the evaluation, manifests and the model's files.
     """
     s3_bucket: pulumi.Input[_builtins.str]
     """
@@ -301,7 +301,7 @@ class OutputConfigArgs:
                  s3_bucket: pulumi.Input[_builtins.str],
                  s3_key_prefix: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        OutputConfig
+        Where training writes its output: the evaluation, manifests and the model's files.
 
         :param pulumi.Input[_builtins.str] s3_bucket: The bucket that receives the training results (evaluation summary, manifests).
         :param pulumi.Input[_builtins.str] s3_key_prefix: The key prefix of those files.
@@ -409,7 +409,7 @@ class S3ObjectArgs:
 
 class TestingDataArgsDict(TypedDict):
     """
-    TestingData
+    Testing data given as manifests, or split automatically from the training data.
     """
     assets: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['AssetArgsDict']]]]]
     """
@@ -426,7 +426,7 @@ class TestingDataArgs:
                  assets: pulumi.Input[Optional[Sequence[pulumi.Input['AssetArgs']]]] = None,
                  auto_create: pulumi.Input[Optional[_builtins.bool]] = None):
         """
-        TestingData
+        Testing data given as manifests, or split automatically from the training data.
 
         :param pulumi.Input[Sequence[pulumi.Input['AssetArgs']]] assets: The manifests to test on.
         :param pulumi.Input[_builtins.bool] auto_create: Split 20% off the training data to test on instead.
@@ -537,7 +537,7 @@ class TimeoutsArgs:
 
 class TrainingDataArgsDict(TypedDict):
     """
-    TrainingData
+    Training data given as manifests instead of the project's TRAIN dataset.
     """
     assets: pulumi.Input[Sequence[pulumi.Input['AssetArgsDict']]]
     """
@@ -549,7 +549,7 @@ class TrainingDataArgs:
     def __init__(__self__, *,
                  assets: pulumi.Input[Sequence[pulumi.Input['AssetArgs']]]):
         """
-        TrainingData
+        Training data given as manifests instead of the project's TRAIN dataset.
 
         :param pulumi.Input[Sequence[pulumi.Input['AssetArgs']]] assets: The manifests to train on.
         """

@@ -301,7 +301,7 @@ class Dataset(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def arn(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def arn(self) -> pulumi.Output[_builtins.str]:
         """
         The dataset's ARN.
         """
@@ -319,7 +319,7 @@ class Dataset(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="datasetStats")
-    def dataset_stats(self) -> pulumi.Output[Optional['outputs.DatasetStats']]:
+    def dataset_stats(self) -> pulumi.Output['outputs.DatasetStats']:
         """
         `labeled_entries`, `total_entries`, `total_labels`, `error_entries`.
         """
@@ -327,7 +327,7 @@ class Dataset(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="datasetType")
-    def dataset_type(self) -> pulumi.Output[Optional['DatasetType']]:
+    def dataset_type(self) -> pulumi.Output['DatasetType']:
         """
         `TRAIN` or `TEST`; a project holds one of each.
         """
@@ -353,7 +353,7 @@ class Dataset(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def labels(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+    def labels(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
         The labels in the dataset.
         """
@@ -361,7 +361,7 @@ class Dataset(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="projectArn")
-    def project_arn(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def project_arn(self) -> pulumi.Output[_builtins.str]:
         """
         The project's ARN. A new project replaces the dataset.
         """
@@ -369,7 +369,7 @@ class Dataset(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def region(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def region(self) -> pulumi.Output[_builtins.str]:
         """
         The AWS region it lives in.
         """
@@ -377,7 +377,7 @@ class Dataset(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def status(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def status(self) -> pulumi.Output[_builtins.str]:
         """
         The status of the last operation, e.g. `CREATE_COMPLETE`.
         """

@@ -266,7 +266,7 @@ class ImageFolder(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def bucket(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def bucket(self) -> pulumi.Output[_builtins.str]:
         """
         The S3 bucket to upload to.
         """
@@ -282,7 +282,7 @@ class ImageFolder(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def folder(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def folder(self) -> pulumi.Output[_builtins.str]:
         """
         A local folder with one subfolder of PNG/JPEG images per label.
         """
@@ -290,7 +290,7 @@ class ImageFolder(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="imageCount")
-    def image_count(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def image_count(self) -> pulumi.Output[_builtins.int]:
         """
         How many images (manifest lines).
         """
@@ -298,7 +298,7 @@ class ImageFolder(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="includeEntries")
-    def include_entries(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def include_entries(self) -> pulumi.Output[_builtins.bool]:
         """
         Also output the manifest lines as `entries`.
         """
@@ -315,7 +315,7 @@ class ImageFolder(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def labels(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+    def labels(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
         The labels (subfolder names; `safe` is not a label).
         """
@@ -323,7 +323,7 @@ class ImageFolder(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def manifest(self) -> pulumi.Output[Optional['outputs.S3Object']]:
+    def manifest(self) -> pulumi.Output['outputs.S3Object']:
         """
         `bucket` and `name` of the manifest: pass it as
         `dataset_source.ground_truth_manifest.s3_object`.
@@ -332,7 +332,7 @@ class ImageFolder(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="manifestUri")
-    def manifest_uri(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def manifest_uri(self) -> pulumi.Output[_builtins.str]:
         """
         `s3://bucket/key` of the manifest.
         """
@@ -340,7 +340,7 @@ class ImageFolder(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def prefix(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def prefix(self) -> pulumi.Output[_builtins.str]:
         """
         Key prefix for `images/` (content-addressed) and `manifests/`.
         """

@@ -35,7 +35,7 @@ __all__ = [
 @pulumi.output_type
 class Asset(dict):
     """
-    Asset
+    One training or testing input: a Ground Truth manifest.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -57,7 +57,7 @@ class Asset(dict):
     def __init__(__self__, *,
                  ground_truth_manifest: 'outputs.GroundTruthManifest'):
         """
-        Asset
+        One training or testing input: a Ground Truth manifest.
 
         :param 'GroundTruthManifest' ground_truth_manifest: A Ground Truth manifest in S3.
         """
@@ -75,7 +75,7 @@ class Asset(dict):
 @pulumi.output_type
 class ContentModerationConfig(dict):
     """
-    ContentModerationConfig
+    How an adapter is trained: the confidence threshold its evaluation uses.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -97,7 +97,7 @@ class ContentModerationConfig(dict):
     def __init__(__self__, *,
                  confidence_threshold: Optional[_builtins.float] = None):
         """
-        ContentModerationConfig
+        How an adapter is trained: the confidence threshold its evaluation uses.
 
         :param _builtins.float confidence_threshold: The confidence (0-100) you plan to use with the adapter; its evaluation is reported at
                it.
@@ -118,7 +118,7 @@ class ContentModerationConfig(dict):
 @pulumi.output_type
 class CopyFrom(dict):
     """
-    CopyFrom
+    The model version this one is a copy of (CopyProjectVersion).
     """
     @staticmethod
     def __key_warning(key: str):
@@ -143,7 +143,7 @@ class CopyFrom(dict):
                  source_project_arn: _builtins.str,
                  source_project_version_arn: _builtins.str):
         """
-        CopyFrom
+        The model version this one is a copy of (CopyProjectVersion).
 
         :param _builtins.str source_project_arn: The project of the version to copy.
         :param _builtins.str source_project_version_arn: The version to copy.
@@ -171,7 +171,7 @@ class CopyFrom(dict):
 @pulumi.output_type
 class DatasetSource(dict):
     """
-    DatasetSource
+    Where a dataset's entries come from: exactly one of a manifest or another dataset.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -196,7 +196,7 @@ class DatasetSource(dict):
                  dataset_arn: Optional[_builtins.str] = None,
                  ground_truth_manifest: Optional['outputs.GroundTruthManifest'] = None):
         """
-        DatasetSource
+        Where a dataset's entries come from: exactly one of a manifest or another dataset.
 
         :param _builtins.str dataset_arn: An existing dataset to copy.
         :param 'GroundTruthManifest' ground_truth_manifest: A Ground Truth manifest in S3 to import.
@@ -305,7 +305,7 @@ class DatasetStats(dict):
 @pulumi.output_type
 class FeatureConfig(dict):
     """
-    FeatureConfig
+    Settings for adapters (content-moderation projects).
     """
     @staticmethod
     def __key_warning(key: str):
@@ -327,7 +327,7 @@ class FeatureConfig(dict):
     def __init__(__self__, *,
                  content_moderation: 'outputs.ContentModerationConfig'):
         """
-        FeatureConfig
+        Settings for adapters (content-moderation projects).
 
         :param 'ContentModerationConfig' content_moderation: Settings of a content-moderation adapter.
         """
@@ -482,7 +482,7 @@ class LabelMetric(dict):
 @pulumi.output_type
 class OutputConfig(dict):
     """
-    OutputConfig
+    Where training writes its output: the evaluation, manifests and the model's files.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -507,7 +507,7 @@ class OutputConfig(dict):
                  s3_bucket: _builtins.str,
                  s3_key_prefix: Optional[_builtins.str] = None):
         """
-        OutputConfig
+        Where training writes its output: the evaluation, manifests and the model's files.
 
         :param _builtins.str s3_bucket: The bucket that receives the training results (evaluation summary, manifests).
         :param _builtins.str s3_key_prefix: The key prefix of those files.
@@ -582,7 +582,7 @@ class S3Object(dict):
 @pulumi.output_type
 class TestingData(dict):
     """
-    TestingData
+    Testing data given as manifests, or split automatically from the training data.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -605,7 +605,7 @@ class TestingData(dict):
                  assets: Optional[Sequence['outputs.Asset']] = None,
                  auto_create: Optional[_builtins.bool] = None):
         """
-        TestingData
+        Testing data given as manifests, or split automatically from the training data.
 
         :param Sequence['Asset'] assets: The manifests to test on.
         :param _builtins.bool auto_create: Split 20% off the training data to test on instead.
@@ -683,12 +683,12 @@ class Timeouts(dict):
 @pulumi.output_type
 class TrainingData(dict):
     """
-    TrainingData
+    Training data given as manifests instead of the project's TRAIN dataset.
     """
     def __init__(__self__, *,
                  assets: Sequence['outputs.Asset']):
         """
-        TrainingData
+        Training data given as manifests instead of the project's TRAIN dataset.
 
         :param Sequence['Asset'] assets: The manifests to train on.
         """

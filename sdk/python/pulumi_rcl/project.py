@@ -246,7 +246,7 @@ class Project(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def arn(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def arn(self) -> pulumi.Output[_builtins.str]:
         """
         The project's ARN.
         """
@@ -262,7 +262,7 @@ class Project(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="creationTimestamp")
-    def creation_timestamp(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def creation_timestamp(self) -> pulumi.Output[_builtins.str]:
         """
         When the project was created (ISO 8601, UTC).
         """
@@ -270,7 +270,7 @@ class Project(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def feature(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def feature(self) -> pulumi.Output[_builtins.str]:
         """
         `CUSTOM_LABELS` or `CONTENT_MODERATION`.
         """
@@ -278,7 +278,7 @@ class Project(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="projectName")
-    def project_name(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def project_name(self) -> pulumi.Output[_builtins.str]:
         """
         The project's name.
         """
@@ -286,7 +286,7 @@ class Project(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def region(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def region(self) -> pulumi.Output[_builtins.str]:
         """
         The AWS region it lives in.
         """
@@ -294,7 +294,7 @@ class Project(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def status(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def status(self) -> pulumi.Output[_builtins.str]:
         """
         `CREATING`, `CREATED` or `DELETING`.
         """

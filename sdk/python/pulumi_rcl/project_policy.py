@@ -214,7 +214,7 @@ class ProjectPolicy(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="policyDocument")
-    def policy_document(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def policy_document(self) -> pulumi.Output[_builtins.str]:
         """
         The IAM policy document (JSON); changed in place with the current revision id.
         """
@@ -222,7 +222,7 @@ class ProjectPolicy(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="policyName")
-    def policy_name(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def policy_name(self) -> pulumi.Output[_builtins.str]:
         """
         The policy's name.
         """
@@ -230,7 +230,7 @@ class ProjectPolicy(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="policyRevisionId")
-    def policy_revision_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def policy_revision_id(self) -> pulumi.Output[_builtins.str]:
         """
         The policy's current revision id.
         """
@@ -238,7 +238,7 @@ class ProjectPolicy(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="projectArn")
-    def project_arn(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def project_arn(self) -> pulumi.Output[_builtins.str]:
         """
         The project the policy is attached to.
         """

@@ -504,7 +504,7 @@ class ProjectVersion(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def arn(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def arn(self) -> pulumi.Output[_builtins.str]:
         """
         The version's ARN.
         """
@@ -568,7 +568,7 @@ class ProjectVersion(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="labelMetrics")
-    def label_metrics(self) -> pulumi.Output[Optional[Sequence['outputs.LabelMetric']]]:
+    def label_metrics(self) -> pulumi.Output[Sequence['outputs.LabelMetric']]:
         """
         Per label: `label`, `f1_score`, `precision`, `recall`, `threshold`, `test_images`.
         """
@@ -592,7 +592,7 @@ class ProjectVersion(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="minInferenceUnits")
-    def min_inference_units(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def min_inference_units(self) -> pulumi.Output[_builtins.int]:
         """
         Inference units while running (default 1); a change restarts the model.
         """
@@ -608,7 +608,7 @@ class ProjectVersion(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="projectArn")
-    def project_arn(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def project_arn(self) -> pulumi.Output[_builtins.str]:
         """
         The project's ARN.
         """
@@ -616,7 +616,7 @@ class ProjectVersion(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def region(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def region(self) -> pulumi.Output[_builtins.str]:
         """
         The AWS region it lives in.
         """
@@ -624,7 +624,7 @@ class ProjectVersion(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def running(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def running(self) -> pulumi.Output[_builtins.bool]:
         """
         Whether the model is RUNNING or STARTING.
         """
@@ -632,7 +632,7 @@ class ProjectVersion(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def status(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def status(self) -> pulumi.Output[_builtins.str]:
         """
         E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`.
         """
@@ -696,7 +696,7 @@ class ProjectVersion(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="versionName")
-    def version_name(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def version_name(self) -> pulumi.Output[_builtins.str]:
         """
         The version's name.
         """
@@ -704,7 +704,7 @@ class ProjectVersion(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="waitForTraining")
-    def wait_for_training(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def wait_for_training(self) -> pulumi.Output[_builtins.bool]:
         """
         Wait for training to end (default true); false returns once it has started.
         """
