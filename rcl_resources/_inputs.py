@@ -17,6 +17,23 @@ STRICT = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 RESERVED_TAGS = 2
 
 
+# Maps whose keys are the user's, never renamed.
+OPAQUE_MAPS = frozenset({"tags"})
+
+
+def renamed(value: Any, rename: Any) -> Any:
+    """`value` with every property name renamed by `rename` (snake_case to the API's
+    PascalCase, to the plugin's camelCase, and back), except the keys of user maps (tags)."""
+    if isinstance(value, dict):
+        return {
+            rename(k): (v if k in OPAQUE_MAPS or rename(k) in OPAQUE_MAPS else renamed(v, rename))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [renamed(v, rename) for v in value]
+    return value
+
+
 def api(address: str) -> AfterValidator:
     """The service model's rules for the API member at `address` (`Shape.Member`)."""
     return AfterValidator(Api(address))

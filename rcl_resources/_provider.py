@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pydantic
 from pulumi import Output, log
@@ -32,6 +32,8 @@ stack, so Pulumi may have retained it."""
 
 # Inputs that steer the provider but never change the AWS resource.
 NEVER_DIFF = frozenset({"owner", "profile", "endpoint_url", "s3_endpoint_url", "timeouts"})
+
+R = TypeVar("R")
 
 _TAG_VALUE = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
 
@@ -110,6 +112,26 @@ def program_props(
     return props
 
 
+def existing(
+    resource_type: type[R], provider: Provider, resource_name: str, id_: Any, opts: Any
+) -> R:
+    """`Resource.get`: the resource with this id, read into the program and not managed by
+    it (what `pulumi_aws`'s `get` does)."""
+    from pulumi import ResourceOptions
+    from pulumi.dynamic import Resource
+
+    from ._aws import program_connection
+
+    props: dict[str, Any] = program_connection(None)
+    fields = provider.inputs_model.model_fields
+    for name in [*fields, *getattr(resource_type, "__annotations__", {})]:
+        props.setdefault(name, None)
+    resource = resource_type.__new__(resource_type)
+    options = ResourceOptions.merge(opts, ResourceOptions(id=id_))
+    Resource.__init__(resource, provider, resource_name, props, options)  # type: ignore[arg-type]
+    return resource
+
+
 def short_hash(*parts: Any) -> str:
     """7 hex characters of sha256 over a canonical JSON of `parts`."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
@@ -142,6 +164,9 @@ class Provider(ResourceProvider):
     kind: ClassVar[str]
     inputs_model: ClassVar[type[pydantic.BaseModel]]
     replace_on: ClassVar[frozenset[str]]
+    write_only: ClassVar[frozenset[str]] = frozenset()
+    """Inputs AWS cannot report back, so an import cannot record them: where the state has
+    none, the program's value is taken as it is instead of as a change."""
 
     # -- check -------------------------------------------------------------------------------
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -202,7 +227,10 @@ class Provider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = (set(olds) | set(news)) & set(self.inputs_model.model_fields)
         changed = sorted(
-            k for k in keys - NEVER_DIFF if _normal(olds.get(k)) != _normal(news.get(k))
+            k
+            for k in keys - NEVER_DIFF
+            if _normal(olds.get(k)) != _normal(news.get(k))
+            and not (k in self.write_only and olds.get(k) is None)
         )
         replaces = [k for k in changed if k in self.replace_on]
         return DiffResult(
@@ -230,8 +258,14 @@ class Provider(ResourceProvider):
         return Connection.from_props(props)
 
     def input_values(self, props: dict[str, Any]) -> dict[str, Any]:
-        """The inputs part of a props bag (state outputs hold inputs and outputs)."""
-        return {k: v for k, v in props.items() if k in self.inputs_model.model_fields}
+        """The inputs part of a props bag (state outputs hold inputs and outputs), with the
+        defaults check would fill in, so an imported resource's inputs are what a program
+        that declares it gives."""
+        fields = self.inputs_model.model_fields
+        defaults = {
+            n: f.default for n, f in fields.items() if not f.is_required() and f.default is not None
+        }
+        return {**defaults, **{k: v for k, v in props.items() if k in fields}}
 
 
 _DENIED = {"403", "AccessDenied", "Forbidden"}

@@ -23,6 +23,7 @@ from ._provider import (
     chunked,
     created,
     creation_tags,
+    existing,
     import_props,
     is_unknown,
     program_props,
@@ -313,6 +314,8 @@ class _DatasetProvider(Provider):
     kind = "Dataset"
     inputs_model = DatasetInputs
     replace_on = REPLACE_ON
+    # DescribeDataset does not say where a dataset's entries came from.
+    write_only = frozenset({"dataset_source", "distribute_from"})
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         result = super().diff(id_, olds, news)
@@ -583,3 +586,10 @@ class Dataset(Resource, module="rcl", name="Dataset"):
         self.revision: pulumi.Output[str] = pulumi.Output.all(self.urn, content).apply(
             lambda values: f"{resource_name}@{_digest(values[1])}"
         )
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> Dataset:
+        """The existing dataset with this ARN, read into the program (not managed by it)."""
+        return existing(Dataset, _DatasetProvider(), resource_name, id, opts)

@@ -174,7 +174,7 @@ def explain(err: Exception, doing: str) -> RclError:
     message = error_message(err)
     quota = quota_of(err)
     if quota is not None:
-        advice = f"the quota \"{quota.name}\" is reached; free some of it, or {quota.advice()}"
+        advice = f'the quota "{quota.name}" is reached; free some of it, or {quota.advice()}'
     else:
         advice = _ADVICE.get(code, "").format(operation=operation)
     text = f"{doing} failed: {code}: {message}"

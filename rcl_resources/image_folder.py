@@ -11,13 +11,18 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field
 
+from ._aws import default_region
 from ._inputs import CommonInputs, S3Bucket, TimeoutsArgs
-from ._provider import Provider, program_props
-from .errors import S3_MISSING, explain, is_code
+from ._provider import Provider, existing, program_props
+from .errors import S3_MISSING, RclError, explain, is_code
 from .manifest import (
     CLASSIFICATION,
+    CONTENT_MODERATION,
     FOLDER_KINDS,
+    MODERATION_ATTRIBUTE,
     folder_digest,
+    labels_of,
+    parse_manifest,
     scan_image_folder,
     upload_image_folder,
 )
@@ -65,6 +70,8 @@ class _ImageFolderProvider(Provider):
     inputs_model = ImageFolderInputs
     # Content-addressed keys make every change an in-place upload of what is new.
     replace_on = frozenset({"region"})
+    # An imported manifest does not say which local folder it was made from.
+    write_only = frozenset({"folder", "digest"})
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = self._upload(props)
@@ -74,7 +81,9 @@ class _ImageFolderProvider(Provider):
         return UpdateResult(self._upload(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        manifest = props.get("manifest") or {}
+        if not props.get("manifest"):
+            return self._import(id_, props)
+        manifest = props["manifest"]
         try:
             self.connection(props).s3().head_object(Bucket=manifest["bucket"], Key=manifest["name"])
         except Exception as err:
@@ -82,6 +91,37 @@ class _ImageFolderProvider(Provider):
                 return ReadResult(None, {})
             raise
         return ReadResult(id_, props, self.input_values(props))
+
+    def _import(self, uri: str, props: dict[str, Any]) -> ReadResult:
+        """Import by the manifest's `s3://bucket/<prefix>/manifests/<digest>.manifest`: what the
+        folder holds is read back from the manifest (the folder itself stays the program's)."""
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        prefix, marker, _ = key.rpartition("manifests/")
+        if not uri.startswith("s3://") or not marker:
+            raise RclError(
+                f"cannot import ImageFolder {uri!r}: the id is the manifest's URI, "
+                "s3://<bucket>/<prefix>/manifests/<digest>.manifest (the `manifest_uri` output)"
+            )
+        props = {"region": default_region(props.get("profile")), **props}
+        try:
+            body = self.connection(props).s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        except Exception as err:
+            if is_code(err, *S3_MISSING):
+                return ReadResult(None, {})
+            raise
+        lines = parse_manifest(body.decode())
+        moderation = any(MODERATION_ATTRIBUTE in line for line in lines)
+        outs = {
+            **props,
+            "bucket": bucket,
+            "prefix": prefix.rstrip("/"),
+            "kind": CONTENT_MODERATION if moderation else None,
+            "manifest": {"bucket": bucket, "name": key},
+            "manifest_uri": uri,
+            "labels": sorted({label for line in lines for label in labels_of(line)}),
+            "image_count": len(lines),
+        }
+        return ReadResult(uri, outs, self.input_values(outs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # Images are content-addressed and may be shared by other manifests and trained
@@ -147,3 +187,12 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
             props.update(digest=folder_digest(images, kind))
         props.update(folder=str(folder))
         super().__init__(_ImageFolderProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> ImageFolder:
+        """The manifest an image folder made, by its URI
+        (`s3://bucket/<prefix>/manifests/<digest>.manifest`), read into the program (not
+        managed by it)."""
+        return existing(ImageFolder, _ImageFolderProvider(), resource_name, id, opts)

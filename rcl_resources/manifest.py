@@ -703,7 +703,6 @@ def _existing_keys(s3_client: Any, bucket: str, prefix: str) -> set[str] | None:
     return keys
 
 
-
 def _put_if_absent(
     s3_client: Any, bucket: str, key: str, body: Callable[[], bytes], content_type: str
 ) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextvars
 import inspect
 import itertools
 import json
@@ -19,11 +20,12 @@ from typing import Any
 
 import pydantic
 from pulumi.provider.experimental import provider as api
+from pulumi.provider.experimental import server
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime.rpc import UNKNOWN
 
 from . import __version__
-from ._inputs import S3Object
+from ._inputs import S3Object, renamed
 from ._provider import Provider, is_unknown
 from .api_model import Api, member
 from .dataset import Dataset, DatasetStats, _DatasetProvider
@@ -50,8 +52,6 @@ CONFIG = {  # `rcl:<key>` → the prop it becomes
 }
 # Inputs the dynamic host carries for itself; the plugin takes them from its configuration.
 HIDDEN = frozenset({"owner", "profile", "endpoint_url", "s3_endpoint_url", "digest"})
-# Maps whose keys are the user's, never renamed.
-OPAQUE_MAPS = frozenset({"tags"})
 # Long waits (training, slots) run side by side, far beyond the default executor's size.
 WORKERS = 64
 
@@ -68,18 +68,6 @@ def camel(name: str) -> str:
 def snake(name: str) -> str:
     """`minF1Score` → `min_f1_score`."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
-def renamed(value: Any, rename: Any) -> Any:
-    """`value` with every property name renamed, except the keys of user maps (tags)."""
-    if isinstance(value, dict):
-        return {
-            rename(k): (v if k in OPAQUE_MAPS or rename(k) in OPAQUE_MAPS else renamed(v, rename))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [renamed(v, rename) for v in value]
-    return value
 
 
 # --- property values -----------------------------------------------------------------------------
@@ -190,7 +178,10 @@ class RclProvider(api.Provider):
         return api.CheckResponse(props_out(result.inputs), failures)
 
     async def diff(self, request: api.DiffRequest) -> api.DiffResponse:
-        olds = self.with_connection(props_in(request.old_state), request.urn)
+        # The recorded inputs complete the state: after an import and a no-op `up`, only they
+        # hold what the program declared for inputs AWS cannot report (`write_only`).
+        recorded = props_in(OLD_INPUTS.get() or {})
+        olds = self.with_connection({**props_in(request.old_state), **recorded}, request.urn)
         news = self.with_connection(props_in(request.new_inputs), request.urn)
         result = await self.run(self.core(request).diff, request.resource_id, olds, news)
         replaces = [camel(k) for k in result.replaces or []]
@@ -251,9 +242,7 @@ def schema() -> dict[str, Any]:
     resources = {}
     for token, (core, resource) in RESOURCES.items():
         fields = {n: f for n, f in core.inputs_model.model_fields.items() if n not in HIDDEN}
-        inputs = {
-            camel(name): field_schema(field, types_) for name, field in fields.items()
-        }
+        inputs = {camel(name): field_schema(field, types_) for name, field in fields.items()}
         outputs = {**inputs}
         # Check fills defaults in, so an input with one is always in the state.
         always = {n for n, f in fields.items() if f.is_required() or f.default is not None}
@@ -413,8 +402,19 @@ def enum_schema(rules: Api, types_: dict[str, Any]) -> dict[str, Any] | None:
     return {"$ref": f"#/types/{token}"}
 
 
+# A Diff request's recorded inputs (the SDK's DiffRequest leaves them out).
+OLD_INPUTS: contextvars.ContextVar[dict[str, PropertyValue] | None] = contextvars.ContextVar(
+    "OLD_INPUTS", default=None
+)
+
+
+class RclServicer(server.ProviderServicer):
+    async def Diff(self, request: Any, context: Any) -> Any:
+        OLD_INPUTS.set(PropertyValue.unmarshal_map(request.old_inputs))
+        return await super().Diff(request, context)
+
+
 def main() -> None:
     """Entry point of the `pulumi-resource-rcl` console script."""
-    from pulumi.provider.experimental.server import main as serve
-
-    serve(sys.argv[1:], __version__, RclProvider())
+    server.ProviderServicer = RclServicer  # type: ignore[misc]  # what server.main serves
+    server.main(sys.argv[1:], __version__, RclProvider())

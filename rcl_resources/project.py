@@ -15,6 +15,7 @@ from ._provider import (
     OWNER_TAG,
     Provider,
     adopt,
+    existing,
     import_props,
     iso_timestamp,
     owner_of,
@@ -266,7 +267,7 @@ class _ProjectProvider(Provider):
 def _with_identity(id_: str, props: dict[str, Any]) -> dict[str, Any]:
     """Props for read: on import only the ARN is known; region and name come from it."""
     props = import_props(id_, props)
-    props.setdefault("project_name", project_name_of(id_))
+    props["project_name"] = props.get("project_name") or project_name_of(id_)
     return props
 
 
@@ -300,6 +301,13 @@ class Project(Resource, module="rcl", name="Project"):
     ) -> None:
         props = program_props(Project, resource_name, args, kwargs, ProjectArgs)
         super().__init__(_ProjectProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> Project:
+        """The existing project with this ARN, read into the program (not managed by it)."""
+        return existing(Project, _ProjectProvider(), resource_name, id, opts)
 
 
 __all__ = ["Project", "ProjectArgs"]

@@ -13,6 +13,7 @@ from pydantic import field_validator
 from ._inputs import CommonInputs, TimeoutsArgs, api
 from ._provider import (
     Provider,
+    existing,
     import_props,
     program_props,
 )
@@ -175,3 +176,11 @@ class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
     ) -> None:
         props = program_props(ProjectPolicy, resource_name, args, kwargs, ProjectPolicyArgs)
         super().__init__(_ProjectPolicyProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> ProjectPolicy:
+        """The existing policy with this id (`<project arn>#<policy name>`), read into the program
+        (not managed by it)."""
+        return existing(ProjectPolicy, _ProjectPolicyProvider(), resource_name, id, opts)

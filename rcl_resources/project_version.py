@@ -17,6 +17,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic.alias_generators import to_pascal, to_snake
 
 from ._inputs import (
     STRICT,
@@ -25,6 +26,7 @@ from ._inputs import (
     Tags,
     TimeoutsArgs,
     api,
+    renamed,
     timeout_of,
 )
 from ._provider import (
@@ -33,8 +35,10 @@ from ._provider import (
     adopt,
     created,
     creation_tags,
+    existing,
     import_props,
     iso_timestamp,
+    plain,
     program_props,
     require_s3,
     tag_changes,
@@ -258,7 +262,8 @@ class ProjectVersionInputs(CommonInputs):
     wait_for_training: bool = True
     """Wait for training to end (default true); false returns once it has started."""
     datasets: list[str] | None = None
-    """Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains."""
+    """Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+    AWS does not record them: after an import, the program's value is recorded as it is."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ProjectVersionInputs:
@@ -335,23 +340,20 @@ def version_name_of(arn: str) -> str:
 
 
 def _api(value: Any) -> Any:
-    """snake_case input dicts → the API's PascalCase members."""
-    if isinstance(value, dict):
-        return {_pascal(k): _api(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_api(v) for v in value]
-    return value
+    """snake_case inputs → the API's PascalCase members (None members dropped)."""
+    return renamed(plain(value), to_pascal)
 
 
-def _pascal(key: str) -> str:
-    special = {"s3_object": "S3Object", "s3_bucket": "S3Bucket", "s3_key_prefix": "S3KeyPrefix"}
-    return special.get(key) or "".join(part.capitalize() for part in key.split("_"))
+def _from_api(value: Any) -> Any:
+    """The API's PascalCase members → snake_case inputs."""
+    return renamed(value, to_snake)
 
 
 class _ProjectVersionProvider(Provider):
     kind = "ProjectVersion"
     inputs_model = ProjectVersionInputs
     replace_on = REPLACE_ON
+    write_only = frozenset({"datasets", "copy_from"})
 
     def finish_inputs(self, olds, inputs, unknown_keys, failures: list[CheckFailure]) -> None:
         self.auto_name(inputs, unknown_keys, "version_name")
@@ -438,12 +440,13 @@ class _ProjectVersionProvider(Provider):
             }
             for key in ("training_data", "testing_data", "feature_config"):
                 if props.get(key):
-                    request[_pascal(key)] = _api(props[key])
+                    request[to_pascal(key)] = _api(props[key])
             call = client.create_project_version
             if props.get("version_description"):
                 request["VersionDescription"] = props["version_description"]
         if props.get("kms_key_id"):
             request["KmsKeyId"] = props["kms_key_id"]
+
         def exists() -> str | None:
             found = find_version(client, props["project_arn"], name)
             return self._adopt(client, props) if found else None
@@ -626,12 +629,13 @@ class _ProjectVersionProvider(Provider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = import_props(id_, props)
         client = self.connection(props).rekognition()
-        if not props.get("project_arn"):
+        importing = not props.get("project_arn")
+        if importing:
             project_arn = project_arn_by_name(client, project_name_of(id_))
             if project_arn is None:
                 return ReadResult(None, {})
             props["project_arn"] = project_arn
-        props.setdefault("version_name", version_name_of(id_))
+        props["version_name"] = props.get("version_name") or version_name_of(id_)
         found = find_version(client, props["project_arn"], props["version_name"])
         if found is None or found.get("ProjectVersionArn") != id_:
             return ReadResult(None, {})
@@ -639,10 +643,9 @@ class _ProjectVersionProvider(Provider):
         props["tags"] = user_tags(tags) or None
         props["owner"] = props.get("owner") or tags.get(OWNER_TAG)
         if found.get("OutputConfig") and not props.get("output_config"):
-            props["output_config"] = {
-                "s3_bucket": found["OutputConfig"].get("S3Bucket"),
-                "s3_key_prefix": found["OutputConfig"].get("S3KeyPrefix"),
-            }
+            props["output_config"] = _from_api(found["OutputConfig"])
+        if importing:
+            props.update(_recorded_inputs(client, found))
         outs = self._outs(props, found)
         # What is live becomes the recorded input, so `up` sees drift and restores it.
         outs["running"] = found.get("Status") in UP
@@ -716,6 +719,34 @@ class _ProjectVersionProvider(Provider):
             "billable_training_time_in_seconds": found.get("BillableTrainingTimeInSeconds"),
             "training_end_timestamp": iso_timestamp(found.get("TrainingEndTimestamp")),
         }
+
+
+def _recorded_inputs(client: Any, found: dict[str, Any]) -> dict[str, Any]:
+    """The inputs a model was made with, as DescribeProjectVersions records them (for an
+    import; `datasets` is not recorded anywhere)."""
+    inputs: dict[str, Any] = {
+        "version_description": found.get("VersionDescription"),
+        "kms_key_id": found.get("KmsKeyId"),
+        "feature_config": _from_api(found["FeatureConfig"]) if found.get("FeatureConfig") else None,
+    }
+    # With the project's datasets the training input is empty; with manifests it lists them.
+    training = (found.get("TrainingDataResult") or {}).get("Input") or {}
+    if training.get("Assets"):
+        testing = (found.get("TestingDataResult") or {}).get("Input") or {}
+        inputs["training_data"] = _from_api({"Assets": training["Assets"]})
+        inputs["testing_data"] = _from_api(
+            {k: v for k, v in testing.items() if v} or {"AutoCreate": False}
+        )
+    source = found.get("SourceProjectVersionArn")
+    # The source project's ARN is only found in this account; otherwise `copy_from` stays
+    # unrecorded, like `datasets`.
+    source_project = source and project_arn_by_name(client, project_name_of(source))
+    if source_project:
+        inputs["copy_from"] = {
+            "source_project_arn": source_project,
+            "source_project_version_arn": source,
+        }
+    return {k: v for k, v in inputs.items() if v is not None}
 
 
 def _units(props: dict[str, Any]) -> tuple[int, int | None]:
@@ -838,6 +869,13 @@ class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
     ) -> None:
         props = program_props(ProjectVersion, resource_name, args, kwargs, ProjectVersionArgs)
         super().__init__(_ProjectVersionProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> ProjectVersion:
+        """The existing model version with this ARN, read into the program (not managed by it)."""
+        return existing(ProjectVersion, _ProjectVersionProvider(), resource_name, id, opts)
 
 
 __all__ = [

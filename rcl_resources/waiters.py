@@ -82,19 +82,19 @@ class Poller:
                 message = error_message(err)
                 if not quota.slot:
                     raise QuotaExceeded(
-                        f"{what}: the quota \"{quota.name}\" is reached ({message}); free some "
+                        f'{what}: the quota "{quota.name}" is reached ({message}); free some '
                         f"of it, or {quota.advice()}"
                     ) from err
                 now = self.clock()
                 if now >= deadline:
                     raise QuotaExceeded(
-                        f"{what}: no slot of \"{quota.name}\" became free in "
+                        f'{what}: no slot of "{quota.name}" became free in '
                         f"{format_elapsed(now - start)} ({message}); stop or wait for another "
                         f"model, raise the `timeouts` input, or {quota.advice()}"
                     ) from err
                 if last_report is None or now - last_report >= self.slot_log_every:
                     self.log(
-                        f"{what}: waiting for a free slot of \"{quota.name}\", "
+                        f'{what}: waiting for a free slot of "{quota.name}", '
                         f"{format_elapsed(now - start)} elapsed"
                     )
                     last_report = now

@@ -38,6 +38,7 @@ namespace RclResources.Rcl
 
         /// <summary>
         /// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+        /// AWS does not record them: after an import, the program's value is recorded as it is.
         /// </summary>
         [Output("datasets")]
         public Output<ImmutableArray<string>> Datasets { get; private set; } = null!;
@@ -230,6 +231,7 @@ namespace RclResources.Rcl
 
         /// <summary>
         /// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+        /// AWS does not record them: after an import, the program's value is recorded as it is.
         /// </summary>
         public InputList<string> Datasets
         {

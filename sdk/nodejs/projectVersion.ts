@@ -53,6 +53,7 @@ export class ProjectVersion extends pulumi.CustomResource {
     declare public readonly copyFrom: pulumi.Output<outputs.CopyFrom | undefined>;
     /**
      * Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+     * AWS does not record them: after an import, the program's value is recorded as it is.
      */
     declare public readonly datasets: pulumi.Output<string[] | undefined>;
     /**
@@ -227,6 +228,7 @@ export interface ProjectVersionArgs {
     copyFrom?: pulumi.Input<inputs.CopyFromArgs | undefined>;
     /**
      * Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+     * AWS does not record them: after an import, the program's value is recorded as it is.
      */
     datasets?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**

@@ -25,6 +25,7 @@ type ProjectVersion struct {
 	// Copy this trained version (CopyProjectVersion) instead of training.
 	CopyFrom CopyFromPtrOutput `pulumi:"copyFrom"`
 	// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+	// AWS does not record them: after an import, the program's value is recorded as it is.
 	Datasets pulumi.StringArrayOutput `pulumi:"datasets"`
 	// `bucket` and `name` of the evaluation summary file.
 	EvaluationSummary S3ObjectPtrOutput `pulumi:"evaluationSummary"`
@@ -118,6 +119,7 @@ type projectVersionArgs struct {
 	// Copy this trained version (CopyProjectVersion) instead of training.
 	CopyFrom *CopyFrom `pulumi:"copyFrom"`
 	// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+	// AWS does not record them: after an import, the program's value is recorded as it is.
 	Datasets []string `pulumi:"datasets"`
 	// Adapter settings (content-moderation projects).
 	FeatureConfig *FeatureConfig `pulumi:"featureConfig"`
@@ -160,6 +162,7 @@ type ProjectVersionArgs struct {
 	// Copy this trained version (CopyProjectVersion) instead of training.
 	CopyFrom CopyFromPtrInput
 	// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+	// AWS does not record them: after an import, the program's value is recorded as it is.
 	Datasets pulumi.StringArrayInput
 	// Adapter settings (content-moderation projects).
 	FeatureConfig FeatureConfigPtrInput
@@ -300,6 +303,7 @@ func (o ProjectVersionOutput) CopyFrom() CopyFromPtrOutput {
 }
 
 // Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+// AWS does not record them: after an import, the program's value is recorded as it is.
 func (o ProjectVersionOutput) Datasets() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ProjectVersion) pulumi.StringArrayOutput { return v.Datasets }).(pulumi.StringArrayOutput)
 }

@@ -45,6 +45,7 @@ class ProjectVersionArgs:
         :param pulumi.Input[_builtins.str] project_arn: The project's ARN.
         :param pulumi.Input['CopyFromArgs'] copy_from: Copy this trained version (CopyProjectVersion) instead of training.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] datasets: Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+               AWS does not record them: after an import, the program's value is recorded as it is.
         :param pulumi.Input['FeatureConfigArgs'] feature_config: Adapter settings (content-moderation projects).
         :param pulumi.Input[_builtins.str] kms_key_id: The KMS key that encrypts the model and the training copies of the images.
         :param pulumi.Input[_builtins.int] max_inference_units: Upper bound for autoscaling; a change restarts the model.
@@ -128,6 +129,7 @@ class ProjectVersionArgs:
     def datasets(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
         Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+        AWS does not record them: after an import, the program's value is recorded as it is.
         """
         return pulumi.get(self, "datasets")
 
@@ -352,6 +354,7 @@ class ProjectVersion(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['CopyFromArgs', 'CopyFromArgsDict']] copy_from: Copy this trained version (CopyProjectVersion) instead of training.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] datasets: Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+               AWS does not record them: after an import, the program's value is recorded as it is.
         :param pulumi.Input[Union['FeatureConfigArgs', 'FeatureConfigArgsDict']] feature_config: Adapter settings (content-moderation projects).
         :param pulumi.Input[_builtins.str] kms_key_id: The KMS key that encrypts the model and the training copies of the images.
         :param pulumi.Input[_builtins.int] max_inference_units: Upper bound for autoscaling; a change restarts the model.
@@ -531,6 +534,7 @@ class ProjectVersion(pulumi.CustomResource):
     def datasets(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
         Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+        AWS does not record them: after an import, the program's value is recorded as it is.
         """
         return pulumi.get(self, "datasets")
 
