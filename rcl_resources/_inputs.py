@@ -80,8 +80,11 @@ class TimeoutsArgs:
     `custom_timeouts` do not reach dynamic providers)."""
 
     create: pulumi.Input[float] | None = None
+    """Seconds a create may wait (for a model: training, then starting)."""
     update: pulumi.Input[float] | None = None
+    """Seconds an update may wait."""
     delete: pulumi.Input[float] | None = None
+    """Seconds a delete may wait."""
 
 
 class Timeouts(BaseModel):

@@ -95,12 +95,32 @@ def merge_args(args: Any, kwargs: dict[str, Any], args_type: type) -> dict[str, 
 
 
 def program_props(
-    resource_type: type, resource_name: str, args: Any, kwargs: dict[str, Any], args_type: type
-) -> dict[str, Any]:
-    """A resource's props as the program builds them: inputs, connection settings from the
-    stack config, the owner token, and every output (the class's annotations) seeded empty."""
+    resource_type: type,
+    args_type: type,
+    resource_name: str,
+    positional: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> tuple[dict[str, Any], Any]:
+    """A resource's props and options as the program gives them, in either of pulumi_aws's
+    forms: `(name, args, opts)` or `(name, opts, **inputs)` (and `args=`/`opts=` by keyword).
+    The props are the inputs, connection settings from the stack config, the owner token, and
+    every output (the class's annotations) seeded empty."""
+    from pulumi import ResourceOptions
+
     from ._aws import program_connection
 
+    kwargs = dict(kwargs)
+    rest = list(positional)
+    args, opts = kwargs.pop("args", None), kwargs.pop("opts", None)
+    if rest and (rest[0] is None or isinstance(rest[0], args_type)):
+        args = rest.pop(0)
+    if rest and (rest[0] is None or isinstance(rest[0], ResourceOptions)):
+        opts = rest.pop(0)
+    if rest:
+        raise TypeError(
+            f"{resource_type.__name__}({resource_name!r}, ...) takes a {args_type.__name__} "
+            f"and/or ResourceOptions, not {type(rest[0]).__name__}"
+        )
     inputs = merge_args(args, kwargs, args_type)
     props = {
         **program_connection(inputs.pop("region", None)),
@@ -109,7 +129,7 @@ def program_props(
     }
     for output in getattr(resource_type, "__annotations__", {}):
         props.setdefault(output, None)
-    return props
+    return props, opts
 
 
 def existing(

@@ -9,7 +9,7 @@ import hashlib
 import itertools
 import json
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
@@ -50,8 +50,11 @@ class S3ObjectArgs:
     """An S3 object: bucket, key (`name`) and optional version."""
 
     bucket: pulumi.Input[str]
+    """The S3 bucket."""
     name: pulumi.Input[str]
+    """The object's key."""
     version: pulumi.Input[str] | None = None
+    """The object's version, in a versioned bucket."""
 
 
 @dataclasses.dataclass
@@ -59,6 +62,7 @@ class GroundTruthManifestArgs:
     """A SageMaker Ground Truth manifest in S3."""
 
     s3_object: pulumi.Input[S3ObjectArgs | dict[str, Any]]
+    """Where the manifest (JSON Lines) is in S3."""
 
 
 @dataclasses.dataclass
@@ -66,7 +70,9 @@ class DatasetSourceArgs:
     """Exactly one of a manifest or an existing dataset's ARN."""
 
     ground_truth_manifest: pulumi.Input[GroundTruthManifestArgs | dict[str, Any]] | None = None
+    """A Ground Truth manifest in S3 to import."""
     dataset_arn: pulumi.Input[str] | None = None
+    """An existing dataset to copy."""
 
 
 @dataclasses.dataclass
@@ -74,16 +80,24 @@ class DatasetArgs:
     """Inputs of a Dataset. Names mirror CreateDataset in snake_case; the rest are ours."""
 
     project_arn: pulumi.Input[str]
+    """The project's ARN. A new project replaces the dataset."""
     dataset_type: pulumi.Input[str]
     """`TRAIN` or `TEST`."""
     dataset_source: pulumi.Input[DatasetSourceArgs | dict[str, Any]] | None = None
+    """Exactly one of `ground_truth_manifest` or `dataset_arn`; omitted: an empty dataset. A
+    new source replaces the dataset, except a manifest that only grew, which is applied in
+    place."""
     tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
+    """Tags; changed in place."""
     entries: pulumi.Input[list[pulumi.Input[str]]] | None = None
     """Ground Truth JSON lines to add with UpdateDatasetEntries (added lines update in place)."""
     distribute_from: pulumi.Input[str] | None = None
     """ARN of the TRAIN dataset: create this TEST dataset empty, then move 20% of it here."""
     timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
+    """Seconds to wait for each operation before failing with a clear message."""
     region: pulumi.Input[str] | None = None
+    """AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
+    default chain. A new region replaces the resource."""
 
 
 class _DatasetSource(BaseModel):
@@ -564,14 +578,32 @@ class Dataset(Resource, module="rcl", name="Dataset"):
     region: pulumi.Output[str]
     """The AWS region it lives in."""
 
+    @overload
+    def __init__(
+        self, resource_name: str, args: DatasetArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         resource_name: str,
-        args: DatasetArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        props = program_props(Dataset, resource_name, args, kwargs, DatasetArgs)
+        *,
+        project_arn: pulumi.Input[str] | None = None,
+        dataset_type: pulumi.Input[str] | None = None,
+        dataset_source: pulumi.Input[DatasetSourceArgs | dict[str, Any]] | None = None,
+        tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+        entries: pulumi.Input[list[pulumi.Input[str]]] | None = None,
+        distribute_from: pulumi.Input[str] | None = None,
+        timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None,
+        region: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        """Inputs as a `DatasetArgs` (`(name, args, opts)`) or as keyword arguments of the
+        same names (`(name, opts, **inputs)`), like pulumi_aws; `DatasetArgs` says what each
+        means."""
+        props, opts = program_props(Dataset, DatasetArgs, resource_name, args, kwargs)
         super().__init__(_DatasetProvider(), resource_name, props, opts)
         content = pulumi.Output.from_input(
             {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -35,6 +35,7 @@ class ImageFolderArgs:
     folder: pulumi.Input[str]
     """Local folder: one subfolder per label, PNG or JPEG images inside."""
     bucket: pulumi.Input[str]
+    """The S3 bucket to upload to."""
     prefix: pulumi.Input[str] | None = None
     """Key prefix for `images/` (content-addressed) and `manifests/`."""
     include_entries: pulumi.Input[bool] | None = None
@@ -46,6 +47,8 @@ class ImageFolderArgs:
     timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
     """Seconds to wait: `{"create", "update", "delete"}`."""
     region: pulumi.Input[str] | None = None
+    """AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
+    default chain. A new region replaces the resource."""
 
 
 class ImageFolderInputs(CommonInputs):
@@ -171,14 +174,31 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
     entries: pulumi.Output[list[str] | None]
     """The manifest's lines, when `include_entries`."""
 
+    @overload
+    def __init__(
+        self, resource_name: str, args: ImageFolderArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         resource_name: str,
-        args: ImageFolderArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        props = program_props(ImageFolder, resource_name, args, kwargs, ImageFolderArgs)
+        *,
+        folder: pulumi.Input[str] | None = None,
+        bucket: pulumi.Input[str] | None = None,
+        prefix: pulumi.Input[str] | None = None,
+        include_entries: pulumi.Input[bool] | None = None,
+        kind: pulumi.Input[str] | None = None,
+        timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None,
+        region: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        """Inputs as a `ImageFolderArgs` (`(name, args, opts)`) or as keyword arguments of
+        the same names (`(name, opts, **inputs)`), like pulumi_aws; `ImageFolderArgs` says
+        what each means."""
+        props, opts = program_props(ImageFolder, ImageFolderArgs, resource_name, args, kwargs)
         folder = Path(str(props["folder"])).resolve()
         # Reading the folder here (not uploading) lets preview show whether it changed.
         kind = str(props.get("kind") or CLASSIFICATION)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
@@ -45,6 +45,7 @@ class ProjectArgs:
     auto_update: pulumi.Input[str] | None = None
     """`ENABLED` or `DISABLED`; content-moderation projects only."""
     tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
+    """Tags; changed in place."""
     timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
     """Seconds to wait: `{"create", "update", "delete"}`."""
     region: pulumi.Input[str] | None = None
@@ -292,14 +293,30 @@ class Project(Resource, module="rcl", name="Project"):
     region: pulumi.Output[str]
     """The AWS region it lives in."""
 
+    @overload
+    def __init__(
+        self, resource_name: str, args: ProjectArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         resource_name: str,
-        args: ProjectArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        props = program_props(Project, resource_name, args, kwargs, ProjectArgs)
+        *,
+        project_name: pulumi.Input[str] | None = None,
+        feature: pulumi.Input[str] | None = None,
+        auto_update: pulumi.Input[str] | None = None,
+        tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+        timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None,
+        region: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        """Inputs as a `ProjectArgs` (`(name, args, opts)`) or as keyword arguments of the
+        same names (`(name, opts, **inputs)`), like pulumi_aws; `ProjectArgs` says what each
+        means."""
+        props, opts = program_props(Project, ProjectArgs, resource_name, args, kwargs)
         super().__init__(_ProjectProvider(), resource_name, props, opts)
 
     @staticmethod

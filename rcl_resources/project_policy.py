@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -26,12 +26,16 @@ class ProjectPolicyArgs:
     """Inputs of a ProjectPolicy. Names mirror PutProjectPolicy in snake_case."""
 
     project_arn: pulumi.Input[str]
+    """The project the policy is attached to."""
     policy_name: pulumi.Input[str]
+    """The policy's name."""
     policy_document: pulumi.Input[str | dict[str, Any]]
     """The IAM policy as a JSON string or a dict."""
     timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
     """Seconds to wait: `{"create", "update", "delete"}`."""
     region: pulumi.Input[str] | None = None
+    """AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
+    default chain. A new region replaces the resource."""
 
 
 class ProjectPolicyInputs(CommonInputs):
@@ -167,14 +171,32 @@ class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
     policy_revision_id: pulumi.Output[str]
     """The policy's current revision id."""
 
+    @overload
     def __init__(
         self,
         resource_name: str,
-        args: ProjectPolicyArgs | None = None,
+        args: ProjectPolicyArgs,
         opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        props = program_props(ProjectPolicy, resource_name, args, kwargs, ProjectPolicyArgs)
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        project_arn: pulumi.Input[str] | None = None,
+        policy_name: pulumi.Input[str] | None = None,
+        policy_document: pulumi.Input[str | dict[str, Any]] | None = None,
+        timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None,
+        region: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        """Inputs as a `ProjectPolicyArgs` (`(name, args, opts)`) or as keyword arguments of
+        the same names (`(name, opts, **inputs)`), like pulumi_aws; `ProjectPolicyArgs` says
+        what each means."""
+        props, opts = program_props(ProjectPolicy, ProjectPolicyArgs, resource_name, args, kwargs)
         super().__init__(_ProjectPolicyProvider(), resource_name, props, opts)
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 import pulumi
 from pulumi.dynamic import (
@@ -81,7 +81,9 @@ class OutputConfigArgs:
     """Where training results (evaluation summary, manifests) are written."""
 
     s3_bucket: pulumi.Input[str]
+    """The bucket that receives the training results (evaluation summary, manifests)."""
     s3_key_prefix: pulumi.Input[str] | None = None
+    """The key prefix of those files."""
 
 
 @dataclasses.dataclass
@@ -90,6 +92,7 @@ class AssetArgs:
     `{"s3_object": {"bucket", "name", "version"?}}`."""
 
     ground_truth_manifest: pulumi.Input[dict[str, Any]]
+    """A Ground Truth manifest in S3."""
 
 
 @dataclasses.dataclass
@@ -97,6 +100,7 @@ class TrainingDataArgs:
     """Manifests to train on (only for projects without datasets)."""
 
     assets: pulumi.Input[list[pulumi.Input[AssetArgs | dict[str, Any]]]]
+    """The manifests to train on."""
 
 
 @dataclasses.dataclass
@@ -104,7 +108,9 @@ class TestingDataArgs:
     """Manifests to test on, or `auto_create=True` to split 20% off the training data."""
 
     assets: pulumi.Input[list[pulumi.Input[AssetArgs | dict[str, Any]]]] | None = None
+    """The manifests to test on."""
     auto_create: pulumi.Input[bool] | None = None
+    """Split 20% off the training data to test on instead."""
 
 
 @dataclasses.dataclass
@@ -112,6 +118,8 @@ class ContentModerationConfigArgs:
     """The confidence (0-100) you plan to use with the adapter at inference."""
 
     confidence_threshold: pulumi.Input[float] | None = None
+    """The confidence (0-100) you plan to use with the adapter; its evaluation is reported
+    at it."""
 
 
 @dataclasses.dataclass
@@ -119,6 +127,7 @@ class FeatureConfigArgs:
     """Settings of a content-moderation adapter."""
 
     content_moderation: pulumi.Input[ContentModerationConfigArgs | dict[str, Any]]
+    """Settings of a content-moderation adapter."""
 
 
 @dataclasses.dataclass
@@ -126,7 +135,9 @@ class CopyFromArgs:
     """The version to copy instead of training (CopyProjectVersion)."""
 
     source_project_arn: pulumi.Input[str]
+    """The project of the version to copy."""
     source_project_version_arn: pulumi.Input[str]
+    """The version to copy."""
 
 
 @dataclasses.dataclass
@@ -136,25 +147,44 @@ class ProjectVersionArgs:
     `timeouts` are ours."""
 
     project_arn: pulumi.Input[str]
+    """The project's ARN."""
     output_config: pulumi.Input[OutputConfigArgs | dict[str, Any]] | None = None
+    """Where training results go: `s3_bucket` (required) and `s3_key_prefix`."""
     version_name: pulumi.Input[str] | None = None
+    """The version's name; when omitted, `<resource name>-<7 hex of what is trained>`."""
     training_data: pulumi.Input[TrainingDataArgs | dict[str, Any]] | None = None
+    """Manifests to train on, for projects without datasets (with `testing_data`)."""
     testing_data: pulumi.Input[TestingDataArgs | dict[str, Any]] | None = None
+    """Manifests to test on, or `auto_create` to split the training data."""
     kms_key_id: pulumi.Input[str] | None = None
+    """The KMS key that encrypts the model and the training copies of the images."""
     version_description: pulumi.Input[str] | None = None
+    """A description of the version."""
     feature_config: pulumi.Input[FeatureConfigArgs | dict[str, Any]] | None = None
+    """Adapter settings (content-moderation projects)."""
     tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
+    """Tags; changed in place."""
     copy_from: pulumi.Input[CopyFromArgs | dict[str, Any]] | None = None
+    """Copy this trained version (CopyProjectVersion) instead of training."""
     running: pulumi.Input[bool] | None = None
+    """Start the model (billed per inference unit and hour) or keep it stopped; changed in
+    place."""
     min_inference_units: pulumi.Input[int] | None = None
+    """Inference units while running (default 1); a change restarts the model."""
     max_inference_units: pulumi.Input[int] | None = None
+    """Upper bound for autoscaling; a change restarts the model."""
     min_f1_score: pulumi.Input[float] | None = None
+    """The F1 score (0-1) below which the update fails and the model is never started."""
     wait_for_training: pulumi.Input[bool] | None = None
+    """Wait for training to end (default true); false returns once it has started."""
     datasets: pulumi.Input[list[pulumi.Input[str]]] | None = None
     """Identities of the datasets this version trains on (e.g. `[train.revision,
     test.revision]`): a change retrains. Also orders training after the datasets."""
     timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
+    """Seconds to wait for each operation before failing with a clear message."""
     region: pulumi.Input[str] | None = None
+    """AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
+    default chain. A new region replaces the resource."""
 
 
 class _OutputConfig(BaseModel):
@@ -860,14 +890,45 @@ class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
     region: pulumi.Output[str]
     """The AWS region it lives in."""
 
+    @overload
     def __init__(
         self,
         resource_name: str,
-        args: ProjectVersionArgs | None = None,
+        args: ProjectVersionArgs,
         opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        props = program_props(ProjectVersion, resource_name, args, kwargs, ProjectVersionArgs)
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        project_arn: pulumi.Input[str] | None = None,
+        output_config: pulumi.Input[OutputConfigArgs | dict[str, Any]] | None = None,
+        version_name: pulumi.Input[str] | None = None,
+        training_data: pulumi.Input[TrainingDataArgs | dict[str, Any]] | None = None,
+        testing_data: pulumi.Input[TestingDataArgs | dict[str, Any]] | None = None,
+        kms_key_id: pulumi.Input[str] | None = None,
+        version_description: pulumi.Input[str] | None = None,
+        feature_config: pulumi.Input[FeatureConfigArgs | dict[str, Any]] | None = None,
+        tags: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+        copy_from: pulumi.Input[CopyFromArgs | dict[str, Any]] | None = None,
+        running: pulumi.Input[bool] | None = None,
+        min_inference_units: pulumi.Input[int] | None = None,
+        max_inference_units: pulumi.Input[int] | None = None,
+        min_f1_score: pulumi.Input[float] | None = None,
+        wait_for_training: pulumi.Input[bool] | None = None,
+        datasets: pulumi.Input[list[pulumi.Input[str]]] | None = None,
+        timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None,
+        region: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        """Inputs as a `ProjectVersionArgs` (`(name, args, opts)`) or as keyword arguments
+        of the same names (`(name, opts, **inputs)`), like pulumi_aws; `ProjectVersionArgs`
+        says what each means."""
+        props, opts = program_props(ProjectVersion, ProjectVersionArgs, resource_name, args, kwargs)
         super().__init__(_ProjectVersionProvider(), resource_name, props, opts)
 
     @staticmethod
