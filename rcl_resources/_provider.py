@@ -12,11 +12,12 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
 import pydantic
-from pulumi import Output, log
+from pulumi import Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from . import progress
 from ._aws import Connection, default_endpoint, default_region
 from .api_model import matches
 from .errors import S3_MISSING, NotOwned, RclError, error_code, explain
@@ -318,7 +319,7 @@ def require_s3(
             ) from err
         if code in _DENIED:
             # AWS decides with its own permissions at the call; say what may go wrong.
-            log.warn(
+            progress.warn(
                 f"{kind} {name}: cannot check {field} {where} with these credentials ({code}); "
                 "Custom Labels reads S3 with the caller's permissions, so grant s3:GetObject "
                 "and s3:ListBucket on it (see the README's IAM permissions)"
@@ -391,7 +392,7 @@ def adopt(client: Any, arn: str | None, props: dict[str, Any], what: str, taken:
             f"{taken}; or manage it here: import it through the provider plugin "
             f"(`pulumi import rcl:index:<Type> <name> {arn}`)"
         )
-    log.info(f"{what}: adopting it; an interrupted run created it")
+    progress.info(f"{what}: adopting it; an interrupted run created it")
     return arn
 
 
@@ -411,7 +412,7 @@ def created(client: Any, arn: str) -> None:
     try:
         client.untag_resource(ResourceArn=arn, TagKeys=[CREATING_TAG])
     except Exception as err:
-        log.warn(
+        progress.warn(
             f"could not remove the tag {CREATING_TAG} from {arn} ({err}); remove it yourself "
             "if you retain this resource, or deleting its project will delete it too"
         )

@@ -11,6 +11,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import Field
 
+from . import progress
 from ._aws import default_region
 from ._inputs import CommonInputs, S3Bucket, TimeoutsArgs
 from ._provider import Provider, existing, program_props
@@ -145,7 +146,7 @@ class _ImageFolderProvider(Provider):
             raise ValueError(f"ImageFolder folder: {err}") from err
         except Exception as err:
             raise explain(err, f"uploading {props['folder']} to s3://{props['bucket']}") from err
-        pulumi.log.info(
+        progress.info(
             f"{props['folder']}: {result.uploaded} image(s) uploaded, {result.skipped} present"
         )
         return {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextvars
+import functools
 import inspect
 import itertools
 import json
@@ -18,13 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pydantic
 from pulumi.provider.experimental import provider as api
 from pulumi.provider.experimental import server
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
 
-from . import __version__
+from . import __version__, progress
 from ._inputs import S3Object, renamed
 from ._provider import Provider, is_unknown
 from .api_model import Api, member
@@ -131,6 +134,7 @@ class RclProvider(api.Provider):
     def __init__(self) -> None:
         self.connection: dict[str, Any] = {}
         self.pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="rcl")
+        self.engine: Any = None
 
     def core(self, request: Any) -> Provider:
         token = request.urn.split("::")[2].split("$")[-1]
@@ -138,8 +142,27 @@ class RclProvider(api.Provider):
             raise ValueError(f"unknown resource type {token}")
         return RESOURCES[token][0]()
 
-    async def run(self, function: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
+    async def run(self, urn: str, function: Any, *args: Any) -> Any:
+        """`function(*args)` on a worker thread; what it says goes to the engine on `urn`."""
+        context = contextvars.copy_context()
+        context.run(progress.SINK.set, functools.partial(self.say, urn))
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, context.run, function, *args)
+
+    def attach(self, engine_address: str) -> None:
+        """Talk back to the engine that started the plugin (for messages on resources)."""
+        channel = grpc.insecure_channel(engine_address)
+        self.engine = engine_pb2_grpc.EngineStub(channel)
+
+    def say(self, urn: str, severity: str, message: str, ephemeral: bool) -> None:
+        if self.engine is None:
+            print(f"{severity}: {message}", file=sys.stderr)
+            return
+        level = engine_pb2.WARNING if severity == "warning" else engine_pb2.INFO
+        request = engine_pb2.LogRequest(
+            severity=level, message=message, urn=urn, ephemeral=ephemeral
+        )
+        self.engine.Log(request)
 
     async def get_schema(self, request: api.GetSchemaRequest) -> api.GetSchemaResponse:
         return api.GetSchemaResponse(json.dumps(schema()))
@@ -170,7 +193,7 @@ class RclProvider(api.Provider):
                     folder=str(folder), digest=folder_digest(scan_image_folder(folder, kind), kind)
                 )
         olds = props_in(request.old_inputs)
-        result = await self.run(core.check, olds, news)
+        result = await self.run(request.urn, core.check, olds, news)
         failures = [
             api.CheckFailure(".".join(map(camel, f.property.split("."))), f.reason)
             for f in result.failures or []
@@ -183,7 +206,9 @@ class RclProvider(api.Provider):
         recorded = props_in(OLD_INPUTS.get() or {})
         olds = self.with_connection({**props_in(request.old_state), **recorded}, request.urn)
         news = self.with_connection(props_in(request.new_inputs), request.urn)
-        result = await self.run(self.core(request).diff, request.resource_id, olds, news)
+        result = await self.run(
+            request.urn, self.core(request).diff, request.resource_id, olds, news
+        )
         replaces = [camel(k) for k in result.replaces or []]
         return api.DiffResponse(
             changes=bool(result.changes),
@@ -198,12 +223,12 @@ class RclProvider(api.Provider):
         if request.preview:
             return api.CreateResponse(None, props_out(props))
         props = with_timeout(props, "create", request.timeout)
-        result = await self.run(self.core(request).create, props)
+        result = await self.run(request.urn, self.core(request).create, props)
         return api.CreateResponse(result.id, props_out(result.outs))
 
     async def read(self, request: api.ReadRequest) -> api.ReadResponse:
         props = self.with_connection(props_in(request.properties), request.urn)
-        result = await self.run(self.core(request).read, request.resource_id, props)
+        result = await self.run(request.urn, self.core(request).read, request.resource_id, props)
         if not result.outs:
             return api.ReadResponse(None, {}, {})
         return api.ReadResponse(
@@ -216,13 +241,15 @@ class RclProvider(api.Provider):
         if request.preview:
             return api.UpdateResponse(props_out({**olds, **news}))
         news = with_timeout(news, "update", request.timeout)
-        result = await self.run(self.core(request).update, request.resource_id, olds, news)
+        result = await self.run(
+            request.urn, self.core(request).update, request.resource_id, olds, news
+        )
         return api.UpdateResponse(props_out(result.outs))
 
     async def delete(self, request: api.DeleteRequest) -> None:
         props = self.with_connection(props_in(request.properties), request.urn)
         props = with_timeout(props, "delete", request.timeout)
-        await self.run(self.core(request).delete, request.resource_id, props)
+        await self.run(request.urn, self.core(request).delete, request.resource_id, props)
 
 
 def with_timeout(props: dict[str, Any], operation: str, seconds: float) -> dict[str, Any]:
@@ -409,6 +436,10 @@ OLD_INPUTS: contextvars.ContextVar[dict[str, PropertyValue] | None] = contextvar
 
 
 class RclServicer(server.ProviderServicer):
+    def __init__(self, args: Any, version: str, provider: Any, engine_address: str) -> None:
+        super().__init__(args, version, provider, engine_address=engine_address)
+        provider.attach(engine_address)
+
     async def Diff(self, request: Any, context: Any) -> Any:
         OLD_INPUTS.set(PropertyValue.unmarshal_map(request.old_inputs))
         return await super().Diff(request, context)

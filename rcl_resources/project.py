@@ -9,6 +9,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import model_validator
 
+from . import progress
 from ._inputs import CommonInputs, Tags, TimeoutsArgs, api, timeout_of
 from ._provider import (
     CREATING_TAG,
@@ -251,7 +252,7 @@ class _ProjectProvider(Provider):
                 "`pulumi destroy` again. Nothing was deleted"
             )
         for child, delete in leftovers:
-            pulumi.log.info(f"project {name}: deleting {child}, left by an interrupted run")
+            progress.info(f"project {name}: deleting {child}, left by an interrupted run")
             delete()
 
     @staticmethod

@@ -19,6 +19,7 @@ from pulumi.dynamic import (
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic.alias_generators import to_pascal, to_snake
 
+from . import progress
 from ._inputs import (
     STRICT,
     CommonInputs,
@@ -814,7 +815,7 @@ def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
         body = conn.s3().get_object(Bucket=s3obj["Bucket"], Key=s3obj["Name"])["Body"].read()
         summary = json.loads(body)
     except Exception as err:
-        pulumi.log.warn(
+        progress.warn(
             f"could not read the evaluation summary s3://{s3obj['Bucket']}/"
             f"{s3obj.get('Name')}: {err}"
         )

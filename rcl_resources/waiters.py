@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from . import progress
 from .errors import QuotaExceeded, TerminalStatus, WaitTimeout, error_message, quota_of
 
 T = TypeVar("T")
@@ -17,9 +18,7 @@ GONE = "<gone>"
 
 
 def _log_info(message: str) -> None:
-    import pulumi
-
-    pulumi.log.info(message)
+    progress.info(message, ephemeral=True)
 
 
 def format_elapsed(seconds: float) -> str:

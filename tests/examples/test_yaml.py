@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
 from tests.e2e.stacks import outputs
 
@@ -21,7 +22,17 @@ def test_yaml_program_trains_and_runs_a_model_through_the_plugin(
         pytest.fail("pulumi-language-yaml is missing; run `bash scripts/install-pulumi`")
     s, _ = example_stack("yaml", tmp_path, emulator_server, {"folder": str(small_digits)})
     try:
-        out = outputs(s.up(on_output=print))
+        said: list[tuple[str, str]] = []
+
+        def collect(event: auto.EngineEvent) -> None:
+            if event.diagnostic_event and event.diagnostic_event.urn:
+                diagnostic = event.diagnostic_event
+                said.append((diagnostic.urn.rsplit("::", 1)[-1], diagnostic.message))
+
+        out = outputs(s.up(on_output=print, on_event=collect))
+        # Progress lands on the resource that is working, not on the stack.
+        assert any(who == "images" and "uploaded" in what for who, what in said), said
+        assert any(who == "model" and "TRAINING_IN_PROGRESS" in what for who, what in said), said
         assert out["modelStatus"] == "RUNNING"
         assert out["f1Score"] > 0.8
         assert {m["label"] for m in out["labelMetrics"]} == {"0", "1", "7"}
