@@ -108,9 +108,17 @@ def props_in(values: dict[str, PropertyValue]) -> dict[str, Any]:
     return renamed({k: plain(v) for k, v in values.items()}, snake)
 
 
-def props_out(props: dict[str, Any]) -> dict[str, PropertyValue]:
+def props_out(
+    props: dict[str, Any], *sources: dict[str, PropertyValue]
+) -> dict[str, PropertyValue]:
+    """Props as properties; a property stays secret when it was secret in any of `sources`
+    (the request's inputs or state)."""
+    secret = {k for source in sources for k, v in source.items() if v.contains_secret()}
     visible = {k: v for k, v in props.items() if k not in HIDDEN and v is not None}
-    return {k: wrapped(v) for k, v in renamed(visible, camel).items()}
+    return {
+        k: wrapped(v).with_secret(True) if k in secret else wrapped(v)
+        for k, v in renamed(visible, camel).items()
+    }
 
 
 # --- the provider --------------------------------------------------------------------------------
@@ -198,7 +206,7 @@ class RclProvider(api.Provider):
             api.CheckFailure(".".join(map(camel, f.property.split("."))), f.reason)
             for f in result.failures or []
         ]
-        return api.CheckResponse(props_out(result.inputs), failures)
+        return api.CheckResponse(props_out(result.inputs, request.new_inputs), failures)
 
     async def diff(self, request: api.DiffRequest) -> api.DiffResponse:
         # The recorded inputs complete the state: after an import and a no-op `up`, only they
@@ -221,10 +229,10 @@ class RclProvider(api.Provider):
     async def create(self, request: api.CreateRequest) -> api.CreateResponse:
         props = self.with_connection(props_in(request.properties), request.urn)
         if request.preview:
-            return api.CreateResponse(None, props_out(props))
+            return api.CreateResponse(None, props_out(props, request.properties))
         props = with_timeout(props, "create", request.timeout)
         result = await self.run(request.urn, self.core(request).create, props)
-        return api.CreateResponse(result.id, props_out(result.outs))
+        return api.CreateResponse(result.id, props_out(result.outs, request.properties))
 
     async def read(self, request: api.ReadRequest) -> api.ReadResponse:
         props = self.with_connection(props_in(request.properties), request.urn)
@@ -232,19 +240,21 @@ class RclProvider(api.Provider):
         if not result.outs:
             return api.ReadResponse(None, {}, {})
         return api.ReadResponse(
-            result.id, props_out(result.outs), props_out(result.inputs or result.outs)
+            result.id,
+            props_out(result.outs, request.properties, request.inputs),
+            props_out(result.inputs or result.outs, request.properties, request.inputs),
         )
 
     async def update(self, request: api.UpdateRequest) -> api.UpdateResponse:
         olds = self.with_connection(props_in(request.olds), request.urn)
         news = self.with_connection(props_in(request.news), request.urn)
         if request.preview:
-            return api.UpdateResponse(props_out({**olds, **news}))
+            return api.UpdateResponse(props_out({**olds, **news}, request.news))
         news = with_timeout(news, "update", request.timeout)
         result = await self.run(
             request.urn, self.core(request).update, request.resource_id, olds, news
         )
-        return api.UpdateResponse(props_out(result.outs))
+        return api.UpdateResponse(props_out(result.outs, request.news))
 
     async def delete(self, request: api.DeleteRequest) -> None:
         props = self.with_connection(props_in(request.properties), request.urn)
