@@ -202,10 +202,12 @@ class RclProvider(api.Provider):
                 )
         olds = props_in(request.old_inputs)
         result = await self.run(request.urn, core.check, olds, news)
-        failures = [
-            api.CheckFailure(".".join(map(camel, f.property.split("."))), f.reason)
-            for f in result.failures or []
-        ]
+        failures = []
+        for failure in result.failures or []:
+            path = ".".join(map(camel, failure.property.split(".")))
+            # The reason names the property too: in this surface's spelling.
+            reason = failure.reason.replace(f" {failure.property} ", f" {path} ", 1)
+            failures.append(api.CheckFailure(path, reason))
         return api.CheckResponse(props_out(result.inputs, request.new_inputs), failures)
 
     async def diff(self, request: api.DiffRequest) -> api.DiffResponse:

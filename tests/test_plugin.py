@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from pulumi.provider.experimental import provider as api
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime.rpc import UNKNOWN
 
-from rcl_resources.plugin import RESOURCES, camel, props_in, props_out, schema, snake
+from rcl_resources.plugin import (
+    RESOURCES,
+    RclProvider,
+    camel,
+    props_in,
+    props_out,
+    schema,
+    snake,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +86,10 @@ def test_enums_come_from_the_service_model_and_outputs_are_typed() -> None:
 
     stats = dataset["properties"]["datasetStats"]["$ref"].removeprefix("#/types/")
     assert set(package["types"][stats]["properties"]) == {
-        "labeledEntries", "totalEntries", "totalLabels", "errorEntries"
+        "labeledEntries",
+        "totalEntries",
+        "totalLabels",
+        "errorEntries",
     }
     version = package["resources"]["rcl:index:ProjectVersion"]["properties"]
     metric = version["labelMetrics"]["items"]["$ref"].removeprefix("#/types/")
@@ -83,3 +97,21 @@ def test_enums_come_from_the_service_model_and_outputs_are_typed() -> None:
         package["types"][metric]["properties"]
     )
     assert version["evaluationSummary"]["$ref"] == "#/types/rcl:index:S3Object"
+
+
+def test_check_failures_name_the_property_as_the_plugin_spells_it() -> None:
+    request = api.CheckRequest(
+        urn="urn:pulumi:dev::app::rcl:index:ProjectVersion::model",
+        old_inputs={},
+        new_inputs=props_out(
+            {
+                "project_arn": "arn:aws:rekognition:us-east-1:123456789012:project/p/1",
+                "output_config": {"s3_bucket": "Not_A_Bucket"},
+                "region": "us-east-1",
+            }
+        ),
+        random_seed=b"",
+    )
+    failures = asyncio.run(RclProvider().check(request)).failures or []
+    assert [f.property for f in failures] == ["outputConfig.s3Bucket"]
+    assert failures[0].reason.startswith("ProjectVersion outputConfig.s3Bucket "), failures
