@@ -1,5 +1,5 @@
-"""What every resource provider shares: input validation, field-by-field diff, naming,
-ownership tags, and turning program-side Args into plain inputs."""
+"""The core every resource provider shares, whichever host runs it: results, input validation,
+field-by-field diff, naming and ownership tags. Plain values in, plain values out."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import pydantic
 from pulumi import Output
-from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
@@ -34,9 +34,53 @@ stack, so Pulumi may have retained it."""
 # Inputs that steer the provider but never change the AWS resource.
 NEVER_DIFF = frozenset({"owner", "profile", "endpoint_url", "s3_endpoint_url", "timeouts"})
 
-R = TypeVar("R")
-
 _TAG_VALUE = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
+
+
+# -- results -------------------------------------------------------------------------------
+# Both hosts read these attributes: the plugin translates them, and the dynamic provider host
+# reads the same names from pulumi.dynamic's own result classes.
+
+
+@dataclass
+class CheckFailure:
+    property: str
+    """The input's path, e.g. `output_config.s3_bucket`."""
+    reason: str
+
+
+@dataclass
+class CheckResult:
+    inputs: dict[str, Any]
+    failures: list[CheckFailure]
+
+
+@dataclass
+class DiffResult:
+    changes: bool | None = None
+    replaces: list[str] | None = None
+    stables: list[str] | None = None
+    delete_before_replace: bool | None = None
+
+
+@dataclass
+class CreateResult:
+    id: str
+    outs: dict[str, Any] | None = None
+
+
+@dataclass
+class ReadResult:
+    """`id` None: the resource is gone."""
+
+    id: str | None = None
+    outs: dict[str, Any] | None = None
+    inputs: dict[str, Any] | None = None
+
+
+@dataclass
+class UpdateResult:
+    outs: dict[str, Any] | None = None
 
 
 def is_unknown(value: Any) -> bool:
@@ -82,77 +126,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def merge_args(args: Any, kwargs: dict[str, Any], args_type: type) -> dict[str, Any]:
-    """Inputs from an Args object and/or keyword arguments (keywords win), like pulumi_aws."""
-    if args is not None and not isinstance(args, args_type):
-        raise TypeError(f"expected {args_type.__name__}, got {type(args).__name__}")
-    unknown = {k for k in kwargs if k not in {f.name for f in dataclasses.fields(args_type)}}
-    if unknown:
-        allowed = ", ".join(f.name for f in dataclasses.fields(args_type))
-        raise TypeError(f"unexpected argument(s) {sorted(unknown)}; allowed: {allowed}")
-    merged = plain(args) if args is not None else {}
-    merged.update({k: plain(v) for k, v in kwargs.items() if v is not None})
-    return merged
-
-
-def program_props(
-    resource_type: type,
-    args_type: type,
-    resource_name: str,
-    positional: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> tuple[dict[str, Any], Any]:
-    """A resource's props and options as the program gives them, in either of pulumi_aws's
-    forms: `(name, args, opts)` or `(name, opts, **inputs)` (and `args=`/`opts=` by keyword).
-    The props are the inputs, connection settings from the stack config, the owner token, and
-    every output (the class's annotations) seeded empty."""
-    from pulumi import ResourceOptions
-
-    from ._aws import program_connection
-
-    kwargs = dict(kwargs)
-    rest = list(positional)
-    args, opts = kwargs.pop("args", None), kwargs.pop("opts", None)
-    if rest and (rest[0] is None or isinstance(rest[0], args_type)):
-        args = rest.pop(0)
-    if rest and (rest[0] is None or isinstance(rest[0], ResourceOptions)):
-        opts = rest.pop(0)
-    if rest:
-        raise TypeError(
-            f"{resource_type.__name__}({resource_name!r}, ...) takes a {args_type.__name__} "
-            f"and/or ResourceOptions, not {type(rest[0]).__name__}"
-        )
-    inputs = merge_args(args, kwargs, args_type)
-    props = {
-        **program_connection(inputs.pop("region", None)),
-        **inputs,
-        "owner": owner_token(resource_name),
-    }
-    for output in getattr(resource_type, "__annotations__", {}):
-        props.setdefault(output, None)
-    return props, opts
-
-
-def existing(
-    resource_type: type[R], provider: Provider, resource_name: str, id_: Any, opts: Any
-) -> R:
-    """`Resource.get`: the resource with this id, read into the program and not managed by
-    it (what `pulumi_aws`'s `get` does)."""
-    from pulumi import ResourceOptions
-    from pulumi.dynamic import Resource
-
-    from ._aws import program_connection
-
-    props: dict[str, Any] = program_connection(None)
-    fields = provider.inputs_model.model_fields
-    for name in [*fields, *getattr(resource_type, "__annotations__", {})]:
-        props.setdefault(name, None)
-    resource = resource_type.__new__(resource_type)
-    options = ResourceOptions.merge(opts, ResourceOptions(id=id_))
-    Resource.__init__(resource, provider, resource_name, props, options)  # type: ignore[arg-type]
-    return resource
-
-
 def short_hash(*parts: Any) -> str:
     """7 hex characters of sha256 over a canonical JSON of `parts`."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
@@ -179,8 +152,30 @@ def format_error(error: Any) -> tuple[str, str]:
     return path, message
 
 
-class Provider(ResourceProvider):
-    """Base class of the rcl providers. Subclasses set the class attributes and CRUD methods."""
+class Provider:
+    """Base class of the rcl providers. Subclasses set the class attributes and CRUD methods.
+
+    The plugin calls them directly; the dynamic provider host unpickles a subclass from the
+    state (by import path) and calls the same methods, plus the two members below."""
+
+    serialize_as_secret_always = True
+    """Dynamic host: the pickled provider is stored as a secret."""
+
+    def configure(self, request: Any) -> None:
+        """Dynamic host: the stack's config arrives as inputs instead (see program_props)."""
+
+    # -- what each resource implements -------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        raise NotImplementedError
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        raise NotImplementedError
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        raise NotImplementedError
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        raise NotImplementedError
 
     kind: ClassVar[str]
     inputs_model: ClassVar[type[pydantic.BaseModel]]
@@ -353,13 +348,6 @@ def _normal(value: Any) -> Any:
     if value in ({}, [], ""):
         return None
     return value
-
-
-def owner_token(resource_name: str) -> str:
-    """`<pulumi project>/<stack>/<resource name>`: known to the program, not the provider."""
-    import pulumi
-
-    return f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
 
 
 def owner_of(props: dict[str, Any]) -> str:

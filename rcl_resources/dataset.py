@@ -12,21 +12,24 @@ import time
 from typing import Annotated, Any, overload
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import Resource
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from ._dynamic import existing, hosted, program_props
 from ._inputs import STRICT, CommonInputs, GroundTruthManifest, Tags, TimeoutsArgs, api, timeout_of
 from ._provider import (
     OWNER_TAG,
+    CreateResult,
+    DiffResult,
     Provider,
+    ReadResult,
+    UpdateResult,
     adopt,
     chunked,
     created,
     creation_tags,
-    existing,
     import_props,
     is_unknown,
-    program_props,
     require_s3,
     tag_changes,
     user_tags,
@@ -604,7 +607,7 @@ class Dataset(Resource, module="rcl", name="Dataset"):
         same names (`(name, opts, **inputs)`), like pulumi_aws; `DatasetArgs` says what each
         means."""
         props, opts = program_props(Dataset, DatasetArgs, resource_name, args, kwargs)
-        super().__init__(_DatasetProvider(), resource_name, props, opts)
+        super().__init__(hosted(_DatasetProvider()), resource_name, props, opts)
         content = pulumi.Output.from_input(
             {
                 "dataset_type": props.get("dataset_type"),

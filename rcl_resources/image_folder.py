@@ -8,13 +8,19 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import Resource
 from pydantic import Field
 
 from . import progress
 from ._aws import default_region
+from ._dynamic import existing, hosted, program_props
 from ._inputs import CommonInputs, S3Bucket, TimeoutsArgs
-from ._provider import Provider, existing, program_props
+from ._provider import (
+    CreateResult,
+    Provider,
+    ReadResult,
+    UpdateResult,
+)
 from .errors import S3_MISSING, RclError, explain, is_code
 from .manifest import (
     CLASSIFICATION,
@@ -207,7 +213,7 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
             images = scan_image_folder(folder, kind)
             props.update(digest=folder_digest(images, kind))
         props.update(folder=str(folder))
-        super().__init__(_ImageFolderProvider(), resource_name, props, opts)
+        super().__init__(hosted(_ImageFolderProvider()), resource_name, props, opts)
 
     @staticmethod
     def get(

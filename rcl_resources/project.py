@@ -6,21 +6,24 @@ import dataclasses
 from typing import Annotated, Any, overload
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import Resource
 from pydantic import model_validator
 
 from . import progress
+from ._dynamic import existing, hosted, program_props
 from ._inputs import CommonInputs, Tags, TimeoutsArgs, api, timeout_of
 from ._provider import (
     CREATING_TAG,
     OWNER_TAG,
+    CheckFailure,
+    CreateResult,
     Provider,
+    ReadResult,
+    UpdateResult,
     adopt,
-    existing,
     import_props,
     iso_timestamp,
     owner_of,
-    program_props,
     stack_of,
     tag_changes,
     user_tags,
@@ -318,7 +321,7 @@ class Project(Resource, module="rcl", name="Project"):
         same names (`(name, opts, **inputs)`), like pulumi_aws; `ProjectArgs` says what each
         means."""
         props, opts = program_props(Project, ProjectArgs, resource_name, args, kwargs)
-        super().__init__(_ProjectProvider(), resource_name, props, opts)
+        super().__init__(hosted(_ProjectProvider()), resource_name, props, opts)
 
     @staticmethod
     def get(

@@ -7,15 +7,17 @@ import json
 from typing import Annotated, Any, overload
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import Resource
 from pydantic import field_validator
 
+from ._dynamic import existing, hosted, program_props
 from ._inputs import CommonInputs, TimeoutsArgs, api
 from ._provider import (
+    CreateResult,
     Provider,
-    existing,
+    ReadResult,
+    UpdateResult,
     import_props,
-    program_props,
 )
 from .api_model import canonical_json, policy_document_problems
 from .errors import RclError, explain, is_code
@@ -197,7 +199,7 @@ class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
         the same names (`(name, opts, **inputs)`), like pulumi_aws; `ProjectPolicyArgs` says
         what each means."""
         props, opts = program_props(ProjectPolicy, ProjectPolicyArgs, resource_name, args, kwargs)
-        super().__init__(_ProjectPolicyProvider(), resource_name, props, opts)
+        super().__init__(hosted(_ProjectPolicyProvider()), resource_name, props, opts)
 
     @staticmethod
     def get(

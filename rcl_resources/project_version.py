@@ -8,18 +8,12 @@ import time
 from typing import Annotated, Any, overload
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi.dynamic import Resource
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic.alias_generators import to_pascal, to_snake
 
 from . import progress
+from ._dynamic import existing, hosted, program_props
 from ._inputs import (
     STRICT,
     CommonInputs,
@@ -32,15 +26,18 @@ from ._inputs import (
 )
 from ._provider import (
     OWNER_TAG,
+    CheckFailure,
+    CreateResult,
+    DiffResult,
     Provider,
+    ReadResult,
+    UpdateResult,
     adopt,
     created,
     creation_tags,
-    existing,
     import_props,
     iso_timestamp,
     plain,
-    program_props,
     require_s3,
     tag_changes,
     user_tags,
@@ -930,7 +927,7 @@ class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
         of the same names (`(name, opts, **inputs)`), like pulumi_aws; `ProjectVersionArgs`
         says what each means."""
         props, opts = program_props(ProjectVersion, ProjectVersionArgs, resource_name, args, kwargs)
-        super().__init__(_ProjectVersionProvider(), resource_name, props, opts)
+        super().__init__(hosted(_ProjectVersionProvider()), resource_name, props, opts)
 
     @staticmethod
     def get(

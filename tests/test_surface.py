@@ -3,6 +3,7 @@ arguments (typed overloads of one constructor), and every input and output is do
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import inspect
 import typing
@@ -67,6 +68,7 @@ class Recorder(pulumi.runtime.Mocks):
 
 def test_args_object_keywords_and_options_in_either_place() -> None:
     recorder = Recorder()
+    asyncio.set_event_loop(asyncio.new_event_loop())  # pulumi's mocks run on the current loop
     pulumi.runtime.set_mocks(recorder, project="surface", stack="test", preview=False)
     protect = pulumi.ResourceOptions(protect=True)
 
