@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,8 @@ def test_sdks_are_generated_from_the_current_schema() -> None:
 
 
 def test_the_plugin_serves_the_committed_schema(pulumi_engine: Path, tmp_path: Path) -> None:
-    plugin = shutil.which("pulumi-resource-rcl")
-    assert plugin, "pulumi-resource-rcl is not on PATH (installed by `make setup`)"
+    plugin = shutil.which("pulumi-resource-rcl", path=str(Path(sys.prefix) / "bin"))
+    assert plugin, "pulumi-resource-rcl is not in this virtualenv (installed by `make setup`)"
     os.environ.setdefault("PULUMI_HOME", str(tmp_path))
     served = json.loads(run(str(pulumi_engine / "pulumi"), "package", "get-schema", plugin))
     assert served == json.loads((SDK / "schema.json").read_text())
