@@ -37,7 +37,7 @@ from ._provider import (
 from .errors import RclError, TerminalStatus, explain, is_code
 from .lookups import find_project, project_arn_by_name, project_name_of
 from .manifest import validate_line
-from .waiters import DEFAULT_POLLER, GONE
+from .waiters import DEFAULT_POLLER, GONE, Wait
 
 CREATE_TIMEOUT = 30 * 60
 UPDATE_TIMEOUT = 30 * 60
@@ -199,6 +199,13 @@ def find_dataset_of_type(client: Any, project_arn: str, dataset_type: str) -> st
 _STALE = "<complete from before the call>"
 STALE_GRACE = 30.0
 
+READY = Wait.of(
+    target={"CREATE_COMPLETE", "UPDATE_COMPLETE"},
+    pending={"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", _STALE},
+    failure={"CREATE_FAILED", "UPDATE_FAILED"},
+)
+DELETED = Wait.of(target={GONE}, pending={"DELETE_IN_PROGRESS"})
+
 
 def wait_dataset(
     client: Any, arn: str, *, operation: str, timeout: float, before: Any = _STALE
@@ -226,9 +233,7 @@ def wait_dataset(
         found = DEFAULT_POLLER.wait(
             f"dataset {dataset_label(arn)} ({operation})",
             lambda: describe_dataset(client, arn),
-            target={"CREATE_COMPLETE", "UPDATE_COMPLETE"},
-            pending={"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", _STALE},
-            failure={"CREATE_FAILED", "UPDATE_FAILED"},
+            READY,
             timeout=timeout,
             status_of=status_of,
         )
@@ -270,8 +275,7 @@ def wait_dataset_deleted(client: Any, arn: str, timeout: float) -> None:
     DEFAULT_POLLER.wait(
         f"deleting dataset {dataset_label(arn)}",
         lambda: describe_dataset(client, arn),
-        target={GONE},
-        pending={"DELETE_IN_PROGRESS"},
+        DELETED,
         timeout=timeout,
     )
 

@@ -32,7 +32,7 @@ from .dataset import _DatasetProvider
 from .errors import RclError, explain, is_code
 from .lookups import find_project, project_arn_by_name, project_name_of
 from .project_version import _ProjectVersionProvider
-from .waiters import DEFAULT_POLLER, GONE
+from .waiters import DEFAULT_POLLER, GONE, Wait
 
 CREATE_TIMEOUT = 10 * 60
 DELETE_TIMEOUT = 10 * 60
@@ -83,13 +83,15 @@ class ProjectInputs(CommonInputs):
 
 REPLACE_ON = frozenset({"project_name", "feature", "auto_update", "region"})
 
+CREATED = Wait.of(target={"CREATED"}, pending={"CREATING"})
+DELETED = Wait.of(target={GONE}, pending={"DELETING", "CREATED", "CREATING"})
+
 
 def wait_project_created(client: Any, name: str, timeout: float) -> dict[str, Any]:
     found = DEFAULT_POLLER.wait(
         f"project {name}",
         lambda: find_project(client, name),
-        target={"CREATED"},
-        pending={"CREATING"},
+        CREATED,
         timeout=timeout,
     )
     assert found is not None
@@ -100,8 +102,7 @@ def wait_project_deleted(client: Any, name: str, timeout: float) -> None:
     DEFAULT_POLLER.wait(
         f"deleting project {name}",
         lambda: find_project(client, name),
-        target={GONE},
-        pending={"DELETING", "CREATED", "CREATING"},
+        DELETED,
         timeout=timeout,
     )
 

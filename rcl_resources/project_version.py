@@ -52,7 +52,7 @@ from .errors import (
     is_code,
 )
 from .lookups import project_arn_by_name, project_name_of
-from .waiters import DEFAULT_POLLER, GONE
+from .waiters import DEFAULT_POLLER, GONE, Wait
 
 TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
 START_TIMEOUT = 60 * 60
@@ -72,6 +72,15 @@ TRAINED = {
 TRAINING_FAILED = {"TRAINING_FAILED", "COPYING_FAILED"}
 STARTABLE = {"TRAINING_COMPLETED", "COPYING_COMPLETED", "STOPPED", "FAILED"}
 UP = {"RUNNING", "STARTING"}
+
+TRAINING_ENDED = Wait.of(target=TRAINED, pending=TRAINING, failure=TRAINING_FAILED)
+STARTED = Wait.of(target={"RUNNING"}, pending={"STARTING"}, failure={"FAILED"})
+# A STARTING model cannot be stopped yet and a stop may not take: _stop re-sends it.
+STOPPED = Wait.of(
+    target={"STOPPED", "TRAINING_COMPLETED", "COPYING_COMPLETED", "FAILED"},
+    pending={"STOPPING", "RUNNING", "STARTING"},
+)
+DELETED = Wait.of(target={GONE}, pending={"DELETING"})
 
 
 @dataclasses.dataclass
@@ -513,43 +522,46 @@ class _ProjectVersionProvider(Provider):
         just_trained: bool = False,
         olds: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Wait for training, apply the quality gate, then start or stop as asked."""
-        name = props["version_name"]
+        """The three steps after a training starts: wait for it to end, hold the result to
+        the quality gate, then converge on the running state the inputs ask for."""
         found = self._wait_trained(client, props, deadline)
+        self._gate(props, found, just_trained=just_trained)
+        return self._converge(client, props, found, deadline, olds=olds)
+
+    def _gate(self, props: dict[str, Any], found: dict[str, Any], *, just_trained: bool) -> None:
+        """Fail when the model scored below `min_f1_score`, naming its weakest labels."""
         f1 = (found.get("EvaluationResult") or {}).get("F1Score")
         gate = props.get("min_f1_score")
-        if gate is not None and (f1 is None or f1 < gate):
-            metrics = _label_metrics(self.connection(props), found)
-            worst = ", ".join(
-                f"{m['label']} {m['f1_score']:.3f}"
-                for m in sorted(metrics, key=lambda m: m["f1_score"] or 0)[:3]
-            )
-            fate = (
-                "it was not started and has been deleted"
-                if just_trained
-                else f"it was not started (it is {found['Status']})"
-            )
-            raise QualityGateFailed(
-                f"model {name} scored F1 {f1 if f1 is None else f'{f1:.3f}'} below "
-                f"min_f1_score {gate}; {fate}. Weakest labels: "
-                f"{worst or 'n/a'}. Improve the training data, or lower min_f1_score."
-            )
-        return self._set_running(client, props, found, deadline, olds=olds)
+        if gate is None or (f1 is not None and f1 >= gate):
+            return
+        metrics = _label_metrics(self.connection(props), found)
+        worst = ", ".join(
+            f"{m['label']} {m['f1_score']:.3f}"
+            for m in sorted(metrics, key=lambda m: m["f1_score"] or 0)[:3]
+        )
+        fate = (
+            "it was not started and has been deleted"
+            if just_trained
+            else f"it was not started (it is {found['Status']})"
+        )
+        raise QualityGateFailed(
+            f"model {props['version_name']} scored F1 {f1 if f1 is None else f'{f1:.3f}'} "
+            f"below min_f1_score {gate}; {fate}. Weakest labels: "
+            f"{worst or 'n/a'}. Improve the training data, or lower min_f1_score."
+        )
 
     def _wait_trained(self, client: Any, props: dict[str, Any], deadline: float) -> dict[str, Any]:
         name = props["version_name"]
         found = DEFAULT_POLLER.wait(
             f"training model {name}",
             lambda: find_version(client, props["project_arn"], name),
-            target=TRAINED,
-            pending=TRAINING,
-            failure=TRAINING_FAILED,
+            TRAINING_ENDED,
             timeout=max(1.0, deadline - time.monotonic()),
         )
         assert found is not None
         return found
 
-    def _set_running(
+    def _converge(
         self,
         client: Any,
         props: dict[str, Any],
@@ -591,9 +603,7 @@ class _ProjectVersionProvider(Provider):
                 DEFAULT_POLLER.wait(
                     f"starting model {name}",
                     lambda: find_version(client, props["project_arn"], name),
-                    target={"RUNNING"},
-                    pending={"STARTING"},
-                    failure={"FAILED"},
+                    STARTED,
                     timeout=max(1.0, min(START_TIMEOUT, deadline - time.monotonic())),
                 )
                 or found
@@ -628,8 +638,7 @@ class _ProjectVersionProvider(Provider):
         found = DEFAULT_POLLER.wait(
             f"stopping model {name}",
             fetch,
-            target={"STOPPED", "TRAINING_COMPLETED", "COPYING_COMPLETED", "FAILED"},
-            pending={"STOPPING", "RUNNING", "STARTING"},
+            STOPPED,
             timeout=max(1.0, deadline - time.monotonic()),
         )
         assert found is not None
@@ -726,8 +735,7 @@ class _ProjectVersionProvider(Provider):
         DEFAULT_POLLER.wait(
             f"deleting model {name}",
             lambda: find_version(client, project_arn, name),
-            target={GONE},
-            pending={"DELETING"},
+            DELETED,
             timeout=max(1.0, deadline - time.monotonic()),
         )
 

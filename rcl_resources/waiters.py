@@ -30,6 +30,22 @@ def format_elapsed(seconds: float) -> str:
     return f"{seconds // 3600:.0f} h {(seconds % 3600) // 60:02.0f} m"
 
 
+@dataclass(frozen=True)
+class Wait:
+    """A status wait as data: the statuses it ends at, may pass through, and fails at. Any
+    other status is unexpected and fails too, naming it."""
+
+    target: frozenset[str]
+    pending: frozenset[str]
+    failure: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls, target: Collection[str], pending: Collection[str], failure: Collection[str] = ()
+    ) -> Wait:
+        return cls(frozenset(target), frozenset(pending), frozenset(failure))
+
+
 @dataclass
 class Poller:
     """Polls a describe function until a target status, a failure status or the deadline.
@@ -104,15 +120,14 @@ class Poller:
         self,
         what: str,
         fetch: Callable[[], dict[str, Any] | None],
+        spec: Wait,
         *,
-        target: Collection[str],
-        pending: Collection[str],
-        failure: Collection[str] = (),
         timeout: float,
         status_of: Callable[[dict[str, Any]], str] = lambda obj: obj["Status"],
         message_of: Callable[[dict[str, Any]], str | None] = lambda obj: obj.get("StatusMessage"),
     ) -> dict[str, Any] | None:
-        """Wait for `what` to reach one of `target`; returns the last described object."""
+        """Wait for `what` to reach one of `spec.target`; returns the last described object."""
+        target, pending, failure = spec.target, spec.pending, spec.failure
         start = self.clock()
         deadline = start + timeout
         delay = self.first_delay

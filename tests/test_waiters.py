@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rcl_resources.errors import TerminalStatus, WaitTimeout
-from rcl_resources.waiters import GONE, Poller
+from rcl_resources.waiters import GONE, Poller, Wait
 
 
 class FakeClock:
@@ -45,8 +45,7 @@ def test_reaches_target_with_growing_capped_delays() -> None:
     found = poller(clock).wait(
         "thing",
         statuses(*["PENDING"] * 30, "DONE"),
-        target={"DONE"},
-        pending={"PENDING"},
+        Wait.of({"DONE"}, {"PENDING"}),
         timeout=10_000,
     )
     assert found["Status"] == "DONE"
@@ -59,9 +58,7 @@ def test_failure_status_raises_with_the_status_message() -> None:
         poller(FakeClock()).wait(
             "thing",
             statuses("PENDING", "BROKEN"),
-            target={"DONE"},
-            pending={"PENDING"},
-            failure={"BROKEN"},
+            Wait.of({"DONE"}, {"PENDING"}, {"BROKEN"}),
             timeout=100,
         )
     assert err.value.status == "BROKEN"
@@ -70,7 +67,7 @@ def test_failure_status_raises_with_the_status_message() -> None:
 def test_deadline_names_the_status_and_the_fix() -> None:
     with pytest.raises(WaitTimeout, match=r"still PENDING after .*`timeouts`"):
         poller(FakeClock()).wait(
-            "thing", statuses("PENDING"), target={"DONE"}, pending={"PENDING"}, timeout=300
+            "thing", statuses("PENDING"), Wait.of({"DONE"}, {"PENDING"}), timeout=300
         )
 
 
@@ -79,21 +76,20 @@ def test_not_found_right_after_create_is_tolerated_for_a_while() -> None:
     found = poller(clock).wait(
         "thing",
         statuses(None, None, None, None, None, None, "DONE"),
-        target={"DONE"},
-        pending={"PENDING"},
+        Wait.of({"DONE"}, {"PENDING"}),
         timeout=300,
     )
     assert found["Status"] == "DONE"
     with pytest.raises(TerminalStatus, match="disappeared"):
         poller(FakeClock()).wait(
-            "thing", statuses(None), target={"DONE"}, pending={"PENDING"}, timeout=3000
+            "thing", statuses(None), Wait.of({"DONE"}, {"PENDING"}), timeout=3000
         )
 
 
 def test_gone_is_a_target_for_deletes() -> None:
     assert (
         poller(FakeClock()).wait(
-            "thing", statuses("DELETING", None), target={GONE}, pending={"DELETING"}, timeout=100
+            "thing", statuses("DELETING", None), Wait.of({GONE}, {"DELETING"}), timeout=100
         )
         is None
     )
@@ -104,8 +100,7 @@ def test_progress_lines_on_change_and_at_a_steady_rhythm() -> None:
     poller(FakeClock(), log).wait(
         "training m",
         statuses(*["TRAINING"] * 40, "DONE"),
-        target={"DONE"},
-        pending={"TRAINING"},
+        Wait.of({"DONE"}, {"TRAINING"}),
         timeout=10_000,
     )
     assert log[0].startswith("training m: TRAINING, 0 s elapsed")
@@ -115,9 +110,7 @@ def test_progress_lines_on_change_and_at_a_steady_rhythm() -> None:
 def limit(message: str, operation: str = "CreateProjectVersion") -> Exception:
     from botocore.exceptions import ClientError
 
-    return ClientError(
-        {"Error": {"Code": "LimitExceededException", "Message": message}}, operation
-    )
+    return ClientError({"Error": {"Code": "LimitExceededException", "Message": message}}, operation)
 
 
 def test_a_full_training_slot_is_retried_every_second_and_logged_every_30_s() -> None:
