@@ -95,6 +95,13 @@ def _alive(backend: RekognitionBackend, target: Any) -> bool:
     return project.versions.get(target.name) is target
 
 
+def ended(kind: str, ok: bool = True) -> str:
+    """The status a finished job of `kind` leaves its resource in (from TRANSITIONS)."""
+    status = TRANSITIONS[kind][1 if ok else 2]
+    assert status is not None, f"a {kind} job has no {'success' if ok else 'failure'} status"
+    return status
+
+
 def _failure_commit(kind: str, target: Any, error: Exception) -> Commit:
     failed = TRANSITIONS[kind][2]
 
@@ -115,7 +122,7 @@ def _failure_commit(kind: str, target: Any, error: Exception) -> Commit:
 # ---- projects ----------------------------------------------------------------------------
 def _create_project(world: World, backend: RekognitionBackend, project: Project) -> Commit:
     def commit() -> None:
-        project.status = "CREATED"
+        project.status = ended("create_project")
 
     return commit
 
@@ -158,16 +165,16 @@ def _validated_entries(data: bytes) -> list[Entry]:
     return entries
 
 
-def _dataset_commit(ds: Dataset, ok: str, fail: str, entries: list[Entry] | None,
+def _dataset_commit(ds: Dataset, kind: str, entries: list[Entry] | None,
                     message: str, error: DatasetFailure | None) -> Commit:
     def commit() -> None:
         touch(ds)
         if error is not None:
-            ds.status = fail
+            ds.status = ended(kind, ok=False)
             ds.message = f"{error.message} ({error.code})"
             ds.message_code = error.message_code
         else:
-            ds.status = ok
+            ds.status = ended(kind)
             ds.entries = entries or []
             ds.message = message
             ds.message_code = "SUCCESS"
@@ -203,8 +210,8 @@ def _create_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> C
             entries = []
             message = "The dataset was successfully created."
     except DatasetFailure as e:
-        return _dataset_commit(ds, "CREATE_COMPLETE", "CREATE_FAILED", None, "", e)
-    return _dataset_commit(ds, "CREATE_COMPLETE", "CREATE_FAILED", entries, message, None)
+        return _dataset_commit(ds, "create_dataset", None, "", e)
+    return _dataset_commit(ds, "create_dataset", entries, message, None)
 
 
 def _update_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> Commit:
@@ -218,8 +225,8 @@ def _update_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> C
             raise DatasetFailure("ERROR_IMAGES_IN_MULTIPLE_S3_BUCKETS",
                                  "The manifest file contains images from multiple S3 buckets.")
     except DatasetFailure as e:
-        return _dataset_commit(ds, "UPDATE_COMPLETE", "UPDATE_FAILED", None, "", e)
-    return _dataset_commit(ds, "UPDATE_COMPLETE", "UPDATE_FAILED", merged,
+        return _dataset_commit(ds, "update_dataset", None, "", e)
+    return _dataset_commit(ds, "update_dataset", merged,
                            "The dataset was successfully updated.", None)
 
 
@@ -271,7 +278,7 @@ def _distribute(world: World, backend: RekognitionBackend, train_ds: Dataset) ->
                                 else [])
         if too_few or not labeled:
             for d in targets:
-                d.status, d.message_code = "UPDATE_FAILED", "CLIENT_ERROR"
+                d.status, d.message_code = ended("distribute", ok=False), "CLIENT_ERROR"
                 touch(d)
                 d.message = ("The manifest file doesn't have enough labeled images to "
                              "distribute the dataset. (ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_"
@@ -283,7 +290,7 @@ def _distribute(world: World, backend: RekognitionBackend, train_ds: Dataset) ->
         if test_ds is not None:
             test_ds.entries = sorted(test, key=lambda e: order[id(e)])
         for d in targets:
-            d.status, d.message_code = "UPDATE_COMPLETE", "SUCCESS"
+            d.status, d.message_code = ended("distribute"), "SUCCESS"
             touch(d)
             d.message = "The dataset was successfully updated."
             d.pending = None
@@ -305,14 +312,14 @@ def _delete_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> C
 # ---- versions ----------------------------------------------------------------------------
 def _start(world: World, backend: RekognitionBackend, v: Version) -> Commit:
     def commit() -> None:
-        v.status, v.message = "RUNNING", "The model is running."
+        v.status, v.message = ended("start"), "The model is running."
 
     return commit
 
 
 def _stop(world: World, backend: RekognitionBackend, v: Version) -> Commit:
     def commit() -> None:
-        v.status, v.message = "STOPPED", "The model is stopped."
+        v.status, v.message = ended("stop"), "The model is stopped."
 
     return commit
 
@@ -409,7 +416,7 @@ def _train(world: World, backend: RekognitionBackend, v: Version) -> Commit:
         message = f"{e.code}: {e}".replace(f"{e.code}: {e.code}: ", f"{e.code}: ")
 
         def fail() -> None:
-            v.status, v.message = "TRAINING_FAILED", message
+            v.status, v.message = ended("train", ok=False), message
 
         return fail
 
@@ -519,7 +526,7 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
         # Training ends when the status says so (after any minimum duration), which is also
         # when its concurrent-training slot frees.
         finished = now()
-        v.status, v.message = "TRAINING_COMPLETED", "The model is ready to run."
+        v.status, v.message = ended("train"), "The model is ready to run."
         v.model_blob = blob
         v.billable_seconds = billable_seconds(started, finished)
         v.training_end = finished
@@ -673,7 +680,7 @@ def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
                   else f"the output bucket {bucket} does not exist")
 
         def fail() -> None:
-            v.status, v.message = "COPYING_FAILED", f"The model copy failed: {reason}."
+            v.status, v.message = ended("copy", ok=False), f"The model copy failed: {reason}."
 
         return fail
     prefix = v.output_config.get("S3KeyPrefix", "")
@@ -693,7 +700,7 @@ def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
         v, bucket, prefix, *src_results)
 
     def commit() -> None:
-        v.status, v.message = "COPYING_COMPLETED", "The model was copied."
+        v.status, v.message = ended("copy"), "The model was copied."
         v.model_blob = blob
         v.evaluation = new_eval
         v.billable_seconds, v.training_end = src_fields

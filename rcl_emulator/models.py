@@ -451,7 +451,7 @@ class RekognitionBackend:
             raise exc.InvalidParameterException(
                 "The TEST dataset must be empty to distribute the TRAIN dataset.")
         train.pending_peer = test.arn
-        test.status = "UPDATE_IN_PROGRESS"
+        test.status = TRANSITIONS["distribute"][0]  # the peer moves with the TRAIN dataset
         self._begin("distribute", train)
         return {}
 
