@@ -55,8 +55,9 @@ CONFIG = {  # `rcl:<key>` → the prop it becomes
 }
 # Inputs the dynamic host carries for itself; the plugin takes them from its configuration.
 HIDDEN = frozenset({"owner", "profile", "endpoint_url", "s3_endpoint_url", "digest"})
-# Long waits (training, slots) run side by side, far beyond the default executor's size.
-WORKERS = 64
+# Every request's blocking work gets its own thread, so long waits (training, slots) never
+# queue behind each other; threads are made on demand, so the bound costs nothing until used.
+WORKERS = 1024
 
 
 # --- names ---------------------------------------------------------------------------------------

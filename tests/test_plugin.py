@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from pulumi.provider.experimental import provider as api
@@ -115,3 +116,14 @@ def test_check_failures_name_the_property_as_the_plugin_spells_it() -> None:
     failures = asyncio.run(RclProvider().check(request)).failures or []
     assert [f.property for f in failures] == ["outputConfig.s3Bucket"]
     assert failures[0].reason.startswith("ProjectVersion outputConfig.s3Bucket "), failures
+
+
+def test_long_operations_run_side_by_side_beyond_the_dynamic_hosts_four() -> None:
+    provider = RclProvider()
+    together = threading.Barrier(16, timeout=10)  # breaks unless all 16 wait at once
+
+    async def sixteen_waits() -> list[int]:
+        calls = [provider.run(f"urn:{i}", together.wait) for i in range(16)]
+        return await asyncio.gather(*calls)
+
+    assert sorted(asyncio.run(sixteen_waits())) == list(range(16))
