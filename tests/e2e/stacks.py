@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +58,32 @@ def stack(
 def outputs(result: Any) -> dict[str, Any]:
     """Plain values of an up result's outputs."""
     return {k: v.value for k, v in result.outputs.items()}
+
+
+def cli_stack(
+    work_dir: Path, state_dir: Path, program: str, config: dict[str, str]
+) -> Callable[..., str]:
+    """A stack of a YAML `program` driven through the CLI itself (what the Automation API cannot
+    do: `pulumi import`, `package`, expected failures). Returns `pulumi(*args, ok=True)`, which
+    runs a command on the stack and returns its output."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "Pulumi.yaml").write_text(program)
+    credentials = {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}
+    env = {**os.environ, **engine_env(state_dir, credentials)}
+
+    def pulumi(*args: str, ok: bool = True) -> str:
+        run = subprocess.run(
+            ["pulumi", *args, "--stack", "test"],
+            cwd=work_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert (run.returncode == 0) == ok, run.stdout[-3000:] + run.stderr[-3000:]
+        return run.stdout + run.stderr
+
+    subprocess.run(["pulumi", "stack", "init", "test"], cwd=work_dir, env=env, check=True)
+    for key, value in config.items():
+        pulumi("config", "set", key, value)
+    return pulumi

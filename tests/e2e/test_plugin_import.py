@@ -5,8 +5,6 @@ changes nothing. (Python's dynamic resources cannot be imported: pulumi/pulumi#1
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 from rcl_resources.manifest import upload_image_folder
 from tests.emulator.emulator_support import wait_dataset, wait_version
 
-from .stacks import engine_env
+from .stacks import cli_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -128,42 +126,21 @@ def test_import_every_resource_type_then_up_changes_nothing(
         ProjectArn=project_arn, PolicyName="allow-copy", PolicyDocument=json.dumps(POLICY)
     )
 
-    work, state = tmp_path / "project", tmp_path / "state"
-    work.mkdir()
-    (work / "Pulumi.yaml").write_text(
-        PROGRAM.format(
-            name=name,
-            model_arn=model_arn,
-            policy=json.dumps(json.dumps(POLICY)),  # a JSON string, as the API takes it
-            policy_id=f"{project_arn}#allow-copy",
-        )
+    work = tmp_path / "project"
+    program = PROGRAM.format(
+        name=name,
+        model_arn=model_arn,
+        policy=json.dumps(json.dumps(POLICY)),  # a JSON string, as the API takes it
+        policy_id=f"{project_arn}#allow-copy",
     )
-    env = {
-        **os.environ,
-        **engine_env(state, {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}),
-    }
-
-    def pulumi(*args: str) -> str:
-        run = subprocess.run(
-            ["pulumi", *args, "--stack", "test"],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-        return run.stdout
-
-    subprocess.run(["pulumi", "stack", "init", "test"], cwd=work, env=env, check=True)
-    for key, value in {
+    config = {
         "rcl:endpointUrl": emulator_server,
         "rcl:s3EndpointUrl": emulator_server,
         "rcl:region": "us-east-1",
         "folder": str(small_digits),
         "bucket": bucket,
-    }.items():
-        pulumi("config", "set", key, value)
+    }
+    pulumi = cli_stack(work, tmp_path / "state", program, config)
     for token, resource, id_ in (
         ("rcl:index:ImageFolder", "images", upload.manifest_uri),
         ("rcl:index:Project", "project", project_arn),

@@ -4,8 +4,6 @@ trained twice), as the README's recovery says."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 
 from rcl_emulator.server import EmulatorServer
 
-from .stacks import engine_env
+from .stacks import cli_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -73,32 +71,18 @@ def test_custom_timeouts_bound_the_training_wait_and_the_next_up_resumes(
         bucket = f"timeouts-{uuid.uuid4().hex[:8]}"
         boto3.client("s3", endpoint_url=emulator.url, **local).create_bucket(Bucket=bucket)
         work = tmp_path / "project"
-        work.mkdir()
-        (work / "Pulumi.yaml").write_text(PROGRAM)
-        credentials = {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}
-        env = {**os.environ, **engine_env(tmp_path / "state", credentials)}
-
-        def pulumi(*args: str, ok: bool = True) -> str:
-            run = subprocess.run(
-                ["pulumi", *args, "--stack", "test"],
-                cwd=work,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            assert (run.returncode == 0) == ok, run.stdout[-3000:] + run.stderr[-3000:]
-            return run.stdout + run.stderr
-
-        subprocess.run(["pulumi", "stack", "init", "test"], cwd=work, env=env, check=True)
-        for key, value in {
-            "rcl:endpointUrl": emulator.url,
-            "rcl:s3EndpointUrl": emulator.url,
-            "rcl:region": "us-east-1",
-            "folder": str(small_digits),
-            "bucket": bucket,
-        }.items():
-            pulumi("config", "set", key, value)
+        pulumi = cli_stack(
+            work,
+            tmp_path / "state",
+            PROGRAM,
+            {
+                "rcl:endpointUrl": emulator.url,
+                "rcl:s3EndpointUrl": emulator.url,
+                "rcl:region": "us-east-1",
+                "folder": str(small_digits),
+                "bucket": bucket,
+            },
+        )
 
         failed = pulumi("up", "--yes", "--skip-preview", ok=False)
         assert "was still TRAINING_IN_PROGRESS after 2 s" in failed, failed
