@@ -5,7 +5,7 @@ takes an Args object and/or keyword arguments, like pulumi_aws. `ImageFolder` tu
 folder of labelled images into S3 objects and a Ground Truth manifest.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from ._inputs import TimeoutsArgs
 from .dataset import (
