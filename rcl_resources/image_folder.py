@@ -112,7 +112,7 @@ class _ImageFolderProvider(Provider):
                 f"cannot import ImageFolder {uri!r}: the id is the manifest's URI, "
                 "s3://<bucket>/<prefix>/manifests/<digest>.manifest (the `manifest_uri` output)"
             )
-        props = {"region": default_region(props.get("profile")), **props}
+        props = {**props, "region": props.get("region") or default_region(props.get("profile"))}
         try:
             body = self.connection(props).s3().get_object(Bucket=bucket, Key=key)["Body"].read()
         except Exception as err:
