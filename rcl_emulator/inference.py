@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import pickle
 import threading
 from typing import Any
 
 from PIL import Image
 
+from . import detector, s3io, trainer
 from . import exceptions as exc
-from . import s3io, trainer
 from .models import BASE_MODEL_VERSION
 
 MAX_BYTES_INLINE = 4 * 1024 * 1024
@@ -18,16 +19,17 @@ MAX_BYTES_S3 = 15 * 1024 * 1024
 MIN_PIXELS, MAX_PIXELS = 64, 4096
 MODERATION_MIN_CONFIDENCE = 50.0  # DetectModerationLabels' documented default
 
-_models: dict[str, trainer.TrainedModel] = {}
+Model = trainer.TrainedModel | detector.Detector
+_models: dict[str, Model] = {}
 _models_lock = threading.Lock()
 
 
-def _model(blob: bytes) -> trainer.TrainedModel:
+def _model(blob: bytes) -> Model:
     digest = hashlib.sha1(blob).hexdigest()
     with _models_lock:
         model = _models.get(digest)
         if model is None:
-            model = _models[digest] = trainer.TrainedModel.from_bytes(blob)
+            model = _models[digest] = pickle.loads(blob)
         return model
 
 
@@ -77,6 +79,7 @@ def _predict(blob: bytes, image: dict[str, Any]) -> tuple[trainer.TrainedModel, 
     """The model and its per-label scores (0..1) for the request's image."""
     data = _checked_image(image)
     model = _model(blob)
+    assert isinstance(model, trainer.TrainedModel)
     try:
         features = trainer.image_features(data)
     except Exception:
@@ -86,18 +89,42 @@ def _predict(blob: bytes, image: dict[str, Any]) -> tuple[trainer.TrainedModel, 
 
 def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
     """Run the model on ``p["Image"]`` and apply MinConfidence / MaxResults."""
-    model, scores = _predict(blob, p["Image"])
     min_conf = p.get("MinConfidence")
-    found = []
-    for label, score in zip(model.labels, scores, strict=True):
-        confidence = float(score) * 100
-        limit = min_conf if min_conf is not None else model.thresholds[label] * 100
-        if confidence >= limit:
-            found.append({"Name": label, "Confidence": round(confidence, 5)})
+    if isinstance(_model(blob), detector.Detector):
+        found = _objects(blob, p["Image"], min_conf)
+    else:
+        model, scores = _predict(blob, p["Image"])
+        found = []
+        for label, score in zip(model.labels, scores, strict=True):
+            confidence = float(score) * 100
+            limit = min_conf if min_conf is not None else model.thresholds[label] * 100
+            if confidence >= limit:
+                found.append({"Name": label, "Confidence": round(confidence, 5)})
     found.sort(key=lambda x: -x["Confidence"])
     if p.get("MaxResults") is not None:
         found = found[: p["MaxResults"]]
     return {"CustomLabels": found}
+
+
+def _objects(blob: bytes, image: dict[str, Any], min_conf: float | None
+             ) -> list[dict[str, Any]]:
+    """A detector's objects as CustomLabels with ratio bounding boxes."""
+    data = _checked_image(image)
+    model = _model(blob)
+    assert isinstance(model, detector.Detector)
+    with Image.open(io.BytesIO(data)) as img:
+        width, height = img.size
+    found = []
+    for d in model.detect(data):
+        confidence = d.score * 100
+        limit = min_conf if min_conf is not None else model.thresholds[d.label] * 100
+        if confidence < limit:
+            continue
+        x0, y0, x1, y1 = d.box
+        found.append({"Name": d.label, "Confidence": round(confidence, 5), "Geometry": {
+            "BoundingBox": {"Width": (x1 - x0) / width, "Height": (y1 - y0) / height,
+                            "Left": x0 / width, "Top": y0 / height}}})
+    return found
 
 
 def moderation_labels(labels: list[str], scores: Any, min_confidence: float

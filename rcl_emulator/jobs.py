@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import logging
 import time
@@ -18,10 +19,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
-from . import s3io, trainer
+from . import detector, s3io, trainer
 from .inference import moderation_labels
-from .manifests import DETECTION, MODERATION_ATTRIBUTE, Entry, ImageChecker
+from .manifests import DETECTION, MODERATION_ATTRIBUTE, Entry, ImageChecker, detection_objects
 from .models import (
     BASE_MODEL_VERSION,
     CONTENT_MODERATION,
@@ -44,6 +46,8 @@ Commit = Callable[[], None]
 MAX_MANIFEST_LINES = 250_000
 MAX_LABELS = 250
 MIN_LABELS = 2
+# AWS's limits page: an object localization dataset needs at least one label.
+MIN_DETECTION_LABELS = 1
 # Adapters: AWS is silent on the threshold used when FeatureConfig gives none.
 DEFAULT_ADAPTER_THRESHOLD = 50.0
 # "Adapter and Base model predictions are returned at ConfidenceThreshold 5.0".
@@ -398,6 +402,25 @@ def _load_features(entries: list[Entry]) -> tuple[np.ndarray, list[Entry]]:
     return (np.stack(feats) if feats else np.zeros((0, 1))), kept
 
 
+def _check_readable(train: list[Entry], test: list[Entry], min_labels: int) -> None:
+    if len({lab for e in train for lab in e.labels}) < min_labels or not test:
+        raise trainer.TrainingError(
+            "ERROR_FAILED_IMAGES_S3_COPY",
+            "Too many images could not be read from S3; check the source-ref keys.")
+
+
+def _detection(entries: list[Entry]) -> bool:
+    """Whether the data holds bounding boxes; refuses data that mixes them with image-level
+    labels, which no one model can learn."""
+    kinds = {e.use_case for e in entries}
+    if kinds == {"OBJECT_LOCALIZATION", "IMAGE_LEVEL_LABELS"}:
+        raise trainer.TrainingError(
+            "ERROR_UNSUPPORTED_USE_CASE_TYPE",
+            "The training and testing data mix image-level labels and bounding boxes; a model "
+            "either classifies images or detects objects. Label every image the same way.")
+    return "OBJECT_LOCALIZATION" in kinds
+
+
 def _train(world: World, backend: RekognitionBackend, v: Version) -> Commit:
     started = v.job_started or now()
     with world.lock:
@@ -455,21 +478,18 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
     else:
         test_all = datasets.get("TEST", [])
     train, test = _usable(train_all, adapter), _usable(test_all, adapter)
-    if not adapter and any(e.use_case == "OBJECT_LOCALIZATION" or DETECTION in json.dumps(e.line)
-                           for e in train + test):
-        raise trainer.TrainingError(
-            "ERROR_UNSUPPORTED_USE_CASE_TYPE",
-            "The emulator does not train object detection models yet; use image-level "
-            "(classification) labels.")
+    detection = not adapter and _detection(train + test)
+    if detection:
+        min_labels = MIN_DETECTION_LABELS
     if not train:
         raise trainer.TrainingError("ERROR_EMPTY_MANIFEST",
                                     "The training data has no labeled images.")
     labels = {lab for e in train for lab in e.labels}
     if len(labels) < min_labels:
+        model = "an adapter" if adapter else "a classification model"
         raise trainer.TrainingError(
             "ERROR_MANIFEST_TOO_FEW_LABELS",
-            f"The training data has {len(labels)} label(s); "
-            f"{'an adapter' if adapter else 'a classification model'} needs at least "
+            f"The training data has {len(labels)} label(s); {model} needs at least "
             f"{min_labels}.")
     if autosplit:
         train, test, too_few = split_80_20(train, split_safe=adapter)
@@ -485,14 +505,15 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
         raise trainer.TrainingError(
             "ERROR_INSUFFICIENT_LABEL_OVERLAP",
             "Less than 50% label overlap between the training and testing data.")
-    x_train, train = _load_features(train)
-    x_test, test = _load_features(test)
-    if len({lab for e in train for lab in e.labels}) < min_labels or not test:
-        raise trainer.TrainingError(
-            "ERROR_FAILED_IMAGES_S3_COPY",
-            "Too many images could not be read from S3; check the source-ref keys.")
-    results = (_adapter_results if adapter else _custom_labels_results)(
-        v, x_train, x_test, train, test)
+    if detection:
+        results = _detection_results(v, train, test)
+    else:
+        x_train, train = _load_features(train)
+        x_test, test = _load_features(test)
+        _check_readable(train, test, min_labels)
+        results = (_adapter_results if adapter else _custom_labels_results)(
+            v, x_train, x_test, train, test)
+    use_case = "OBJECT_LOCALIZATION" if detection else "IMAGE_LEVEL_LABELS"
     names = (v.project, v.name)
     keys = {kind: output_key(prefix, kind, *names) for kind in (
         "EvaluationResultSummary", "ManifestSummary", "TrainingGroundTruth",
@@ -500,9 +521,8 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
         "TestingManifestWithValidation")}
     manifest_summary = {
         "version": 1,
-        "statistics": {"training": _side_stats(train_all, "IMAGE_LEVEL_LABELS"),
-                       "testing": _side_stats(test_all if not autosplit else test,
-                                              "IMAGE_LEVEL_LABELS")},
+        "statistics": {"training": _side_stats(train_all, use_case),
+                       "testing": _side_stats(test_all if not autosplit else test, use_case)},
         "errors": [],
     }
     files = {
@@ -554,15 +574,15 @@ def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
 class _Results:
     """A trained model, its evaluation summary and F1, and the output manifests' lines."""
 
-    model: trainer.TrainedModel
+    model: trainer.TrainedModel | detector.Detector
     summary: dict[str, Any]
     f1: float
     training_lines: list[dict[str, Any]]
     testing_lines: list[dict[str, Any]]
 
 
-def _evaluation_details(v: Version, model: trainer.TrainedModel, train: list[Entry],
-                        test: list[Entry]) -> dict[str, Any]:
+def _evaluation_details(v: Version, model: trainer.TrainedModel | detector.Detector,
+                        train: list[Entry], test: list[Entry]) -> dict[str, Any]:
     return {"ProjectVersionArn": v.arn,
             "EvaluationEndTimestamp": datetime.now(timezone.utc).replace(tzinfo=None)
             .isoformat(),
@@ -584,6 +604,106 @@ def _custom_labels_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
     }
     return _Results(model, summary, metrics["F1Score"], [e.line for e in train],
                     _snapshot_lines(model, test, metrics))
+
+
+def _annotated(entries: list[Entry]) -> tuple[list[detector.Annotated], list[Entry]]:
+    """Images and their true boxes, scaled from the manifest's image_size to the image's own."""
+    images, kept = [], []
+    for e in entries:
+        parsed = s3io.parse_s3_uri(e.source_ref or "")
+        if parsed is None:
+            continue
+        try:
+            data = s3io.get_object(*parsed)
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+        except Exception:
+            continue
+        (declared_w, declared_h), objects = detection_objects(e)
+        sx, sy = width / (declared_w or width), height / (declared_h or height)
+        images.append(detector.Annotated(data, tuple(
+            (lab, x0 * sx, y0 * sy, x1 * sx, y1 * sy) for lab, x0, y0, x1, y1 in objects)))
+        kept.append(e)
+    return images, kept
+
+
+def _detection_results(v: Version, train: list[Entry], test: list[Entry]) -> _Results:
+    """A detector, evaluated per bounding box (see ``detector``'s matching rule)."""
+    train_images, train = _annotated(train)
+    test_images, test = _annotated(test)
+    _check_readable(train, test, MIN_DETECTION_LABELS)
+    model = detector.fit(train_images)
+    result = detector.evaluate(model, test_images)
+    summary = {
+        "Version": 1,
+        "AggregatedEvaluationResults": result.aggregate,
+        "EvaluationDetails": _evaluation_details(v, model, train, test),
+        "LabelEvaluationResults": result.labels,
+    }
+    log.info("trained detector %s with %d labels", v.arn, len(model.labels))
+    return _Results(model, summary, result.aggregate["F1Score"], [e.line for e in train],
+                    _detection_snapshot(model, test_images, test, result))
+
+
+def _detection_snapshot(model: detector.Detector, images: list[detector.Annotated],
+                        test: list[Entry], result: detector.Evaluation) -> list[dict[str, Any]]:
+    """Evaluation snapshot for detection: the true boxes, and the predictions with their
+    confidence and outcome. A prediction below its label's threshold is listed only when it
+    matches a true box (a false negative)."""
+    created = _created()
+    class_map = {str(i): lab for i, lab in enumerate(model.labels)}
+    class_id = {lab: i for i, lab in enumerate(model.labels)}
+    lines = []
+    for row, (image, e, found, matched) in enumerate(
+            zip(images, test, result.found, result.matched, strict=True)):
+        with Image.open(io.BytesIO(image.data)) as img:
+            width, height = img.size
+        size = [{"width": width, "height": height, "depth": 3}]
+        predicted, objects = [], []
+        for d, m in zip(found, matched, strict=True):
+            above = d.score >= model.thresholds[d.label]
+            if not above and m is None:
+                continue
+            predicted.append(_annotation(class_id[d.label], d.box))
+            objects.append({"confidence": round(d.score, 5),
+                            "rekognition-custom-labels-evaluation-details": _outcome(
+                                above, m is not None)})
+        lines.append({
+            "source-ref": e.source_ref, "rekognition-custom-labels-object-id": row,
+            "rekognition-custom-labels-training-0": {
+                "annotations": [_annotation(class_id.get(o[0], -1), o[1:])
+                                for o in image.objects], "image_size": size},
+            "rekognition-custom-labels-training-0-metadata": {
+                "job-name": "rekognition-custom-labels-training-job", "class-map": class_map,
+                "human-annotated": "yes", "objects": [{"confidence": 1}] * len(image.objects),
+                "creation-date": created, "type": DETECTION},
+            "rekognition-custom-labels-evaluation": {"annotations": predicted,
+                                                     "image_size": size},
+            "rekognition-custom-labels-evaluation-metadata": {
+                "confidence": max((o["confidence"] for o in objects), default=0.0),
+                "job-name": "rekognition-custom-labels-evaluation-job", "class-map": class_map,
+                "human-annotated": "no", "objects": objects, "creation-date": created,
+                "type": DETECTION},
+        })
+    return lines
+
+
+def _annotation(class_id: int, box: Any) -> dict[str, int]:
+    x0, y0, x1, y1 = (round(float(v)) for v in box)
+    return {"class_id": class_id, "left": x0, "top": y0, "width": x1 - x0, "height": y1 - y0}
+
+
+def _outcome(predicted: bool, present: bool) -> dict[str, Any]:
+    """AWS's ``rekognition-custom-labels-evaluation-details`` for one prediction."""
+    return {"version": 1, "is-true-positive": predicted and present,
+            "is-true-negative": not predicted and not present,
+            "is-false-positive": predicted and not present,
+            "is-false-negative": present and not predicted, "is-present-in-ground-truth": present,
+            "ground-truth-labelling-jobs": ["rekognition-custom-labels-training-job"]}
+
+
+def _created() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _adapter_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
@@ -633,7 +753,7 @@ def _jsonl(lines: Any) -> bytes:
 def _snapshot_lines(model: trainer.TrainedModel, test: list[Entry],
                     metrics: dict[str, Any]) -> list[dict[str, Any]]:
     """Evaluation snapshot: ground truth renamed, predictions with per-label outcome."""
-    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    created = _created()
     lines = []
     for row, e in enumerate(test):
         line: dict[str, Any] = {"source-ref": e.source_ref,
@@ -654,11 +774,7 @@ def _snapshot_lines(model: trainer.TrainedModel, test: list[Entry],
                 "class-name": lab, "confidence": float(metrics["scores"][row, li]),
                 "human-annotated": "no", "job-name": "rekognition-custom-labels-evaluation-job",
                 "type": "groundtruth/image-classification", "creation-date": created,
-                "rekognition-custom-labels-evaluation-details": {
-                    "version": 1, "is-true-positive": pred and truth,
-                    "is-true-negative": False, "is-false-positive": pred and not truth,
-                    "is-false-negative": truth and not pred, "is-present-in-ground-truth": truth,
-                    "ground-truth-labelling-jobs": ["rekognition-custom-labels-training-job"]}}
+                "rekognition-custom-labels-evaluation-details": _outcome(pred, truth)}
             j += 1
         lines.append(line)
     return lines

@@ -22,6 +22,7 @@ MAX_LINE_CHARS = 100_000
 MAX_LABEL_NAME = 256
 MAX_BOXES = 50
 MIN_PIXELS, MAX_PIXELS = 64, 4096
+TRAINING_SIDE = 1280
 CLASSIFICATION = "groundtruth/image-classification"
 MULTILABEL = "groundtruth/image-classification-multilabel"
 DETECTION = "groundtruth/object-detection"
@@ -227,25 +228,66 @@ def _check_attribute(entry: Entry, value: Any, meta: dict[str, Any]) -> list[dic
         return [_err("ERROR_MISSING_BOUNDING_BOX_CONFIDENCE",
                      "Every annotation needs an objects[] entry with a confidence.")]
     if len(annotations) > MAX_BOXES:
-        return [_err("ERROR_TOO_MANY_BOUNDING_BOXES", "More than 50 bounding boxes.")]
+        return [_err("ERROR_TOO_MANY_BOUNDING_BOXES",
+                     f"There are {len(annotations)} bounding boxes; the limit is {MAX_BOXES}.")]
     entry.use_case = "OBJECT_LOCALIZATION"
+    # A bad box is dropped with its error recorded on it; the line keeps its other boxes.
+    valid = 0
     for box in annotations:
-        try:
-            cid = str(box["class_id"])
-            left, top = float(box["left"]), float(box["top"])
-            w, h = float(box["width"]), float(box["height"])
-        except (KeyError, TypeError, ValueError):
-            return [_err("ERROR_INVALID_BOUNDING_BOX", "A bounding box is malformed.")]
-        if cid not in class_map:
-            return [_err("ERROR_MISSING_CLASS_MAP_ID", f"class id {cid} is not in class-map.")]
-        if left < 0 or top < 0 or w <= 0 or h <= 0 or left + w > width or top + h > height:
-            return [_err("ERROR_INVALID_BOUNDING_BOX", "A bounding box is outside the image.")]
-        if w < 1 or h < 1:
-            return [_err("ERROR_BOUNDING_BOX_TOO_SMALL", "A bounding box is too small.")]
-        name = str(class_map[cid])
-        entry.labels.append(name)
-        entry.boxes[name] = entry.boxes.get(name, 0) + 1
+        if isinstance(box, dict):
+            box.pop("cl-errors", None)
+        found = _box(box, class_map, width, height)
+        if isinstance(found, dict):
+            if isinstance(box, dict):
+                box["cl-errors"] = [found]
+            continue
+        valid += 1
+        entry.labels.append(found[0])
+        entry.boxes[found[0]] = entry.boxes.get(found[0], 0) + 1
+    if annotations and not valid:
+        return [_err("ERROR_NO_VALID_ANNOTATIONS", "No valid annotations found.")]
     return []
+
+
+def _box(box: Any, class_map: dict[str, Any], width: float, height: float
+         ) -> tuple[str, float, float, float, float] | dict[str, str]:
+    """A bounding box as (label, x0, y0, x1, y1) in pixels, or its error."""
+    try:
+        cid = str(box["class_id"])
+        left, top = float(box["left"]), float(box["top"])
+        w, h = float(box["width"]), float(box["height"])
+    except (KeyError, TypeError, ValueError):
+        return _err("ERROR_INVALID_BOUNDING_BOX", "The bounding box is malformed.")
+    if cid not in class_map:
+        return _err("ERROR_MISSING_CLASS_MAP_ID", f"class id {cid} is not in class-map.")
+    if left < 0 or top < 0 or w <= 0 or h <= 0 or left + w > width or top + h > height:
+        return _err("ERROR_INVALID_BOUNDING_BOX", "The bounding box has off frame values.")
+    # Training scales an image whose longer side exceeds 1280 px down to 1280 px first.
+    shrink = min(1.0, TRAINING_SIDE / max(width, height))
+    if w * shrink <= 1 or h * shrink <= 1:
+        return _err("ERROR_BOUNDING_BOX_TOO_SMALL",
+                    "The bounding box must be larger than 1x1 pixels after resizing to "
+                    f"{TRAINING_SIDE} pixels.")
+    name = str(class_map[cid])
+    if not name or len(name) > MAX_LABEL_NAME:
+        return _err("ERROR_INVALID_LABEL_NAME_LENGTH", "The label name is empty or too long.")
+    return name, left, top, left + w, top + h
+
+
+def detection_objects(entry: Entry) -> tuple[tuple[float, float], list[tuple[str, float, float,
+                                                                             float, float]]]:
+    """A valid detection entry's declared image size and its valid boxes (label, x0, y0, x1,
+    y1), from its first object-detection attribute."""
+    line = entry.line
+    for attr, value in line.items():
+        meta = line.get(f"{attr}-metadata")
+        if not isinstance(meta, dict) or meta.get("type") != DETECTION or meta.get("cl-errors"):
+            continue
+        size = value["image_size"][0]
+        width, height = float(size["width"]), float(size["height"])
+        boxes = [_box(b, meta["class-map"], width, height) for b in value["annotations"]]
+        return (width, height), [b for b in boxes if isinstance(b, tuple)]
+    return (0.0, 0.0), []
 
 
 def split_lines(data: bytes) -> list[str]:

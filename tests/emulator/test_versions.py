@@ -382,7 +382,7 @@ def test_manifest_training_with_autocreate(rek, s3, digits):
     [
         ("one_label", "ERROR_MANIFEST_TOO_FEW_LABELS"),
         ("no_bucket", "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET"),
-        ("detection", "does not train object detection"),
+        ("mixed_use_cases", "mix image-level labels and bounding boxes"),
         ("injected", "injected"),
         ("no_images", "ERROR_EMPTY_MANIFEST"),
     ],
@@ -395,8 +395,8 @@ def test_training_failures_are_actionable(rek, s3, digits, control, case, expect
         lines = [x for x in digits[:200] if x["digit-metadata"]["class-name"] == "1"]
     if case == "no_bucket":
         output = {"S3Bucket": "missing-output-bucket", "S3KeyPrefix": "x"}
-    if case == "detection":
-        lines = [
+    if case == "mixed_use_cases":
+        lines = digits[:30] + [
             {
                 "source-ref": x["source-ref"],
                 "box": {
@@ -413,7 +413,7 @@ def test_training_failures_are_actionable(rek, s3, digits, control, case, expect
                     "creation-date": "2024-01-01T00:00:00",
                 },
             }
-            for x in digits[:30]
+            for x in digits[30:60]
         ]
     if case == "injected":
         control.set_faults(fail_next_training=True)
