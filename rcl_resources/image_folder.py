@@ -21,12 +21,21 @@ from ._provider import (
     ReadResult,
     UpdateResult,
 )
+from .annotations import (
+    COCO,
+    FORMATS,
+    annotated_digest,
+    default_annotations,
+    scan_annotated_images,
+    upload_annotated_images,
+)
 from .errors import S3_MISSING, RclError, explain, is_code
 from .manifest import (
     CLASSIFICATION,
     CONTENT_MODERATION,
     FOLDER_KINDS,
     MODERATION_ATTRIBUTE,
+    OBJECT_DETECTION,
     folder_digest,
     labels_of,
     parse_manifest,
@@ -50,7 +59,14 @@ class ImageFolderArgs:
     kind: pulumi.Input[str] | None = None
     """`classification` (default): Ground Truth image-classification lines. `content_moderation`:
     an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
-    that show no unsafe content."""
+    that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+    `annotations` (Ground Truth object-detection lines)."""
+    annotations: pulumi.Input[str] | None = None
+    """`object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+    the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+    `classes.txt` there, naming class 0 on its first line)."""
+    annotation_format: pulumi.Input[str] | None = None
+    """`object_detection` only: `coco` (default), `pascal_voc` or `yolo`."""
     timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
     """Seconds to wait: `{"create", "update", "delete"}`."""
     region: pulumi.Input[str] | None = None
@@ -68,9 +84,13 @@ class ImageFolderInputs(CommonInputs):
     include_entries: bool = False
     """Also output the manifest lines as `entries`."""
     # None is classification: stacks made before `kind` existed see no change.
-    kind: Literal["classification", "content_moderation"] | None = None
-    """`classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-    holds images with nothing unsafe)."""
+    kind: Literal["classification", "content_moderation", "object_detection"] | None = None
+    """`classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+    holds images with nothing unsafe) or `object_detection` (boxes from `annotations`)."""
+    annotations: str | None = None
+    """`object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files."""
+    annotation_format: Literal["coco", "pascal_voc", "yolo"] | None = None
+    """`object_detection`: `coco` (default), `pascal_voc` or `yolo`."""
     digest: str | None = None
     """The folder's content hash (computed from the folder)."""
 
@@ -140,14 +160,16 @@ class _ImageFolderProvider(Provider):
 
     def _upload(self, props: dict[str, Any]) -> dict[str, Any]:
         s3 = self.connection(props).s3()
+        kind = props.get("kind") or CLASSIFICATION
+        prefix = props.get("prefix") or ""
         try:
-            result = upload_image_folder(
-                s3,
-                Path(props["folder"]),
-                props["bucket"],
-                props.get("prefix") or "",
-                kind=props.get("kind") or CLASSIFICATION,
-            )
+            if kind == OBJECT_DETECTION:
+                images = scan_annotated_images(*_annotated(props))
+                result = upload_annotated_images(s3, images, props["bucket"], prefix)
+            else:
+                result = upload_image_folder(
+                    s3, Path(props["folder"]), props["bucket"], prefix, kind=kind
+                )
         except ValueError as err:
             raise ValueError(f"ImageFolder folder: {err}") from err
         except Exception as err:
@@ -163,6 +185,36 @@ class _ImageFolderProvider(Provider):
             "image_count": len(result.lines),
             "entries": result.lines if props.get("include_entries") else None,
         }
+
+
+def read_folder(props: dict[str, Any]) -> dict[str, Any]:
+    """The folder (and annotations) as absolute paths, and the digest of what they hold.
+
+    Reading the folder when the program runs (not uploading) lets preview show whether it
+    changed; a folder or annotation problem is a ValueError naming the file. An unknown `kind`
+    or `annotation_format` is left to check(), which names the field and what is allowed.
+    """
+    folder = Path(str(props["folder"])).resolve()
+    kind = str(props.get("kind") or CLASSIFICATION)
+    out: dict[str, Any] = {"folder": str(folder)}
+    if kind in FOLDER_KINDS:
+        out["digest"] = folder_digest(scan_image_folder(folder, kind), kind)
+    elif kind == OBJECT_DETECTION and (props.get("annotation_format") or COCO) in FORMATS:
+        folder, annotations, annotation_format = _annotated({**props, **out})
+        out["annotations"] = str(annotations)
+        out["digest"] = annotated_digest(
+            scan_annotated_images(folder, annotations, annotation_format)
+        )
+    return out
+
+
+def _annotated(props: dict[str, Any]) -> tuple[Path, Path, str]:
+    """Image folder, annotations path and format of an object-detection folder."""
+    folder = Path(props["folder"])
+    annotation_format = props.get("annotation_format") or COCO
+    given = props.get("annotations")
+    annotations = Path(given).resolve() if given else default_annotations(folder, annotation_format)
+    return folder, annotations, annotation_format
 
 
 class ImageFolder(Resource, module="rcl", name="ImageFolder"):
@@ -197,6 +249,8 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
         prefix: pulumi.Input[str] | None = None,
         include_entries: pulumi.Input[bool] | None = None,
         kind: pulumi.Input[str] | None = None,
+        annotations: pulumi.Input[str] | None = None,
+        annotation_format: pulumi.Input[str] | None = None,
         timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None,
         region: pulumi.Input[str] | None = None,
     ) -> None: ...
@@ -206,13 +260,7 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
         the same names (`(name, opts, **inputs)`), like pulumi_aws; `ImageFolderArgs` says
         what each means."""
         props, opts = program_props(ImageFolder, ImageFolderArgs, resource_name, args, kwargs)
-        folder = Path(str(props["folder"])).resolve()
-        # Reading the folder here (not uploading) lets preview show whether it changed.
-        kind = str(props.get("kind") or CLASSIFICATION)
-        if kind in FOLDER_KINDS:  # otherwise check() names the field and what is allowed
-            images = scan_image_folder(folder, kind)
-            props.update(digest=folder_digest(images, kind))
-        props.update(folder=str(folder))
+        props.update(read_folder(props))
         super().__init__(hosted(_ImageFolderProvider()), resource_name, props, opts)
 
     @staticmethod

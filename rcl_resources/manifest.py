@@ -31,6 +31,7 @@ MODERATION_ATTRIBUTE = "content-moderation-groundtruth"
 """The one label attribute of a content-moderation adapter's lines (AWS's adapter format)."""
 CLASSIFICATION = "classification"
 CONTENT_MODERATION = "content_moderation"
+OBJECT_DETECTION = "object_detection"
 FOLDER_KINDS = (CLASSIFICATION, CONTENT_MODERATION)
 SAFE_FOLDER = "safe"
 """In a content-moderation image folder: images with no unsafe content."""
@@ -98,7 +99,7 @@ def classification_line(
             f"{MAX_LABELS_PER_IMAGE}"
         )
     for label in label_list:
-        problem = _label_name_problem(label)
+        problem = label_name_problem(label)
         if problem:
             raise ValueError(f"{source_ref}: {problem}")
 
@@ -126,12 +127,46 @@ def moderation_line(source_ref: str, labels: str | Sequence[str] = ()) -> dict[s
     if not _S3_URI.match(source_ref):
         raise ValueError(f"source-ref {source_ref!r} is not an S3 URI; use s3://<bucket>/<key>")
     for label in label_list:
-        problem = _label_name_problem(label)
+        problem = label_name_problem(label)
         if problem:
             raise ValueError(f"{source_ref}: {problem}")
     return {
         SOURCE_REF: source_ref,
         MODERATION_ATTRIBUTE: {"ModerationLabels": [{"Name": label} for label in label_list]},
+    }
+
+
+def detection_line(
+    source_ref: str,
+    size: tuple[int, int],
+    boxes: Sequence[tuple[str, int, int, int, int]],
+    class_ids: Mapping[str, int],
+    *,
+    attribute: str = "bounding-box",
+    job_name: str = DEFAULT_JOB_NAME,
+    creation_date: datetime | None = None,
+) -> dict[str, Any]:
+    """A Ground Truth object-detection line: ``boxes`` are (label, left, top, width, height) in
+    pixels of an image of ``size`` (width, height); ``class_ids`` numbers the labels."""
+    if not _S3_URI.match(source_ref):
+        raise ValueError(f"source-ref {source_ref!r} is not an S3 URI; use s3://<bucket>/<key>")
+    used = sorted({label for label, *_ in boxes}, key=lambda label: class_ids[label])
+    return {
+        SOURCE_REF: source_ref,
+        attribute: {
+            "image_size": [{"width": size[0], "height": size[1], "depth": 3}],
+            "annotations": [
+                {"class_id": class_ids[label], "left": left, "top": top, "width": width,
+                 "height": height} for label, left, top, width, height in boxes],
+        },
+        attribute + METADATA_SUFFIX: {
+            "objects": [{"confidence": 1} for _ in boxes],
+            "class-map": {str(class_ids[label]): label for label in used},
+            "type": DETECTION_TYPE,
+            "human-annotated": "yes",
+            "creation-date": _iso_utc(creation_date or MANIFEST_EPOCH),
+            "job-name": job_name,
+        },
     }
 
 
@@ -142,7 +177,7 @@ def _iso_utc(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def _label_name_problem(label: object) -> str | None:
+def label_name_problem(label: object) -> str | None:
     if not isinstance(label, str) or not label.strip():
         return (
             f"ERROR_INVALID_LABEL_NAME_LENGTH: label {label!r} is empty or not a string; "
@@ -253,7 +288,7 @@ def _moderation_problems(line: Mapping[str, Any], where: str) -> list[str]:
         )
     for index, label in enumerate(labels):
         name = label.get("Name") if isinstance(label, Mapping) else None
-        problem = _label_name_problem(name)
+        problem = label_name_problem(name)
         if problem:
             problems.append(f"{problem} ({where}, ModerationLabels[{index}].Name)")
     return problems
@@ -338,7 +373,7 @@ def _classification_problems(
             f'{metadata_key} has no "class-name"; set it to the label'
         )
     else:
-        problem = _label_name_problem(class_name)
+        problem = label_name_problem(class_name)
         if problem:
             problems.append(f"{problem} ({where})")
     return problems
@@ -399,7 +434,7 @@ def _detection_problems(
         )
         class_map = {}
     for class_id, label in class_map.items():
-        problem = _label_name_problem(label)
+        problem = label_name_problem(label)
         if problem:
             problems.append(f"{problem} ({where}, class-map id {class_id})")
 
@@ -542,7 +577,7 @@ def scan_image_folder(folder: Path, kind: str = CLASSIFICATION) -> list[FolderIm
         )
         if not files:
             continue
-        problem = _label_name_problem(label_dir.name)
+        problem = label_name_problem(label_dir.name)
         if problem:
             raise ValueError(f"{label_dir}: {problem}")
         labels.append(label_dir.name)
@@ -581,8 +616,9 @@ def folder_digest(images: Iterable[FolderImage], kind: str = CLASSIFICATION) -> 
     return digest.hexdigest()
 
 
-def image_key(prefix: str, image: FolderImage) -> str:
-    """Content-addressed S3 key of an image: ``{prefix}/images/{sha256[:32]}{ext}``."""
+def image_key(prefix: str, image: FolderImage | Any) -> str:
+    """Content-addressed S3 key of an image (anything with ``sha256`` and ``extension``):
+    ``{prefix}/images/{sha256[:32]}{ext}``."""
     return _join_key(prefix, f"images/{image.sha256[:32]}{image.extension}")
 
 
@@ -645,6 +681,30 @@ def upload_image_folder(
         if image.label not in labels_by_key[key]:
             labels_by_key[key].append(image.label)
 
+    written = upload_images(s3_client, bucket, prefix, path_by_key, max_workers)
+
+    def line(key: str, labels: list[str]) -> dict[str, Any]:
+        uri = f"s3://{bucket}/{key}"
+        if kind == CONTENT_MODERATION:
+            return moderation_line(uri, sorted(set(labels) - {SAFE_FOLDER}))
+        return classification_line(uri, sorted(labels), job_name=job_name)
+
+    lines = [dumps_line(line(key, labels)) for key, labels in sorted(labels_by_key.items())]
+    key = put_manifest(s3_client, bucket, prefix, folder_digest(images, kind), lines)
+    return FolderUpload(
+        bucket=bucket,
+        manifest_key=key,
+        lines=lines,
+        uploaded=sum(written),
+        skipped=len(written) - sum(written),
+        labels=sorted({image.label for image in images} - _not_labels(kind)),
+    )
+
+
+def upload_images(s3_client: Any, bucket: str, prefix: str, path_by_key: Mapping[str, Path],
+                  max_workers: int = 8) -> list[bool]:
+    """Put each file at its content-addressed key unless it is there already (one listing of
+    ``{prefix}/images/``, or a HEAD per image when listing is denied); True for each written."""
     existing = _existing_keys(s3_client, bucket, _join_key(prefix, "images/"))
 
     def upload(key: str) -> bool:
@@ -660,26 +720,15 @@ def upload_image_folder(
         return True
 
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        written = list(pool.map(upload, sorted(path_by_key)))
+        return list(pool.map(upload, sorted(path_by_key)))
 
-    def line(key: str, labels: list[str]) -> dict[str, Any]:
-        uri = f"s3://{bucket}/{key}"
-        if kind == CONTENT_MODERATION:
-            return moderation_line(uri, sorted(set(labels) - {SAFE_FOLDER}))
-        return classification_line(uri, sorted(labels), job_name=job_name)
 
-    lines = [dumps_line(line(key, labels)) for key, labels in sorted(labels_by_key.items())]
-    key = manifest_key(prefix, folder_digest(images, kind))
+def put_manifest(s3_client: Any, bucket: str, prefix: str, digest: str, lines: list[str]) -> str:
+    """Write the manifest's lines at its content-addressed key (once); returns the key."""
+    key = manifest_key(prefix, digest)
     text = "".join(line + "\n" for line in lines)
     _put_if_absent(s3_client, bucket, key, text.encode, MANIFEST_CONTENT_TYPE)
-    return FolderUpload(
-        bucket=bucket,
-        manifest_key=key,
-        lines=lines,
-        uploaded=sum(written),
-        skipped=len(written) - sum(written),
-        labels=sorted({image.label for image in images} - _not_labels(kind)),
-    )
+    return key
 
 
 def _not_labels(kind: str) -> set[str]:

@@ -16,7 +16,6 @@ import sys
 import types
 import typing
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -32,8 +31,8 @@ from ._inputs import S3Object, renamed
 from ._provider import Provider, is_unknown
 from .api_model import Api, member
 from .dataset import Dataset, DatasetStats, _DatasetProvider
-from .image_folder import ImageFolder, _ImageFolderProvider
-from .manifest import CLASSIFICATION, FOLDER_KINDS, folder_digest, scan_image_folder
+from .image_folder import ImageFolder, _ImageFolderProvider, read_folder
+from .manifest import OBJECT_DETECTION
 from .project import Project, _ProjectProvider
 from .project_policy import ProjectPolicy, _ProjectPolicyProvider
 from .project_version import LabelMetric, ProjectVersion, _ProjectVersionProvider
@@ -193,13 +192,17 @@ class RclProvider(api.Provider):
     async def check(self, request: api.CheckRequest) -> api.CheckResponse:
         core = self.core(request)
         news = self.with_connection(props_in(request.new_inputs), request.urn)
-        if isinstance(core, _ImageFolderProvider) and is_known(news.get("folder")):
+        if isinstance(core, _ImageFolderProvider) and all(
+            is_known(news.get(k)) for k in ("folder", "kind", "annotations", "annotation_format")
+        ):
             # The Python program reads the folder itself; for other languages the plugin does.
-            folder = Path(news["folder"]).resolve()
-            kind = news.get("kind") or CLASSIFICATION
-            if kind in FOLDER_KINDS:
-                news.update(
-                    folder=str(folder), digest=folder_digest(scan_image_folder(folder, kind), kind)
+            try:
+                news.update(read_folder(news))
+            except ValueError as err:
+                field = "annotations" if news.get("kind") == OBJECT_DETECTION else "folder"
+                return api.CheckResponse(
+                    props_out(news, request.new_inputs),
+                    [api.CheckFailure(field, f"ImageFolder {field}: {err}")],
                 )
         olds = props_in(request.old_inputs)
         result = await self.run(request.urn, core.check, olds, news)
