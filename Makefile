@@ -82,15 +82,19 @@ up: setup $(DATA_DIR)/digits/.done
 	$(TARGET_ENV) $(PULUMI) up --yes --stack $(STACK)
 	@$(PULUMI) stack output --json --stack $(STACK) > .pulumi-state/outputs-$(STACK).json
 
+# Another stack's outputs (e.g. an example's `pulumi stack output --json > f.json`): OUTPUTS=f.json
+OUTPUTS ?= .pulumi-state/outputs-$(STACK).json
+
 outputs:
-	@$(PULUMI) stack output --json --stack $(STACK) > .pulumi-state/outputs-$(STACK).json
+	@if [ "$(OUTPUTS)" = ".pulumi-state/outputs-$(STACK).json" ]; then \
+	  $(PULUMI) stack output --json --stack $(STACK) > $(OUTPUTS); fi
 
 detect: outputs
 	@test -n "$(IMAGE)" || { echo "usage: make detect IMAGE=path/to/image.png"; exit 2; }
-	@$(TARGET_ENV) $(PY) -m rcl_demo.detect --outputs .pulumi-state/outputs-$(STACK).json "$(IMAGE)"
+	@$(TARGET_ENV) $(PY) -m rcl_demo.detect --outputs $(OUTPUTS) "$(IMAGE)"
 
 report: outputs
-	@$(TARGET_ENV) $(PY) -m rcl_demo.report --outputs .pulumi-state/outputs-$(STACK).json --out reports/evaluation.png
+	@$(TARGET_ENV) $(PY) -m rcl_demo.report --outputs $(OUTPUTS) --out reports/evaluation.png
 
 down: setup
 	@if [ "$(TARGET)" = "emulator" ]; then $(MAKE) --no-print-directory emulator; fi

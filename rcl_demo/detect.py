@@ -1,7 +1,7 @@
 """Ask the stack's running model what an image shows (DetectCustomLabels).
 
 ``python -m rcl_demo.detect --outputs OUTPUTS_JSON IMAGE [--min-confidence N]`` prints one line
-per label, most confident first.
+per label (per object, with its box, for an object-detection model), most confident first.
 """
 
 from __future__ import annotations
@@ -54,8 +54,17 @@ def _explain(error: ClientError, model_arn: str) -> str:
 
 
 def format_labels(labels: Sequence[dict[str, Any]]) -> list[str]:
-    """``"<name>  <confidence>%"`` per label."""
-    return [f"{label['Name']}  {label['Confidence']:.1f}%" for label in labels]
+    """``"<name>  <confidence>%"`` per label, and for an object its box as ratios of the
+    image: ``left, top, width x height``."""
+    lines = []
+    for label in labels:
+        line = f"{label['Name']}  {label['Confidence']:.1f}%"
+        box = (label.get("Geometry") or {}).get("BoundingBox")
+        if box:
+            line += (f"  box left {box['Left']:.3f} top {box['Top']:.3f} "
+                     f"size {box['Width']:.3f} x {box['Height']:.3f}")
+        lines.append(line)
+    return lines
 
 
 def _confidence(text: str) -> float:

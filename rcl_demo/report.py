@@ -7,6 +7,7 @@ summary named by the stack output ``evaluation_summary`` and prints the PNG's ab
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -320,16 +321,84 @@ def _draw_table(canvas: _Canvas, x: int, y: int, labels: list[LabelMetrics]) -> 
     return y
 
 
-def render_report(summary: Mapping[str, Any], out: Path) -> Path:
-    """Draw ``summary`` as a PNG at ``out`` (parent folders created); returns ``out``."""
+@dataclass(frozen=True)
+class Scene:
+    """A test image with its true boxes and the model's predictions, from the evaluation
+    snapshot (TestingGroundTruth): boxes are (label, confidence, x0, y0, x1, y1) in pixels."""
+
+    image: Image.Image
+    truth: list[tuple[str, float, float, float, float, float]]
+    predicted: list[tuple[str, float, float, float, float, float]]
+
+
+TRUTH, PREDICTED = (44, 160, 44), (230, 97, 1)
+THUMB_WIDTH = 270
+MAX_SCENES = 12
+
+
+def scene_of(line: Mapping[str, Any], image: Image.Image) -> Scene:
+    """A snapshot line's true boxes and its predictions above their thresholds (true and false
+    positives), on ``image``."""
+
+    def boxes(attribute: str, keep: Any) -> list[tuple[str, float, float, float, float, float]]:
+        value, meta = line.get(attribute) or {}, line.get(f"{attribute}-metadata") or {}
+        names, objects = meta.get("class-map") or {}, meta.get("objects") or []
+        out = []
+        for box, obj in zip(value.get("annotations") or [], objects, strict=False):
+            if keep(obj):
+                x0, y0 = box["left"], box["top"]
+                out.append((str(names.get(str(box["class_id"]), "?")), float(obj["confidence"]),
+                            x0, y0, x0 + box["width"], y0 + box["height"]))
+        return out
+
+    def shown(obj: Mapping[str, Any]) -> bool:
+        details = obj.get("rekognition-custom-labels-evaluation-details") or {}
+        return bool(details.get("is-true-positive") or details.get("is-false-positive"))
+
+    return Scene(image, boxes("rekognition-custom-labels-training-0", lambda _: True),
+                 boxes("rekognition-custom-labels-evaluation", shown))
+
+
+def _draw_scenes(canvas: _Canvas, scenes: Sequence[Scene]) -> int:
+    """Thumbnails, four to a row: true boxes in green, predictions in orange with confidence."""
+    canvas.text(MARGIN, "Test images: true boxes (green), predictions (orange)", 22, gap=10)
+    top, bottom = canvas.y, canvas.y
+    font = _font(12)
+    for i, scene in enumerate(scenes[:MAX_SCENES]):
+        scale = THUMB_WIDTH / scene.image.width
+        thumb = scene.image.convert("RGB").resize(
+            (THUMB_WIDTH, round(scene.image.height * scale)), Image.Resampling.BILINEAR)
+        draw = ImageDraw.Draw(thumb)
+        for colour, boxes in ((TRUTH, scene.truth), (PREDICTED, scene.predicted)):
+            for label, confidence, *box in boxes:
+                x0, y0, x1, y1 = (v * scale for v in box)
+                draw.rectangle((x0, y0, x1, y1), outline=colour, width=2)
+                if colour == PREDICTED:
+                    draw.text((x0 + 2, y0 + 2), f"{label} {confidence:.2f}", fill=colour,
+                              font=font)
+        x = MARGIN + (i % 4) * (THUMB_WIDTH + 10)
+        y = top + (i // 4) * (thumb.height + 10)
+        canvas.image.paste(thumb, (x, y))
+        bottom = max(bottom, y + thumb.height)
+    canvas.y = bottom + 20
+    return bottom
+
+
+def render_report(summary: Mapping[str, Any], out: Path, scenes: Sequence[Scene] = ()) -> Path:
+    """Draw ``summary`` (and, for a detection model, ``scenes``) as a PNG at ``out`` (parent
+    folders created); returns ``out``."""
     labels = label_metrics(summary)
     cells = _confusion_cells(summary)
     order = _display_order([r.label for r in labels] + [label for pair in cells for label in pair])
     cell, _ = _matrix_layout(order)
     matrix_height = cell * len(order) + 80 if cells else 40
     table_height = 21 * len(labels) + 40
+    rows = (min(len(scenes), MAX_SCENES) + 3) // 4
+    scenes_height = 60 + sum(
+        round(s.image.height * THUMB_WIDTH / s.image.width) + 10 for s in scenes[: rows * 4 : 4])
     # Sized for the tallest layout (table under the matrix); cropped to what was drawn.
-    canvas = _Canvas(height=MARGIN * 2 + 150 + CHART_HEIGHT + 200 + matrix_height + table_height)
+    canvas = _Canvas(height=MARGIN * 2 + 150 + CHART_HEIGHT + 200 + matrix_height + table_height
+                     + scenes_height)
 
     _draw_header(canvas, summary, labels)
     _draw_bars(canvas, labels)
@@ -351,6 +420,9 @@ def render_report(summary: Mapping[str, Any], out: Path) -> Path:
             bottom = max(bottom, _draw_table(canvas, table_x, section_top, labels))
         elif labels:
             bottom = _draw_table(canvas, MARGIN, canvas.y, labels)
+    if scenes:
+        canvas.y = bottom + 30
+        bottom = _draw_scenes(canvas, scenes)
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -382,6 +454,31 @@ def fetch_summary(s3: Any, bucket: str, key: str) -> dict[str, Any]:
     return summary
 
 
+def fetch_scenes(s3: Any, bucket: str, summary_key: str) -> list[Scene]:
+    """The first test images of a detection model's evaluation snapshot, which AWS writes
+    beside the summary as ``TestingGroundTruth-<project>-<version>.json``."""
+    folder, _, name = summary_key.rpartition("/")
+    key = (f"{folder}/" if folder else "") + name.replace(
+        "EvaluationResultSummary-", "TestingGroundTruth-", 1)
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+        scenes = []
+        for text in body.splitlines()[:MAX_SCENES]:
+            line = json.loads(text)
+            image_bucket, _, image_key = line["source-ref"].removeprefix("s3://").partition("/")
+            data = s3.get_object(Bucket=image_bucket, Key=image_key)["Body"].read()
+            scenes.append(scene_of(line, Image.open(io.BytesIO(data))))
+    except (ClientError, BotoCoreError, ValueError, KeyError, OSError) as error:
+        raise DemoError(f"cannot read the test images' boxes from s3://{bucket}/{key}: "
+                        f"{error}") from None
+    return scenes
+
+
+def is_detection(summary: Mapping[str, Any]) -> bool:
+    """Object-detection summaries carry AveragePrecision (and no ConfusionMatrix)."""
+    return "AveragePrecision" in _aggregate(summary)
+
+
 def _overall_line(summary: Mapping[str, Any]) -> str:
     aggregate = _aggregate(summary)
     parts = [f"{name} {_format(_number(aggregate.get(key)))}" for key, name, _ in METRICS]
@@ -406,8 +503,11 @@ def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
                 f'stack output evaluation_summary should be {{"bucket": ..., "name": ...}}, '
                 f"got {location!r}"
             )
-        summary = fetch_summary(s3 or outputs.client("s3"), location["bucket"], location["name"])
-        path = render_report(summary, args.out)
+        s3 = s3 or outputs.client("s3")
+        summary = fetch_summary(s3, location["bucket"], location["name"])
+        scenes = fetch_scenes(s3, location["bucket"], location["name"]) if is_detection(
+            summary) else []
+        path = render_report(summary, args.out, scenes)
     except DemoError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

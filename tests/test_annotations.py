@@ -107,5 +107,5 @@ def test_a_yolo_class_without_a_name_is_refused(coco_folder, tmp_path):
     with pytest.raises(ValueError, match=r"class [23] is not in classes.txt"):
         scan_annotated_images(coco_folder, labels, "yolo")
     (labels / "classes.txt").unlink()
-    with pytest.raises(ValueError, match="classes.txt is missing"):
+    with pytest.raises(ValueError, match=r"classes\.txt is missing"):
         scan_annotated_images(coco_folder, labels, "yolo")

@@ -18,6 +18,18 @@ namespace RclResources.Rcl
     public partial class ImageFolder : global::Pulumi.CustomResource
     {
         /// <summary>
+        /// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        /// </summary>
+        [Output("annotationFormat")]
+        public Output<string?> AnnotationFormat { get; private set; } = null!;
+
+        /// <summary>
+        /// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+        /// </summary>
+        [Output("annotations")]
+        public Output<string?> Annotations { get; private set; } = null!;
+
+        /// <summary>
         /// The S3 bucket to upload to.
         /// </summary>
         [Output("bucket")]
@@ -48,8 +60,8 @@ namespace RclResources.Rcl
         public Output<bool> IncludeEntries { get; private set; } = null!;
 
         /// <summary>
-        /// `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-        /// holds images with nothing unsafe).
+        /// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+        /// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
         /// </summary>
         [Output("kind")]
         public Output<string?> Kind { get; private set; } = null!;
@@ -138,6 +150,18 @@ namespace RclResources.Rcl
     public sealed class ImageFolderArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
+        /// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        /// </summary>
+        [Input("annotationFormat")]
+        public Input<string>? AnnotationFormat { get; set; }
+
+        /// <summary>
+        /// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+        /// </summary>
+        [Input("annotations")]
+        public Input<string>? Annotations { get; set; }
+
+        /// <summary>
         /// The S3 bucket to upload to.
         /// </summary>
         [Input("bucket", required: true)]
@@ -156,8 +180,8 @@ namespace RclResources.Rcl
         public Input<bool>? IncludeEntries { get; set; }
 
         /// <summary>
-        /// `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-        /// holds images with nothing unsafe).
+        /// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+        /// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
         /// </summary>
         [Input("kind")]
         public Input<string>? Kind { get; set; }

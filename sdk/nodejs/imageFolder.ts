@@ -39,6 +39,14 @@ export class ImageFolder extends pulumi.CustomResource {
     }
 
     /**
+     * `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+     */
+    declare public readonly annotationFormat: pulumi.Output<string | undefined>;
+    /**
+     * `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+     */
+    declare public readonly annotations: pulumi.Output<string | undefined>;
+    /**
      * The S3 bucket to upload to.
      */
     declare public readonly bucket: pulumi.Output<string>;
@@ -59,8 +67,8 @@ export class ImageFolder extends pulumi.CustomResource {
      */
     declare public readonly includeEntries: pulumi.Output<boolean>;
     /**
-     * `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-     * holds images with nothing unsafe).
+     * `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+     * holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
      */
     declare public readonly kind: pulumi.Output<string | undefined>;
     /**
@@ -107,6 +115,8 @@ export class ImageFolder extends pulumi.CustomResource {
             if (args?.folder === undefined && !opts.urn) {
                 throw new Error("Missing required property 'folder'");
             }
+            resourceInputs["annotationFormat"] = args?.annotationFormat;
+            resourceInputs["annotations"] = args?.annotations;
             resourceInputs["bucket"] = args?.bucket;
             resourceInputs["folder"] = args?.folder;
             resourceInputs["includeEntries"] = args?.includeEntries;
@@ -120,6 +130,8 @@ export class ImageFolder extends pulumi.CustomResource {
             resourceInputs["manifest"] = undefined /*out*/;
             resourceInputs["manifestUri"] = undefined /*out*/;
         } else {
+            resourceInputs["annotationFormat"] = undefined /*out*/;
+            resourceInputs["annotations"] = undefined /*out*/;
             resourceInputs["bucket"] = undefined /*out*/;
             resourceInputs["entries"] = undefined /*out*/;
             resourceInputs["folder"] = undefined /*out*/;
@@ -143,6 +155,14 @@ export class ImageFolder extends pulumi.CustomResource {
  */
 export interface ImageFolderArgs {
     /**
+     * `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+     */
+    annotationFormat?: pulumi.Input<string | undefined>;
+    /**
+     * `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+     */
+    annotations?: pulumi.Input<string | undefined>;
+    /**
      * The S3 bucket to upload to.
      */
     bucket: pulumi.Input<string>;
@@ -155,8 +175,8 @@ export interface ImageFolderArgs {
      */
     includeEntries?: pulumi.Input<boolean | undefined>;
     /**
-     * `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-     * holds images with nothing unsafe).
+     * `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+     * holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
      */
     kind?: pulumi.Input<string | undefined>;
     /**

@@ -17,6 +17,10 @@ import (
 type ImageFolder struct {
 	pulumi.CustomResourceState
 
+	// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+	AnnotationFormat pulumi.StringPtrOutput `pulumi:"annotationFormat"`
+	// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+	Annotations pulumi.StringPtrOutput `pulumi:"annotations"`
 	// The S3 bucket to upload to.
 	Bucket pulumi.StringOutput `pulumi:"bucket"`
 	// The manifest's lines, when `include_entries`.
@@ -27,8 +31,8 @@ type ImageFolder struct {
 	ImageCount pulumi.IntOutput `pulumi:"imageCount"`
 	// Also output the manifest lines as `entries`.
 	IncludeEntries pulumi.BoolOutput `pulumi:"includeEntries"`
-	// `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-	// holds images with nothing unsafe).
+	// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+	// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
 	Kind pulumi.StringPtrOutput `pulumi:"kind"`
 	// The labels (subfolder names; `safe` is not a label).
 	Labels pulumi.StringArrayOutput `pulumi:"labels"`
@@ -92,14 +96,18 @@ func (ImageFolderState) ElementType() reflect.Type {
 }
 
 type imageFolderArgs struct {
+	// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+	AnnotationFormat *string `pulumi:"annotationFormat"`
+	// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+	Annotations *string `pulumi:"annotations"`
 	// The S3 bucket to upload to.
 	Bucket string `pulumi:"bucket"`
 	// A local folder with one subfolder of PNG/JPEG images per label.
 	Folder string `pulumi:"folder"`
 	// Also output the manifest lines as `entries`.
 	IncludeEntries *bool `pulumi:"includeEntries"`
-	// `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-	// holds images with nothing unsafe).
+	// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+	// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
 	Kind *string `pulumi:"kind"`
 	// Key prefix for `images/` (content-addressed) and `manifests/`.
 	Prefix *string `pulumi:"prefix"`
@@ -112,14 +120,18 @@ type imageFolderArgs struct {
 
 // The set of arguments for constructing a ImageFolder resource.
 type ImageFolderArgs struct {
+	// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+	AnnotationFormat pulumi.StringPtrInput
+	// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+	Annotations pulumi.StringPtrInput
 	// The S3 bucket to upload to.
 	Bucket pulumi.StringInput
 	// A local folder with one subfolder of PNG/JPEG images per label.
 	Folder pulumi.StringInput
 	// Also output the manifest lines as `entries`.
 	IncludeEntries pulumi.BoolPtrInput
-	// `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-	// holds images with nothing unsafe).
+	// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+	// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
 	Kind pulumi.StringPtrInput
 	// Key prefix for `images/` (content-addressed) and `manifests/`.
 	Prefix pulumi.StringPtrInput
@@ -217,6 +229,16 @@ func (o ImageFolderOutput) ToImageFolderOutputWithContext(ctx context.Context) I
 	return o
 }
 
+// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+func (o ImageFolderOutput) AnnotationFormat() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.AnnotationFormat }).(pulumi.StringPtrOutput)
+}
+
+// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+func (o ImageFolderOutput) Annotations() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.Annotations }).(pulumi.StringPtrOutput)
+}
+
 // The S3 bucket to upload to.
 func (o ImageFolderOutput) Bucket() pulumi.StringOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.StringOutput { return v.Bucket }).(pulumi.StringOutput)
@@ -242,8 +264,8 @@ func (o ImageFolderOutput) IncludeEntries() pulumi.BoolOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.BoolOutput { return v.IncludeEntries }).(pulumi.BoolOutput)
 }
 
-// `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-// holds images with nothing unsafe).
+// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
 func (o ImageFolderOutput) Kind() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.Kind }).(pulumi.StringPtrOutput)
 }

@@ -23,6 +23,8 @@ class ImageFolderArgs:
     def __init__(__self__, *,
                  bucket: pulumi.Input[_builtins.str],
                  folder: pulumi.Input[_builtins.str],
+                 annotation_format: pulumi.Input[Optional[_builtins.str]] = None,
+                 annotations: pulumi.Input[Optional[_builtins.str]] = None,
                  include_entries: pulumi.Input[Optional[_builtins.bool]] = None,
                  kind: pulumi.Input[Optional[_builtins.str]] = None,
                  prefix: pulumi.Input[Optional[_builtins.str]] = None,
@@ -33,9 +35,11 @@ class ImageFolderArgs:
 
         :param pulumi.Input[_builtins.str] bucket: The S3 bucket to upload to.
         :param pulumi.Input[_builtins.str] folder: A local folder with one subfolder of PNG/JPEG images per label.
+        :param pulumi.Input[_builtins.str] annotation_format: `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        :param pulumi.Input[_builtins.str] annotations: `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
         :param pulumi.Input[_builtins.bool] include_entries: Also output the manifest lines as `entries`.
-        :param pulumi.Input[_builtins.str] kind: `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-               holds images with nothing unsafe).
+        :param pulumi.Input[_builtins.str] kind: `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+               holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
         :param pulumi.Input[_builtins.str] prefix: Key prefix for `images/` (content-addressed) and `manifests/`.
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
@@ -43,6 +47,10 @@ class ImageFolderArgs:
         """
         pulumi.set(__self__, "bucket", bucket)
         pulumi.set(__self__, "folder", folder)
+        if annotation_format is not None:
+            pulumi.set(__self__, "annotation_format", annotation_format)
+        if annotations is not None:
+            pulumi.set(__self__, "annotations", annotations)
         if include_entries is not None:
             pulumi.set(__self__, "include_entries", include_entries)
         if kind is not None:
@@ -79,6 +87,30 @@ class ImageFolderArgs:
         pulumi.set(self, "folder", value)
 
     @_builtins.property
+    @pulumi.getter(name="annotationFormat")
+    def annotation_format(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        """
+        return pulumi.get(self, "annotation_format")
+
+    @annotation_format.setter
+    def annotation_format(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "annotation_format", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def annotations(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+        """
+        return pulumi.get(self, "annotations")
+
+    @annotations.setter
+    def annotations(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "annotations", value)
+
+    @_builtins.property
     @pulumi.getter(name="includeEntries")
     def include_entries(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -94,8 +126,8 @@ class ImageFolderArgs:
     @pulumi.getter
     def kind(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-        holds images with nothing unsafe).
+        `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+        holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
         """
         return pulumi.get(self, "kind")
 
@@ -147,6 +179,8 @@ class ImageFolder(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 annotation_format: pulumi.Input[Optional[_builtins.str]] = None,
+                 annotations: pulumi.Input[Optional[_builtins.str]] = None,
                  bucket: pulumi.Input[Optional[_builtins.str]] = None,
                  folder: pulumi.Input[Optional[_builtins.str]] = None,
                  include_entries: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -161,11 +195,13 @@ class ImageFolder(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.str] annotation_format: `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        :param pulumi.Input[_builtins.str] annotations: `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
         :param pulumi.Input[_builtins.str] bucket: The S3 bucket to upload to.
         :param pulumi.Input[_builtins.str] folder: A local folder with one subfolder of PNG/JPEG images per label.
         :param pulumi.Input[_builtins.bool] include_entries: Also output the manifest lines as `entries`.
-        :param pulumi.Input[_builtins.str] kind: `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-               holds images with nothing unsafe).
+        :param pulumi.Input[_builtins.str] kind: `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+               holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
         :param pulumi.Input[_builtins.str] prefix: Key prefix for `images/` (content-addressed) and `manifests/`.
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
@@ -196,6 +232,8 @@ class ImageFolder(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 annotation_format: pulumi.Input[Optional[_builtins.str]] = None,
+                 annotations: pulumi.Input[Optional[_builtins.str]] = None,
                  bucket: pulumi.Input[Optional[_builtins.str]] = None,
                  folder: pulumi.Input[Optional[_builtins.str]] = None,
                  include_entries: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -212,6 +250,8 @@ class ImageFolder(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = ImageFolderArgs.__new__(ImageFolderArgs)
 
+            __props__.__dict__["annotation_format"] = annotation_format
+            __props__.__dict__["annotations"] = annotations
             if bucket is None and not opts.urn:
                 raise TypeError("Missing required property 'bucket'")
             __props__.__dict__["bucket"] = bucket
@@ -250,6 +290,8 @@ class ImageFolder(pulumi.CustomResource):
 
         __props__ = ImageFolderArgs.__new__(ImageFolderArgs)
 
+        __props__.__dict__["annotation_format"] = None
+        __props__.__dict__["annotations"] = None
         __props__.__dict__["bucket"] = None
         __props__.__dict__["entries"] = None
         __props__.__dict__["folder"] = None
@@ -263,6 +305,22 @@ class ImageFolder(pulumi.CustomResource):
         __props__.__dict__["region"] = None
         __props__.__dict__["timeouts"] = None
         return ImageFolder(resource_name, opts=opts, __props__=__props__)
+
+    @_builtins.property
+    @pulumi.getter(name="annotationFormat")
+    def annotation_format(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        """
+        return pulumi.get(self, "annotation_format")
+
+    @_builtins.property
+    @pulumi.getter
+    def annotations(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+        """
+        return pulumi.get(self, "annotations")
 
     @_builtins.property
     @pulumi.getter
@@ -308,8 +366,8 @@ class ImageFolder(pulumi.CustomResource):
     @pulumi.getter
     def kind(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        `classification` (default) or `content_moderation` (adapter lines; a `safe/` subfolder
-        holds images with nothing unsafe).
+        `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
+        holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
         """
         return pulumi.get(self, "kind")
 
