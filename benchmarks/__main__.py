@@ -7,6 +7,8 @@ P3  the default stack's first `pulumi up` on a fresh emulator: <= 180 s
 P4  a second `pulumi up` with nothing changed: <= 20 s and 0 mutating calls
 P5  polling stays under the 5 TPS per-operation quota: peak <= 5 calls of one operation in
     any second, over the whole first `up`
+P6  object detection on the emulator (200 synthetic training scenes, 50 held out): training
+    <= 30 s, held-out F1 >= 0.9, DetectCustomLabels p50 <= 30 ms
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from benchmarks import bench_detection
 from benchmarks.bench_training import measure
 from rcl_demo.digits import write_digits
 from rcl_emulator.control import EmulatorControl
@@ -133,6 +136,17 @@ def main() -> int:
             ms=training["detect_latency_ms"],
         ),
     ]
+    detection = bench_detection.measure()
+    ok.append(
+        report(
+            "P6 object detection",
+            "training <= 30 s, F1 >= 0.9, detect p50 <= 30 ms",
+            detection["training_seconds"] <= 30
+            and detection["f1"] >= 0.9
+            and detection["detect_p50_ms"] <= 30,
+            **detection,
+        )
+    )
     ok += stack_benchmarks()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report("memory", "informational", True, peak_rss_mb=round(rss))

@@ -94,9 +94,12 @@ def _area(a: Boxes) -> np.ndarray:
 class _Maps:
     """One image at working size: summed-area tables of gradient orientations and colours."""
 
-    def __init__(self, data: bytes) -> None:
-        with Image.open(io.BytesIO(data)) as img:
-            rgb = img.convert("RGB")
+    def __init__(self, image: Image.Image | bytes) -> None:
+        if isinstance(image, bytes):
+            with Image.open(io.BytesIO(image)) as img:
+                rgb = img.convert("RGB")
+        else:
+            rgb = image.convert("RGB")
         w, h = rgb.size
         self.scale = min(1.0, WORK_SIDE / max(w, h))
         if self.scale < 1:
@@ -260,12 +263,13 @@ class Detector:
     regressor: Any = None
     thresholds: dict[str, float] = field(default_factory=dict)
 
-    def detect(self, data: bytes, floor: float = FLOOR) -> list[Detection]:
-        """Objects found in an encoded image, most confident first, scores >= ``floor``."""
-        maps = _Maps(data)
+    def detect(self, image: Image.Image | bytes, floor: float = FLOOR) -> list[Detection]:
+        """Objects found in an image (decoded or encoded), most confident first, scores >=
+        ``floor``."""
+        maps = _Maps(image)
         boxes, gradients = maps.windows()
         feats = maps.features(boxes, gradients)
-        probs = self.classifier.predict_proba(feats)
+        probs = self._probabilities(feats)
         classes, scores = probs[:, 1:].argmax(1), probs[:, 1:].max(1)
         keep = np.where(scores >= floor)[0]
         if not len(keep):
@@ -277,6 +281,19 @@ class Detector:
         return [Detection(self.labels[int(classes[keep][i])], float(scores[keep][i]),
                           tuple(float(v) / maps.scale for v in moved[i]))  # type: ignore[misc]
                 for i in chosen]
+
+    def _probabilities(self, feats: np.ndarray) -> np.ndarray:
+        """The classifier's class probabilities, with its scaling folded into one float32
+        product (the same numbers as ``predict_proba``, several times faster on 10k windows)."""
+        scaler, model = self.classifier[0], self.classifier[-1]
+        weights = (model.coef_ / scaler.scale_).T.astype(np.float32)
+        bias = (model.intercept_ - (scaler.mean_ / scaler.scale_) @ model.coef_.T)
+        logits = feats @ weights + bias.astype(np.float32)
+        if logits.shape[1] == 1:  # one label: a binary model's single logit is the label's
+            logits = np.hstack([np.zeros_like(logits), logits])
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        return logits / logits.sum(axis=1, keepdims=True)
 
     def to_bytes(self) -> bytes:
         return pickle.dumps(self)

@@ -57,11 +57,16 @@ def _image_bytes(image: dict[str, Any]) -> bytes:
 
 def _checked_image(image: dict[str, Any]) -> bytes:
     """The request's image bytes, after the format and size checks the real service makes."""
+    return _decoded_image(image)[0]
+
+
+def _decoded_image(image: dict[str, Any]) -> tuple[bytes, Image.Image]:
+    """The request's image, encoded and decoded, after the real service's checks."""
     data = _image_bytes(image)
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt, (w, h) = img.format, img.size
-            img.load()  # decode fully: a truncated or corrupt body fails here, not later
+        img = Image.open(io.BytesIO(data))
+        fmt, (w, h) = img.format, img.size
+        img.load()  # decode fully: a truncated or corrupt body fails here, not later
     except Exception:
         raise exc.InvalidImageFormatException("Request has invalid image format.") from None
     if fmt not in ("PNG", "JPEG"):
@@ -72,7 +77,7 @@ def _checked_image(image: dict[str, Any]) -> bytes:
         raise exc.InvalidParameterException("Image dimensions must be at least 64x64 pixels.")
     if max(w, h) / min(w, h) > 20:
         raise exc.InvalidParameterException("The image aspect ratio exceeds 20:1.")
-    return data
+    return data, img
 
 
 def _predict(blob: bytes, image: dict[str, Any]) -> tuple[trainer.TrainedModel, Any]:
@@ -109,13 +114,12 @@ def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
 def _objects(blob: bytes, image: dict[str, Any], min_conf: float | None
              ) -> list[dict[str, Any]]:
     """A detector's objects as CustomLabels with ratio bounding boxes."""
-    data = _checked_image(image)
+    _, img = _decoded_image(image)
     model = _model(blob)
     assert isinstance(model, detector.Detector)
-    with Image.open(io.BytesIO(data)) as img:
-        width, height = img.size
+    width, height = img.size
     found = []
-    for d in model.detect(data):
+    for d in model.detect(img):
         confidence = d.score * 100
         limit = min_conf if min_conf is not None else model.thresholds[d.label] * 100
         if confidence < limit:
