@@ -204,3 +204,23 @@ def test_a_bad_box_is_dropped_with_its_error_and_the_line_keeps_its_other_boxes(
             name = x["shapes-metadata"]["class-map"][str(a["class_id"])]
             expected[name] = expected.get(name, 0) + 1
     assert counted == expected
+
+
+def test_a_detector_trains_from_manifest_assets_with_an_automatic_test_split(rek, s3, control):
+    """The shape of AWS's own examples: CreateProjectVersion with TrainingData assets and
+    TestingData AutoCreate, no datasets."""
+    project = create_project(rek, "shapes-assets")
+    manifest = put_manifest(s3, upload(s3, range(300, 360)))
+    rek.create_project_version(
+        ProjectArn=project, VersionName="v1", OutputConfig=OUT,
+        TrainingData={"Assets": [{"GroundTruthManifest": {"S3Object": manifest}}]},
+        TestingData={"AutoCreate": True},
+    )
+    desc = wait_version(rek, project, "v1", timeout=300)
+    assert desc["Status"] == "TRAINING_COMPLETED", desc["StatusMessage"]
+    assert desc["TestingDataResult"]["Output"]["AutoCreate"] is True
+    summary = read_json(s3, desc["EvaluationResult"]["Summary"]["S3Object"]["Name"])
+    details = summary["EvaluationDetails"]
+    assert details["NumberOfTrainingImages"] + details["NumberOfTestingImages"] == 60
+    assert 8 <= details["NumberOfTestingImages"] <= 16
+    assert desc["EvaluationResult"]["F1Score"] > 0.5
