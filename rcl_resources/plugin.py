@@ -192,8 +192,12 @@ class RclProvider(api.Provider):
     async def check(self, request: api.CheckRequest) -> api.CheckResponse:
         core = self.core(request)
         news = self.with_connection(props_in(request.new_inputs), request.urn)
-        if isinstance(core, _ImageFolderProvider) and all(
-            is_known(news.get(k)) for k in ("folder", "kind", "annotations", "annotation_format")
+        if (
+            isinstance(core, _ImageFolderProvider)
+            and is_known(news.get("folder"))
+            and not any(
+                is_unknown(news.get(k)) for k in ("kind", "annotations", "annotation_format")
+            )
         ):
             # The Python program reads the folder itself; for other languages the plugin does.
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 import pytest
@@ -10,6 +11,7 @@ from pulumi.provider.experimental import provider as api
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime.rpc import UNKNOWN
 
+from rcl_demo.shapes import write_shapes
 from rcl_resources.plugin import (
     RESOURCES,
     RclProvider,
@@ -116,6 +118,30 @@ def test_check_failures_name_the_property_as_the_plugin_spells_it() -> None:
     failures = asyncio.run(RclProvider().check(request)).failures or []
     assert [f.property for f in failures] == ["outputConfig.s3Bucket"]
     assert failures[0].reason.startswith("ProjectVersion outputConfig.s3Bucket "), failures
+
+
+def test_a_bad_box_in_an_annotated_folder_fails_check_naming_annotations(tmp_path) -> None:
+    write_shapes(tmp_path, train=3, holdout=0)
+    folder = tmp_path / "train"
+    coco = json.loads((folder / "annotations.json").read_text())
+    coco["annotations"][0]["bbox"] = [250, 10, 30, 30]
+    (folder / "annotations.json").write_text(json.dumps(coco))
+
+    def check(**extra: str) -> api.CheckResponse:
+        inputs = {"folder": str(folder), "bucket": "data", "kind": "object_detection",
+                  "region": "us-east-1", **extra}
+        return asyncio.run(RclProvider().check(api.CheckRequest(
+            urn="urn:pulumi:dev::app::rcl:index:ImageFolder::images", old_inputs={},
+            new_inputs=props_out(inputs), random_seed=b"")))
+
+    failures = check().failures or []
+    assert [f.property for f in failures] == ["annotations"]
+    assert "0000000.png box 1" in failures[0].reason and "outside" in failures[0].reason
+    coco["annotations"][0]["bbox"] = [10, 10, 30, 30]
+    (folder / "annotations.json").write_text(json.dumps(coco))
+    assert not check().failures
+    wrong_format = check(annotation_format="labelme").failures or []
+    assert [f.property for f in wrong_format] == ["annotationFormat"]
 
 
 def test_long_operations_run_side_by_side_beyond_the_dynamic_hosts_four() -> None:
