@@ -362,7 +362,7 @@ def scene_of(line: Mapping[str, Any], image: Image.Image) -> Scene:
 def _draw_scenes(canvas: _Canvas, scenes: Sequence[Scene]) -> int:
     """Thumbnails, four to a row: true boxes in green, predictions in orange with confidence."""
     canvas.text(MARGIN, "Test images: true boxes (green), predictions (orange)", 22, gap=10)
-    top, bottom = canvas.y, canvas.y
+    top = bottom = int(canvas.y)
     font = _font(12)
     for i, scene in enumerate(scenes[:MAX_SCENES]):
         scale = THUMB_WIDTH / scene.image.width
@@ -374,8 +374,11 @@ def _draw_scenes(canvas: _Canvas, scenes: Sequence[Scene]) -> int:
                 x0, y0, x1, y1 = (v * scale for v in box)
                 draw.rectangle((x0, y0, x1, y1), outline=colour, width=2)
                 if colour == PREDICTED:
-                    draw.text((x0 + 2, y0 + 2), f"{label} {confidence:.2f}", fill=colour,
-                              font=font)
+                    caption = f"{label} {confidence:.2f}"
+                    above = max(0.0, y0 - 15)
+                    draw.rectangle((x0, above, x0 + _text_width(draw, caption, font) + 4,
+                                    above + 14), fill=colour)
+                    draw.text((x0 + 2, above + 1), caption, fill=BACKGROUND, font=font)
         x = MARGIN + (i % 4) * (THUMB_WIDTH + 10)
         y = top + (i // 4) * (thumb.height + 10)
         canvas.image.paste(thumb, (x, y))
@@ -402,8 +405,20 @@ def render_report(summary: Mapping[str, Any], out: Path, scenes: Sequence[Scene]
 
     _draw_header(canvas, summary, labels)
     _draw_bars(canvas, labels)
-    canvas.text(MARGIN, "Confusion matrix", 22, gap=10)
-    if not cells:
+    if is_detection(summary):
+        aggregate = _aggregate(summary)
+        canvas.text(MARGIN, "Per bounding box", 22, gap=10)
+        canvas.text(
+            MARGIN,
+            f"average precision {_format(_number(aggregate.get('AveragePrecision')))}   "
+            f"average recall {_format(_number(aggregate.get('AverageRecall')))}",
+            16,
+            fill=MUTED,
+            gap=16,
+        )
+        bottom = _draw_table(canvas, MARGIN, canvas.y, labels) if labels else canvas.y
+    elif not cells:
+        canvas.text(MARGIN, "Confusion matrix", 22, gap=10)
         canvas.text(
             MARGIN,
             "This summary has no ConfusionMatrix (object-detection models do not report one).",
@@ -413,6 +428,7 @@ def render_report(summary: Mapping[str, Any], out: Path, scenes: Sequence[Scene]
         )
         bottom = _draw_table(canvas, MARGIN, canvas.y, labels) if labels else canvas.y
     else:
+        canvas.text(MARGIN, "Confusion matrix", 22, gap=10)
         section_top = canvas.y
         table_x = _draw_confusion_matrix(canvas, cells, order) + 50
         bottom = canvas.y
