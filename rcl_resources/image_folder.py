@@ -4,6 +4,7 @@ manifest, ready to become a Dataset."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -33,6 +34,7 @@ from .errors import S3_MISSING, RclError, explain, is_code
 from .manifest import (
     CLASSIFICATION,
     CONTENT_MODERATION,
+    DETECTION_TYPE,
     FOLDER_KINDS,
     MODERATION_ATTRIBUTE,
     OBJECT_DETECTION,
@@ -140,12 +142,17 @@ class _ImageFolderProvider(Provider):
                 return ReadResult(None, {})
             raise
         lines = parse_manifest(body.decode())
-        moderation = any(MODERATION_ATTRIBUTE in line for line in lines)
+        if any(MODERATION_ATTRIBUTE in line for line in lines):
+            kind = CONTENT_MODERATION
+        elif any(DETECTION_TYPE in json.dumps(line) for line in lines):
+            kind = OBJECT_DETECTION
+        else:
+            kind = None
         outs = {
             **props,
             "bucket": bucket,
             "prefix": prefix.rstrip("/"),
-            "kind": CONTENT_MODERATION if moderation else None,
+            "kind": kind,
             "manifest": {"bucket": bucket, "name": key},
             "manifest_uri": uri,
             "labels": sorted({label for line in lines for label in labels_of(line)}),

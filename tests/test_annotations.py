@@ -109,3 +109,18 @@ def test_a_yolo_class_without_a_name_is_refused(coco_folder, tmp_path):
     (labels / "classes.txt").unlink()
     with pytest.raises(ValueError, match=r"classes\.txt is missing"):
         scan_annotated_images(coco_folder, labels, "yolo")
+
+
+def test_importing_a_detection_manifest_reads_back_its_kind_and_labels(coco_folder):
+    from rcl_resources.image_folder import _ImageFolderProvider
+
+    images = scan_annotated_images(coco_folder, coco_folder / "annotations.json", "coco")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="data")
+        upload = upload_annotated_images(s3, images, "data", "shapes")
+        found = _ImageFolderProvider().read(upload.manifest_uri, {"region": "us-east-1"})
+    assert found.id == upload.manifest_uri
+    assert found.outs["kind"] == "object_detection"
+    assert found.outs["labels"] == upload.labels
+    assert found.outs["image_count"] == 6
