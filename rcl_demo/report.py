@@ -362,7 +362,7 @@ def scene_of(line: Mapping[str, Any], image: Image.Image) -> Scene:
 def _draw_scenes(canvas: _Canvas, scenes: Sequence[Scene]) -> int:
     """Thumbnails, four to a row: true boxes in green, predictions in orange with confidence."""
     canvas.text(MARGIN, "Test images: true boxes (green), predictions (orange)", 22, gap=10)
-    top = bottom = int(canvas.y)
+    bottom = row_top = int(canvas.y)
     font = _font(12)
     for i, scene in enumerate(scenes[:MAX_SCENES]):
         scale = THUMB_WIDTH / scene.image.width
@@ -379,10 +379,10 @@ def _draw_scenes(canvas: _Canvas, scenes: Sequence[Scene]) -> int:
                     draw.rectangle((x0, above, x0 + _text_width(draw, caption, font) + 4,
                                     above + 14), fill=colour)
                     draw.text((x0 + 2, above + 1), caption, fill=BACKGROUND, font=font)
-        x = MARGIN + (i % 4) * (THUMB_WIDTH + 10)
-        y = top + (i // 4) * (thumb.height + 10)
-        canvas.image.paste(thumb, (x, y))
-        bottom = max(bottom, y + thumb.height)
+        if i % 4 == 0:  # a new row starts below the tallest thumbnail of the last one
+            row_top = bottom + (10 if i else 0)
+        canvas.image.paste(thumb, (MARGIN + (i % 4) * (THUMB_WIDTH + 10), row_top))
+        bottom = max(bottom, row_top + thumb.height)
     canvas.y = bottom + 20
     return bottom
 
@@ -396,9 +396,10 @@ def render_report(summary: Mapping[str, Any], out: Path, scenes: Sequence[Scene]
     cell, _ = _matrix_layout(order)
     matrix_height = cell * len(order) + 80 if cells else 40
     table_height = 21 * len(labels) + 40
-    rows = (min(len(scenes), MAX_SCENES) + 3) // 4
+    shown = scenes[:MAX_SCENES]
     scenes_height = 60 + sum(
-        round(s.image.height * THUMB_WIDTH / s.image.width) + 10 for s in scenes[: rows * 4 : 4])
+        max(round(s.image.height * THUMB_WIDTH / s.image.width) for s in shown[i : i + 4]) + 10
+        for i in range(0, len(shown), 4))
     # Sized for the tallest layout (table under the matrix); cropped to what was drawn.
     canvas = _Canvas(height=MARGIN * 2 + 150 + CHART_HEIGHT + 200 + matrix_height + table_height
                      + scenes_height)

@@ -135,6 +135,8 @@ class _Maps:
                 gy, gx = np.mgrid[0:wy, 0:wx]
                 x0, y0 = gx.ravel() * cw, gy.ravel() * ch
                 boxes.append(np.stack([x0, y0, x0 + GRID * cw, y0 + GRID * ch], axis=1))
+        if not boxes:  # a long, thin image: no window fits its short side
+            return np.zeros((0, 4), np.float32), np.zeros((0, GRID * GRID * BINS), np.float32)
         return np.concatenate(boxes).astype(np.float32), _normalised(np.concatenate(feats))
 
     def box_gradients(self, boxes: Boxes) -> np.ndarray:
@@ -268,8 +270,13 @@ class Detector:
         ``floor``."""
         maps = _Maps(image)
         boxes, gradients = maps.windows()
+        if not len(boxes):
+            return []
         feats = maps.features(boxes, gradients)
         probs = self._probabilities(feats)
+        # Columns follow the classifier's classes (0 is background), which may lack a label
+        # that only the held-back tuning images show.
+        names = [self.labels[int(c) - 1] for c in self.classifier[-1].classes_[1:]]
         classes, scores = probs[:, 1:].argmax(1), probs[:, 1:].max(1)
         keep = np.where(scores >= floor)[0]
         if not len(keep):
@@ -278,7 +285,7 @@ class Detector:
         moved[:, 0::2] = np.clip(moved[:, 0::2], 0, maps.w)
         moved[:, 1::2] = np.clip(moved[:, 1::2], 0, maps.h)
         chosen = _suppressed(moved, scores[keep], classes[keep])[:MAX_DETECTIONS]
-        return [Detection(self.labels[int(classes[keep][i])], float(scores[keep][i]),
+        return [Detection(names[int(classes[keep][i])], float(scores[keep][i]),
                           tuple(float(v) / maps.scale for v in moved[i]))  # type: ignore[misc]
                 for i in chosen]
 
@@ -313,6 +320,8 @@ def fit(images: Sequence[Annotated], seed: int = 0) -> Detector:
     for image in fitting:
         maps = _Maps(image.data)
         boxes, gradients = maps.windows()
+        if not len(boxes):
+            continue
         feats = maps.features(boxes, gradients)
         truth = np.array([o[1:] for o in image.objects], np.float32).reshape(-1, 4) * maps.scale
         classes = np.array([index[o[0]] for o in image.objects], np.int64)
@@ -432,6 +441,9 @@ def evaluate(detector: Detector, images: Sequence[Annotated]) -> Evaluation:
             "Metrics": {"F1Score": _f1(tp, fp, truth - tp), "Precision": _ratio(tp, tp + fp),
                         "Recall": _ratio(tp, truth), "Threshold": threshold}})
     per_label.sort(key=lambda x: -x["Metrics"]["F1Score"])
+    # Boxes of labels the model never learned are objects it cannot find.
+    known = set(detector.labels)
+    totals["fn"] += sum(1 for image in images for o in image.objects if o[0] not in known)
     tp, fp, fn = totals["tp"], totals["fp"], totals["fn"]
     aggregate = {"F1Score": _f1(tp, fp, fn), "Precision": _ratio(tp, tp + fp),
                  "Recall": _ratio(tp, tp + fn),

@@ -651,8 +651,9 @@ def _detection_snapshot(model: detector.Detector, images: list[detector.Annotate
     confidence and outcome. A prediction below its label's threshold is listed only when it
     matches a true box (a false negative)."""
     created = _created()
-    class_map = {str(i): lab for i, lab in enumerate(model.labels)}
-    class_id = {lab: i for i, lab in enumerate(model.labels)}
+    unseen = sorted({o[0] for image in images for o in image.objects} - set(model.labels))
+    class_map = {str(i): lab for i, lab in enumerate([*model.labels, *unseen])}
+    class_id = {lab: int(i) for i, lab in class_map.items()}
     lines = []
     for row, (image, e, found, matched) in enumerate(
             zip(images, test, result.found, result.matched, strict=True)):
@@ -671,7 +672,7 @@ def _detection_snapshot(model: detector.Detector, images: list[detector.Annotate
         lines.append({
             "source-ref": e.source_ref, "rekognition-custom-labels-object-id": row,
             "rekognition-custom-labels-training-0": {
-                "annotations": [_annotation(class_id.get(o[0], -1), o[1:])
+                "annotations": [_annotation(class_id[o[0]], o[1:])
                                 for o in image.objects], "image_size": size},
             "rekognition-custom-labels-training-0-metadata": {
                 "job-name": "rekognition-custom-labels-training-job", "class-map": class_map,

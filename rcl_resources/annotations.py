@@ -135,7 +135,8 @@ def _yolo_classes(folder: Path) -> list[str]:
     if not path.is_file():
         raise ValueError(f"{path} is missing: YOLO class ids need names, one per line "
                          "(line 1 names class 0)")
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    # Line n names class n - 1: only trailing blank lines are dropped, so ids never shift.
+    return [line.strip() for line in path.read_text().rstrip().splitlines()]
 
 
 def _yolo_image(folder: Path, label_file: Path) -> Path:
@@ -201,8 +202,8 @@ def _box(path: Path, index: int, box: Any, width: int, height: int) -> Box:
 def annotated_digest(images: Iterable[AnnotatedImage]) -> str:
     """SHA-256 over each image's content and boxes (independent of file names)."""
     digest = hashlib.sha256(b"object_detection\n")
-    for sha, boxes in sorted({(image.sha256, image.boxes) for image in images}):
-        digest.update(f"{sha}\0{boxes!r}\n".encode())
+    for entry in sorted({f"{image.sha256}\0{image.boxes!r}\n" for image in images}):
+        digest.update(entry.encode())
     return digest.hexdigest()
 
 

@@ -103,7 +103,7 @@ class _ImageFolderProvider(Provider):
     # Content-addressed keys make every change an in-place upload of what is new.
     replace_on = frozenset({"region"})
     # An imported manifest does not say which local folder it was made from.
-    write_only = frozenset({"folder", "digest"})
+    write_only = frozenset({"folder", "digest", "annotations", "annotation_format"})
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = self._upload(props)

@@ -203,7 +203,8 @@ class RclProvider(api.Provider):
             try:
                 news.update(read_folder(news))
             except ValueError as err:
-                field = "annotations" if news.get("kind") == OBJECT_DETECTION else "folder"
+                detection = news.get("kind") == OBJECT_DETECTION
+                field = "annotations" if detection and "image folder" not in str(err) else "folder"
                 return api.CheckResponse(
                     props_out(news, request.new_inputs),
                     [api.CheckFailure(field, f"ImageFolder {field}: {err}")],

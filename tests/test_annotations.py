@@ -124,3 +124,10 @@ def test_importing_a_detection_manifest_reads_back_its_kind_and_labels(coco_fold
     assert found.outs["kind"] == "object_detection"
     assert found.outs["labels"] == upload.labels
     assert found.outs["image_count"] == 6
+
+
+def test_one_image_file_annotated_twice_still_has_a_digest(coco_folder):
+    images = scan_annotated_images(coco_folder, coco_folder / "annotations.json", "coco")
+    twin = type(images[0])(images[0].path, images[0].sha256, images[0].extension,
+                           images[0].width, images[0].height, images[1].boxes)
+    assert annotated_digest([*images, twin]) != annotated_digest(images)

@@ -149,3 +149,18 @@ def test_cli_without_evaluation_output(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["--outputs", str(outputs)]) == 1
     err = capsys.readouterr().err
     assert "evaluation_summary" in err and "make up" in err
+
+
+def test_detection_thumbnails_of_mixed_shapes_are_drawn_whole(tmp_path):
+    from PIL import Image as PILImage
+
+    from rcl_demo.report import THUMB_WIDTH, Scene, render_report
+
+    wide = [Scene(PILImage.new("RGB", (256, 192), (200, 200, 200)), [], []) for _ in range(4)]
+    tall = Scene(PILImage.new("RGB", (192, 256), (1, 2, 3)), [], [])
+    summary = {"AggregatedEvaluationResults": {"F1Score": 0.9, "AveragePrecision": 0.9,
+                                               "AverageRecall": 0.8}}
+    out = render_report(summary, tmp_path / "r.png", [*wide, tall, *wide[:1]])
+    with PILImage.open(out) as drawn:
+        colours = dict((c, n) for n, c in drawn.convert("RGB").getcolors(1 << 22))
+    assert colours[(1, 2, 3)] == THUMB_WIDTH * round(256 * THUMB_WIDTH / 192)

@@ -1,0 +1,52 @@
+"""The detector's own edge cases: labels only the tuning images show, images no window fits,
+and test labels the model never learned."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from rcl_demo.shapes import scene
+from rcl_emulator import detector
+
+
+def annotated(seed: int, rename: str | None = None) -> detector.Annotated:
+    image, boxes = scene(seed)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return detector.Annotated(
+        buf.getvalue(), tuple((rename or b.label, *b.corners()) for b in boxes))
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[detector.Detector, list[detector.Annotated]]:
+    # Image 4 is held back for tuning thresholds, and only it shows "rare".
+    images = [annotated(seed, "rare" if i == 4 else None) for i, seed in enumerate(range(40))]
+    return detector.fit(images), images
+
+
+def test_a_label_only_the_tuning_images_show_does_not_shift_the_others(trained):
+    model, images = trained
+    assert "rare" in model.labels
+    said = [d.label for image in images[20:] for d in model.detect(image.data, floor=0.5)]
+    assert said and "rare" not in said
+    hits = sum(m is not None for image in images[20:]
+               for m in detector.match(model.detect(image.data, floor=0.5), image.objects))
+    assert hits >= 0.6 * len(said)
+
+
+def test_an_image_no_window_fits_has_no_objects(trained):
+    model, _ = trained
+    assert model.detect(Image.new("RGB", (1280, 64), (90, 120, 40))) == []
+
+
+def test_boxes_of_labels_the_model_never_learned_count_as_missed(trained):
+    model, images = trained
+    seen = detector.evaluate(model, images[20:30])
+    unknown = [detector.Annotated(i.data, tuple(("zebra", *o[1:]) for o in i.objects))
+               for i in images[20:30]]
+    both = detector.evaluate(model, images[20:30] + unknown)
+    assert both.aggregate["Recall"] < seen.aggregate["Recall"]
+    assert {x["Label"] for x in both.labels} == set(model.labels)
