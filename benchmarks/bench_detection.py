@@ -8,7 +8,6 @@ shapes of ``rcl_demo.shapes``: TRAIN from the training seeds, TEST from the hold
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import statistics
 import time
@@ -16,7 +15,8 @@ from typing import Any
 
 import boto3
 
-from rcl_demo.shapes import HOLDOUT_SEED, scene
+from benchmarks.bench_training import wait_for
+from rcl_demo.shapes import HOLDOUT_SEED, scene_png
 from rcl_emulator.server import EmulatorServer
 from rcl_resources.manifest import detection_line, dumps_manifest
 
@@ -25,17 +25,10 @@ UNSEEN = HOLDOUT_SEED + 10_000
 CALLS = 50
 
 
-def _png(seed: int) -> tuple[bytes, list[Any]]:
-    image, boxes = scene(seed)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue(), boxes
-
-
 def _dataset(s3: Any, rek: Any, project: str, kind: str, seeds: range) -> None:
     lines = []
     for seed in seeds:
-        data, boxes = _png(seed)
+        data, boxes = scene_png(seed)
         key = f"{kind}/{seed}.png"
         s3.put_object(Bucket=BUCKET, Key=key, Body=data)
         names = {label: i for i, label in enumerate(sorted({b.label for b in boxes}))}
@@ -46,17 +39,8 @@ def _dataset(s3: Any, rek: Any, project: str, kind: str, seeds: range) -> None:
     arn = rek.create_dataset(ProjectArn=project, DatasetType=kind, DatasetSource={
         "GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Name": f"{kind}.manifest"}}})[
         "DatasetArn"]
-    _wait(lambda: rek.describe_dataset(DatasetArn=arn)["DatasetDescription"]["Status"],
+    wait_for(lambda: rek.describe_dataset(DatasetArn=arn)["DatasetDescription"]["Status"],
           lambda s: not s.endswith("IN_PROGRESS"))
-
-
-def _wait(fetch: Any, done: Any, timeout: float = 600.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def measure(train: int = 200, holdout: int = 50) -> dict[str, Any]:
@@ -79,14 +63,14 @@ def measure(train: int = 200, holdout: int = 50) -> dict[str, Any]:
             return rek.describe_project_versions(ProjectArn=project, VersionNames=["v1"])[
                 "ProjectVersionDescriptions"][0]
 
-        desc = _wait(describe, lambda d: d["Status"] != "TRAINING_IN_PROGRESS")
+        desc = wait_for(describe, lambda d: d["Status"] != "TRAINING_IN_PROGRESS")
         training = time.monotonic() - started
         summary_at = desc["EvaluationResult"]["Summary"]["S3Object"]
         summary = json.loads(s3.get_object(Bucket=summary_at["Bucket"],
                                            Key=summary_at["Name"])["Body"].read())
         rek.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=1)
-        _wait(describe, lambda d: d["Status"] == "RUNNING")
-        images = [_png(UNSEEN + i)[0] for i in range(CALLS)]
+        wait_for(describe, lambda d: d["Status"] == "RUNNING")
+        images = [scene_png(UNSEEN + i)[0] for i in range(CALLS)]
         rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": images[0]})  # warm
         latencies = []
         for data in images:

@@ -21,7 +21,7 @@ from rcl_emulator.server import EmulatorServer
 BUCKET = "bench"
 
 
-def _wait(fetch, done, timeout=300.0):
+def wait_for(fetch, done, timeout=300.0):
     deadline = time.time() + timeout
     while True:
         value = fetch()
@@ -82,7 +82,7 @@ def measure(images: int = 1797) -> dict:
             )
         s3.put_object(Bucket=BUCKET, Key="m.manifest", Body="\n".join(lines).encode())
         project = rek.create_project(ProjectName="bench")["ProjectArn"]
-        _wait(
+        wait_for(
             lambda: rek.describe_projects()["ProjectDescriptions"][0]["Status"],
             lambda s: s == "CREATED",
         )
@@ -95,13 +95,13 @@ def measure(images: int = 1797) -> dict:
         )["DatasetArn"]
         test = rek.create_dataset(ProjectArn=project, DatasetType="TEST")["DatasetArn"]
         for arn in (train, test):
-            _wait(
+            wait_for(
                 lambda a=arn: rek.describe_dataset(DatasetArn=a)["DatasetDescription"]["Status"],
                 lambda s: s.endswith("COMPLETE"),
             )
         rek.distribute_dataset_entries(Datasets=[{"Arn": train}, {"Arn": test}])
         for arn in (train, test):
-            _wait(
+            wait_for(
                 lambda a=arn: rek.describe_dataset(DatasetArn=a)["DatasetDescription"]["Status"],
                 lambda s: s == "UPDATE_COMPLETE",
             )
@@ -111,7 +111,7 @@ def measure(images: int = 1797) -> dict:
             VersionName="v1",
             OutputConfig={"S3Bucket": BUCKET, "S3KeyPrefix": "out"},
         )["ProjectVersionArn"]
-        desc = _wait(
+        desc = wait_for(
             lambda: rek.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"][
                 0
             ],
@@ -119,7 +119,7 @@ def measure(images: int = 1797) -> dict:
         )
         training_seconds = time.time() - started
         rek.start_project_version(ProjectVersionArn=version, MinInferenceUnits=1)
-        _wait(
+        wait_for(
             lambda: rek.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"][
                 0
             ]["Status"],

@@ -13,6 +13,7 @@ training scenes never do.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
 import sys
@@ -61,6 +62,14 @@ def scene(seed: int, size: tuple[int, int] = SIZE) -> tuple[Image.Image, list[Bo
         _draw(draw, box, _contrasting(rng, mean))
         boxes.append(box)
     return image, boxes
+
+
+def scene_png(seed: int) -> tuple[bytes, list[Box]]:
+    """The scene for `seed` encoded as PNG, and its boxes."""
+    image, boxes = scene(seed)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue(), boxes
 
 
 def _background(rng: random.Random, size: tuple[int, int]) -> Image.Image:

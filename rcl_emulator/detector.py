@@ -41,6 +41,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .trainer import best_threshold
+
 WORK_SIDE = 320
 GRID = 4  # a window is GRID x GRID cells
 BINS = 9
@@ -69,10 +71,12 @@ class Detection:
 
 @dataclass(frozen=True)
 class Annotated:
-    """A training or test image: its encoded bytes and its true boxes (label, x0, y0, x1, y1)."""
+    """A training or test image: its encoded bytes, its true boxes (label, x0, y0, x1, y1) and,
+    when the caller knows it, its size (width, height)."""
 
     data: bytes
     objects: Sequence[tuple[str, float, float, float, float]] = field(default_factory=tuple)
+    size: tuple[int, int] | None = None
 
 
 def iou(a: Boxes, b: Boxes) -> np.ndarray:
@@ -385,20 +389,9 @@ def _thresholds(detector: Detector, images: Sequence[Annotated]) -> dict[str, fl
             outcomes[d.label].append((d.score, m is not None))
         for o in image.objects:
             totals[o[0]] += 1
-    return {lab: best_threshold(outcomes[lab], totals[lab]) for lab in detector.labels}
-
-
-def best_threshold(outcomes: Sequence[tuple[float, bool]], total: int) -> float:
-    """The score that maximises F1 when detections scoring at least it are kept, given each
-    detection's (score, matched) and the number of true boxes."""
-    if not outcomes or not total:
-        return 0.5
-    ranked = sorted(outcomes, key=lambda o: -o[0])
-    scores = np.array([o[0] for o in ranked])
-    tp = np.cumsum([o[1] for o in ranked])
-    f1 = 2 * tp / (np.arange(1, len(ranked) + 1) + total)
-    valid = np.r_[scores[1:] < scores[:-1], True]
-    return float(scores[int(np.argmax(np.where(valid, f1, -1)))])
+    return {lab: best_threshold(np.array([o[0] for o in outcomes[lab]]),
+                                np.array([o[1] for o in outcomes[lab]]), totals[lab])
+            for lab in detector.labels}
 
 
 @dataclass

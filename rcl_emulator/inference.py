@@ -82,23 +82,28 @@ def _decoded_image(image: dict[str, Any]) -> tuple[bytes, Image.Image]:
 
 def _predict(blob: bytes, image: dict[str, Any]) -> tuple[trainer.TrainedModel, Any]:
     """The model and its per-label scores (0..1) for the request's image."""
-    data = _checked_image(image)
     model = _model(blob)
     assert isinstance(model, trainer.TrainedModel)
+    return model, _scores(model, image)
+
+
+def _scores(model: trainer.TrainedModel, image: dict[str, Any]) -> Any:
+    data = _checked_image(image)
     try:
         features = trainer.image_features(data)
     except Exception:
         raise exc.InvalidImageFormatException("Request has invalid image format.") from None
-    return model, model.scores(features[None, :])[0]
+    return model.scores(features[None, :])[0]
 
 
 def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
     """Run the model on ``p["Image"]`` and apply MinConfidence / MaxResults."""
     min_conf = p.get("MinConfidence")
-    if isinstance(_model(blob), detector.Detector):
-        found = _objects(blob, p["Image"], min_conf)
+    model = _model(blob)
+    if isinstance(model, detector.Detector):
+        found = _objects(model, p["Image"], min_conf)
     else:
-        model, scores = _predict(blob, p["Image"])
+        scores = _scores(model, p["Image"])
         found = []
         for label, score in zip(model.labels, scores, strict=True):
             confidence = float(score) * 100
@@ -111,12 +116,10 @@ def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
     return {"CustomLabels": found}
 
 
-def _objects(blob: bytes, image: dict[str, Any], min_conf: float | None
+def _objects(model: detector.Detector, image: dict[str, Any], min_conf: float | None
              ) -> list[dict[str, Any]]:
     """A detector's objects as CustomLabels with ratio bounding boxes."""
     _, img = _decoded_image(image)
-    model = _model(blob)
-    assert isinstance(model, detector.Detector)
     width, height = img.size
     found = []
     for d in model.detect(img):

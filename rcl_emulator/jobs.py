@@ -622,7 +622,8 @@ def _annotated(entries: list[Entry]) -> tuple[list[detector.Annotated], list[Ent
         (declared_w, declared_h), objects = detection_objects(e)
         sx, sy = width / (declared_w or width), height / (declared_h or height)
         images.append(detector.Annotated(data, tuple(
-            (lab, x0 * sx, y0 * sy, x1 * sx, y1 * sy) for lab, x0, y0, x1, y1 in objects)))
+            (lab, x0 * sx, y0 * sy, x1 * sx, y1 * sy) for lab, x0, y0, x1, y1 in objects),
+            (width, height)))
         kept.append(e)
     return images, kept
 
@@ -657,9 +658,8 @@ def _detection_snapshot(model: detector.Detector, images: list[detector.Annotate
     lines = []
     for row, (image, e, found, matched) in enumerate(
             zip(images, test, result.found, result.matched, strict=True)):
-        with Image.open(io.BytesIO(image.data)) as img:
-            width, height = img.size
-        size = [{"width": width, "height": height, "depth": 3}]
+        assert image.size is not None
+        size = [{"width": image.size[0], "height": image.size[1], "depth": 3}]
         predicted, objects = [], []
         for d, m in zip(found, matched, strict=True):
             above = d.score >= model.thresholds[d.label]

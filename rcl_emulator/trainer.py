@@ -109,21 +109,23 @@ def fit(features: np.ndarray, label_sets: list[list[str]],
             3, shuffle=True, random_state=0)
         oof = cross_val_predict(pipeline, features, y, cv=folds, method="predict_proba")
         truth = y if multilabel else np.eye(len(labels), dtype=np.int64)[y]
-        thresholds = {lab: _best_threshold(oof[:, i], truth[:, i])
+        thresholds = {lab: best_threshold(oof[:, i], truth[:, i])
                       for i, lab in enumerate(labels)}
     pipeline.fit(features, y)
     return TrainedModel(labels, multilabel, pipeline, thresholds)
 
 
-def _best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
-    """The score that maximises F1 when used as a ``>=`` threshold."""
-    if truth.sum() == 0:
+def best_threshold(scores: np.ndarray, hits: np.ndarray, total: int | None = None) -> float:
+    """The score that maximises F1 when predictions scoring at least it are kept, given each
+    prediction's score and whether it is right, and how many positives exist (default: the
+    right ones among the predictions)."""
+    total = int(hits.sum()) if total is None else total
+    if not len(scores) or total == 0:
         return 0.5
-    order = np.argsort(-scores)
-    s, t = scores[order], truth[order]
+    order = np.argsort(-scores, kind="stable")
+    s, t = scores[order], hits[order]
     tp = np.cumsum(t)
-    fp = np.cumsum(1 - t)
-    f1 = 2 * tp / (tp + fp + t.sum())
+    f1 = 2 * tp / (np.arange(1, len(s) + 1) + total)
     # Only positions where the next score differs are realisable thresholds.
     valid = np.r_[s[1:] < s[:-1], True]
     best = int(np.argmax(np.where(valid, f1, -1)))
@@ -139,7 +141,7 @@ def evaluate(model: TrainedModel, features: np.ndarray,
     predicted = np.zeros_like(truth)
     for i, lab in enumerate(model.labels):
         if lab not in model.thresholds:
-            model.thresholds[lab] = _best_threshold(scores[:, i], truth[:, i])
+            model.thresholds[lab] = best_threshold(scores[:, i], truth[:, i])
         th = model.thresholds[lab]
         pred = scores[:, i] >= th
         predicted[:, i] = pred

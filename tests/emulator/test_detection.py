@@ -3,53 +3,31 @@ AWS's formats, and DetectCustomLabels returning boxes on scenes the model never 
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import pytest
 from emulator_support import BUCKET, create_project, put_manifest, wait_dataset, wait_version
 
-from rcl_demo.shapes import CLASSES, HOLDOUT_SEED, Box, scene
+from rcl_demo.shapes import CLASSES, HOLDOUT_SEED, Box, scene_png
+from rcl_resources.manifest import detection_line
 
 OUT = {"S3Bucket": BUCKET, "S3KeyPrefix": "detection-output"}
 UNSEEN = HOLDOUT_SEED + 5000
 """Scenes for DetectCustomLabels: neither training, testing nor the demo's holdout use them."""
 
 
-def png(seed: int) -> tuple[bytes, list[Box]]:
-    image, boxes = scene(seed)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue(), boxes
-
-
 def box_line(uri: str, boxes: list[Box], attr: str = "shapes") -> dict[str, Any]:
     """A Ground Truth object-detection line with a class-map of only this line's labels."""
-    names = sorted({b.label for b in boxes})
-    return {
-        "source-ref": uri,
-        attr: {
-            "image_size": [{"width": 256, "height": 192, "depth": 3}],
-            "annotations": [
-                {"class_id": names.index(b.label), "left": b.left, "top": b.top,
-                 "width": b.width, "height": b.height} for b in boxes],
-        },
-        f"{attr}-metadata": {
-            "objects": [{"confidence": 1} for _ in boxes],
-            "class-map": {str(i): n for i, n in enumerate(names)},
-            "type": "groundtruth/object-detection",
-            "human-annotated": "yes",
-            "creation-date": "2026-01-01T00:00:00.000",
-            "job-name": "labeling-job/shapes",
-        },
-    }
+    names = {label: i for i, label in enumerate(sorted({b.label for b in boxes}))}
+    return detection_line(uri, (256, 192), [(b.label, b.left, b.top, b.width, b.height)
+                                            for b in boxes], names, attribute=attr)
 
 
 def upload(s3: Any, seeds: range) -> list[dict[str, Any]]:
     lines = []
     for seed in seeds:
-        data, boxes = png(seed)
+        data, boxes = scene_png(seed)
         key = f"shapes/{seed}.png"
         s3.put_object(Bucket=BUCKET, Key=key, Body=data)
         lines.append(box_line(f"s3://{BUCKET}/{key}", boxes))
@@ -140,7 +118,7 @@ def test_a_detector_trained_through_boto3_finds_objects_it_never_saw(rek, s3, co
     assert wait_version(rek, project, "v1")["Status"] == "RUNNING"
     hits = found = truth_count = 0
     for seed in range(UNSEEN, UNSEEN + 30):
-        data, boxes = png(seed)
+        data, boxes = scene_png(seed)
         labels = rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": data})[
             "CustomLabels"]
         truth_count += len(boxes)
@@ -161,7 +139,7 @@ def test_a_detector_trained_through_boto3_finds_objects_it_never_saw(rek, s3, co
     assert hits / found >= 0.8, (hits, found)
     assert hits / truth_count >= 0.8, (hits, truth_count)
 
-    data, _ = png(UNSEEN)
+    data, _ = scene_png(UNSEEN)
     everything = rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": data},
                                           MinConfidence=0)["CustomLabels"]
     top = rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": data},

@@ -3,21 +3,17 @@ and test labels the model never learned."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from PIL import Image
 
-from rcl_demo.shapes import scene
+from rcl_demo.shapes import scene_png
 from rcl_emulator import detector
 
 
 def annotated(seed: int, rename: str | None = None) -> detector.Annotated:
-    image, boxes = scene(seed)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
+    data, boxes = scene_png(seed)
     return detector.Annotated(
-        buf.getvalue(), tuple((rename or b.label, *b.corners()) for b in boxes))
+        data, tuple((rename or b.label, *b.corners()) for b in boxes))
 
 
 @pytest.fixture(scope="module")

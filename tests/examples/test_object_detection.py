@@ -4,7 +4,6 @@ finds the objects of scenes it never saw."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from PIL import Image
 
 from rcl_demo import detect, report
-from rcl_demo.shapes import HOLDOUT_SEED, scene, write_shapes
+from rcl_demo.shapes import HOLDOUT_SEED, scene, scene_png, write_shapes
 from tests.e2e.stacks import outputs
 
 from .support import client, example_stack, projects_named
@@ -49,11 +48,9 @@ def test_object_detection_trains_runs_and_finds_boxes(
         rekognition = client("rekognition", emulator_server)
         found = hits = truth = seen = 0
         for seed in range(UNSEEN, UNSEEN + 10):
-            image, boxes = scene(seed)
-            buf = io.BytesIO()
-            image.save(buf, format="PNG")
+            data, boxes = scene_png(seed)
             labels = rekognition.detect_custom_labels(
-                ProjectVersionArn=out["model_arn"], Image={"Bytes": buf.getvalue()}
+                ProjectVersionArn=out["model_arn"], Image={"Bytes": data}
             )["CustomLabels"]
             truth += len(boxes)
             if labels:
