@@ -1,7 +1,8 @@
-"""Connection settings and boto3 clients.
+"""Connection settings, boto3 clients and the API budget.
 
-Clients are built per call and never stored on provider objects: the provider is pickled into
-the stack state, and boto3 clients cannot be pickled.
+Clients are cached per process and never stored on provider objects: the provider is pickled
+into the stack state, and boto3 clients cannot be pickled. boto3 is imported on first use, so
+a program or a preview that makes no call does not pay for it.
 """
 
 from __future__ import annotations
@@ -9,18 +10,15 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import boto3
-from botocore.config import Config
-from botocore.retries import standard
 
 from . import __version__
 
 # botocore's standard mode retries throttling and 5xx with jittered exponential backoff.
 MAX_ATTEMPTS = 10
-_RETRIES = {"mode": "standard", "max_attempts": MAX_ATTEMPTS}
 # Standard mode counts LimitExceededException as throttling. For Rekognition it means a quota
 # (concurrent trainings, running models, inference units, projects): waiting for a slot, or
 # failing at once on a lasting quota, is the provider's decision, not a random backoff's.
@@ -52,20 +50,34 @@ class Connection:
         )
 
     def client(self, service: str) -> Any:
-        """A new boto3 client for `service`; Rekognition calls pass the shared rate limiter."""
+        """The process's boto3 client for `service` here (boto3 clients are thread-safe);
+        Rekognition calls spend the account's API budget."""
+        key = (self, service)
+        with _CLIENTS_LOCK:
+            if key not in _CLIENTS:
+                _CLIENTS[key] = self._new_client(service)
+            return _CLIENTS[key]
+
+    def _new_client(self, service: str) -> Any:
+        import boto3
+        from botocore.config import Config
+
         session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
         client = session.client(
             service,
             endpoint_url=self.s3_endpoint_url if service == "s3" else self.endpoint_url,
-            config=Config(retries=_RETRIES, user_agent_extra=f"rcl-resources/{__version__}"),
+            config=Config(
+                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                user_agent_extra=f"rcl-resources/{__version__}",
+            ),
         )
         if service == "rekognition":
-            client.meta.events.register("before-call.rekognition", self._throttle)
+            budget = budget_for(self)
+            client.meta.events.register(
+                "before-call.rekognition", lambda model, **_: budget.spend(model.name)
+            )
             _leave_quota_errors_to_the_caller(client)
         return client
-
-    def _throttle(self, model: Any, **_: Any) -> None:
-        limiter_for(self.endpoint_url, self.region, model.name).acquire()
 
     def rekognition(self) -> Any:
         """A Rekognition client."""
@@ -76,8 +88,13 @@ class Connection:
         return self.client("s3")
 
 
+_CLIENTS: dict[tuple[Connection, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
 def _leave_quota_errors_to_the_caller(client: Any) -> None:
     """botocore's standard retries, except for quota errors, which reach the caller at once."""
+    from botocore.retries import standard
     event = f"needs-retry.{client.meta.service_model.service_id.hyphenize()}"
     unique_id = f"retry-config-{client.meta.service_model.service_id.hyphenize()}"
     client.meta.events.unregister(event, unique_id=unique_id)
@@ -118,6 +135,8 @@ def default_region(profile: str | None) -> str | None:
     """
     if os.environ.get("AWS_REGION"):
         return os.environ["AWS_REGION"]
+    import boto3
+
     try:
         return boto3.session.Session(profile_name=profile).region_name
     except Exception:  # an unknown profile is reported by the call that needs it
@@ -131,41 +150,48 @@ def default_endpoint(service: str = "rekognition") -> str | None:
     return own or os.environ.get("AWS_ENDPOINT_URL")
 
 
-class RateLimiter:
-    """A token bucket. One `pulumi up` runs one provider process that polls many resources at
-    once; its calls queue here instead of being throttled by AWS."""
+class ApiBudget:
+    """The calls per second one account may make in one region, per operation: AWS allows 5
+    TPS per control-plane operation, and the budget keeps one of them as headroom.
 
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._tokens = float(burst)
-        self._stamp = time.monotonic()
+    A sliding window, shared by every resource one provider process polls: up to `per_second`
+    calls of an operation go at once, and a further one waits only until the oldest of them is
+    a second old. Independent resources are never spaced out while they stay below it."""
+
+    def __init__(
+        self,
+        per_second: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_second = per_second
+        self._clock, self._sleep = clock, sleep
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        """Block until a call may be made."""
+    def spend(self, operation: str) -> None:
+        """Block until a call of `operation` fits the budget, and count it."""
         while True:
             with self._lock:
-                now = time.monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-                self._stamp = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                now = self._clock()
+                recent = self._recent[operation]
+                while recent and recent[0] <= now - 1.0:
+                    recent.popleft()
+                if len(recent) < self.per_second:
+                    recent.append(now)
                     return
-                wait = (1 - self._tokens) / self.rate
-            time.sleep(wait)
+                wait = recent[0] + 1.0 - now
+            self._sleep(wait)
 
 
-# AWS allows 5 TPS per control-plane operation: at most 2 + 3 calls of one operation fall in
-# any one-second window.
-_LIMITERS: dict[tuple[str | None, str, str], RateLimiter] = {}
-_LIMITERS_LOCK = threading.Lock()
+_BUDGETS: dict[tuple[str | None, str, str | None], ApiBudget] = {}
+_BUDGETS_LOCK = threading.Lock()
 
 
-def limiter_for(endpoint: str | None, region: str, operation: str) -> RateLimiter:
-    """The process-wide rate limiter of one operation at one endpoint and region."""
-    with _LIMITERS_LOCK:
-        key = (endpoint, region, operation)
-        if key not in _LIMITERS:
-            _LIMITERS[key] = RateLimiter(rate=3.0, burst=2)
-        return _LIMITERS[key]
+def budget_for(connection: Connection) -> ApiBudget:
+    """The process-wide budget of one account (profile) in one region at one endpoint."""
+    key = (connection.endpoint_url, connection.region, connection.profile)
+    with _BUDGETS_LOCK:
+        if key not in _BUDGETS:
+            _BUDGETS[key] = ApiBudget()
+        return _BUDGETS[key]

@@ -66,6 +66,8 @@ def _quota(name: str, code: str | None, operations: str, words: str, *, slot: bo
 
 
 _VERSIONS = "CreateProjectVersion CopyProjectVersion"
+TRAINING_SLOTS = "Concurrent Amazon Rekognition Custom Labels training jobs per account"
+RUNNING_SLOTS = "Concurrently running Amazon Rekognition Custom Labels models per account"
 # AWS documents the quotas but not their messages: the first row whose operation and words
 # match wins, and for training and starting a message that names no lasting quota is taken as
 # the concurrency quota (by far the most common one to meet).
@@ -93,14 +95,14 @@ QUOTAS = (
     ),
     _quota("Project policies per project", None, "PutProjectPolicy", r"", slot=False),
     _quota(
-        "Concurrent Amazon Rekognition Custom Labels training jobs per account",
+        TRAINING_SLOTS,
         "L-F1558568",
         _VERSIONS,
         r"",
         slot=True,
     ),
     _quota(
-        "Concurrently running Amazon Rekognition Custom Labels models per account",
+        RUNNING_SLOTS,
         "L-5E225387",
         "StartProjectVersion",
         r"",

@@ -44,6 +44,8 @@ from ._provider import (
 )
 from .api_model import s3_bucket_name
 from .errors import (
+    RUNNING_SLOTS,
+    TRAINING_SLOTS,
     QualityGateFailed,
     QuotaExceeded,
     RclError,
@@ -73,12 +75,15 @@ TRAINING_FAILED = {"TRAINING_FAILED", "COPYING_FAILED"}
 STARTABLE = {"TRAINING_COMPLETED", "COPYING_COMPLETED", "STOPPED", "FAILED"}
 UP = {"RUNNING", "STARTING"}
 
-TRAINING_ENDED = Wait.of(target=TRAINED, pending=TRAINING, failure=TRAINING_FAILED)
+TRAINING_ENDED = Wait.of(
+    target=TRAINED, pending=TRAINING, failure=TRAINING_FAILED, frees=TRAINING_SLOTS
+)
 STARTED = Wait.of(target={"RUNNING"}, pending={"STARTING"}, failure={"FAILED"})
 # A STARTING model cannot be stopped yet and a stop may not take: _stop re-sends it.
 STOPPED = Wait.of(
     target={"STOPPED", "TRAINING_COMPLETED", "COPYING_COMPLETED", "FAILED"},
     pending={"STOPPING", "RUNNING", "STARTING"},
+    frees=RUNNING_SLOTS,
 )
 DELETED = Wait.of(target={GONE}, pending={"DELETING"})
 

@@ -1,9 +1,12 @@
-"""One poller for every status wait: deadline, backoff with jitter, progress lines."""
+"""One poller for every status wait: deadline, backoff with jitter, progress lines; and the
+signal that hands a freed training or running slot to a resource waiting for one."""
 
 from __future__ import annotations
 
 import random
+import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -33,33 +36,72 @@ def format_elapsed(seconds: float) -> str:
 @dataclass(frozen=True)
 class Wait:
     """A status wait as data: the statuses it ends at, may pass through, and fails at. Any
-    other status is unexpected and fails too, naming it."""
+    other status is unexpected and fails too, naming it. `frees` names the concurrency quota
+    (a `Quota.slot` name) whose slot is free once the wait ends, at a target or a failure."""
 
     target: frozenset[str]
     pending: frozenset[str]
     failure: frozenset[str] = frozenset()
+    frees: str | None = None
 
     @classmethod
     def of(
-        cls, target: Collection[str], pending: Collection[str], failure: Collection[str] = ()
+        cls,
+        target: Collection[str],
+        pending: Collection[str],
+        failure: Collection[str] = (),
+        *,
+        frees: str | None = None,
     ) -> Wait:
-        return cls(frozenset(target), frozenset(pending), frozenset(failure))
+        return cls(frozenset(target), frozenset(pending), frozenset(failure), frees)
+
+
+class SlotSignal:
+    """Hands a slot this process sees freed (its own training ended, its own model stopped) to
+    one resource waiting for a slot of that quota, at once instead of at its next attempt."""
+
+    def __init__(self) -> None:
+        self._freed: dict[str, threading.Condition] = defaultdict(threading.Condition)
+        self._lock = threading.Lock()
+
+    def _condition(self, quota: str) -> threading.Condition:
+        with self._lock:
+            return self._freed[quota]
+
+    def freed(self, quota: str) -> None:
+        """One slot of `quota` is free: wake one waiter."""
+        condition = self._condition(quota)
+        with condition:
+            condition.notify()
+
+    def pause(self, quota: str, seconds: float) -> None:
+        """Sleep up to `seconds`, less when a slot of `quota` frees meanwhile."""
+        condition = self._condition(quota)
+        with condition:
+            condition.wait(seconds)
+
+
+SLOTS = SlotSignal()
 
 
 @dataclass
 class Poller:
     """Polls a describe function until a target status, a failure status or the deadline.
 
-    `fetch` returns the described object, or None when the service does not find it.
-    Clock and sleep are injectable so tests run without waiting.
+    `fetch` returns the described object, or None when the service does not find it. A change
+    is noticed within `max(lag_floor, lag_share x the time already waited)`: polls start at
+    `first_delay`, grow by `growth`, and then keep pace with the wait, so an hour's training
+    is polled about every 72 s and a minute's start every 2 s.
+    Clock, sleep and the slot signal are injectable so tests run without waiting.
     """
 
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     log: Callable[[str], None] = _log_info
     first_delay: float = 0.2
-    max_delay: float = 20.0
     growth: float = 1.5
+    lag_floor: float = 2.0
+    lag_share: float = 0.02
     progress_every: float = 60.0
     not_found_grace: float = 60.0
     """Seconds a just-made resource may stay invisible (read-after-write is eventual)."""
@@ -67,7 +109,13 @@ class Poller:
     """Seconds between attempts while a concurrency quota is full: a freed slot is taken
     within this (plus jitter), as AWS has no notification for it."""
     slot_log_every: float = 30.0
+    slot_pause: Callable[[str, float], None] = SLOTS.pause
+    slot_freed: Callable[[str], None] = SLOTS.freed
     rng: random.Random = field(default_factory=random.Random)
+
+    def interval(self, delay: float, elapsed: float) -> float:
+        """The longest pause between two polls `elapsed` seconds into a wait."""
+        return min(delay, max(self.lag_floor, self.lag_share * elapsed))
 
     def retry_while_slot_full(
         self,
@@ -114,7 +162,7 @@ class Poller:
                     )
                     last_report = now
                 pause = self.slot_retry * self.rng.uniform(0.75, 1.25)
-                self.sleep(max(0.0, min(pause, deadline - now)))
+                self.slot_pause(quota.name, max(0.0, min(pause, deadline - now)))
 
     def wait(
         self,
@@ -139,6 +187,7 @@ class Poller:
             now = self.clock()
             if obj is None:
                 if GONE in target:
+                    self._ended(spec, last_status)
                     return None
                 status = GONE
                 missing_since = now if missing_since is None else missing_since
@@ -148,8 +197,10 @@ class Poller:
                 missing_since = None
                 status = status_of(obj)
                 if status in target:
+                    self._ended(spec, last_status)
                     return obj
                 if status in failure:
+                    self._ended(spec, last_status)
                     reason = message_of(obj) or "no status message"
                     raise TerminalStatus(f"{what} ended {status}: {reason}", status, reason)
                 if status not in pending:
@@ -167,9 +218,15 @@ class Poller:
                     f"`timeouts` input if this is expected, then run `pulumi up` again "
                     f"(it resumes the wait, nothing is recreated)"
                 )
-            pause = min(delay, self.max_delay) * self.rng.uniform(0.8, 1.2)
+            # Jitter only shortens a pause, so the lag bound holds.
+            pause = self.interval(delay, now - start) * self.rng.uniform(0.8, 1.0)
             self.sleep(max(0.0, min(pause, deadline - now)))
             delay *= self.growth
+
+    def _ended(self, spec: Wait, seen: str | None) -> None:
+        """A wait that saw its work in progress and then its end frees that work's slot."""
+        if spec.frees and seen in spec.pending:
+            self.slot_freed(spec.frees)
 
 
 DEFAULT_POLLER = Poller()

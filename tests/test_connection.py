@@ -75,3 +75,44 @@ def test_entries_go_in_batches_well_under_the_5_mib_limit() -> None:
     assert b"".join(client.batches).count(b"\n") == len(lines)
     assert len(client.batches) >= 5
     assert all(len(batch) <= 4.5 * 1024 * 1024 for batch in client.batches)
+
+
+class Ticking:
+    """A fake clock whose sleep moves time on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_the_api_budget_lets_independent_calls_through_at_once_and_caps_each_second() -> None:
+    from rcl_resources._aws import ApiBudget
+
+    clock = Ticking()
+    budget = ApiBudget(clock=clock, sleep=clock.sleep)
+    at: list[float] = []
+    for _ in range(9):
+        budget.spend("DescribeDataset")
+        at.append(clock.now)
+    budget.spend("DescribeProjects")  # another operation has its own 5 TPS
+    assert at[:4] == [0.0] * 4  # four resources polled at once are not spaced out
+    assert clock.now == at[-1]
+    for i in range(len(at)):
+        assert sum(1 for t in at if at[i] <= t < at[i] + 1.0) <= 4  # AWS allows 5
+
+
+def test_one_budget_per_account_and_region_and_one_client_per_process() -> None:
+    from rcl_resources._aws import budget_for
+
+    here = Connection(region="us-east-1", endpoint_url=EMULATOR)
+    assert budget_for(here) is budget_for(Connection(region="us-east-1", endpoint_url=EMULATOR))
+    assert budget_for(here) is not budget_for(Connection(region="eu-west-1", endpoint_url=EMULATOR))
+    assert budget_for(here) is not budget_for(
+        Connection(region="us-east-1", endpoint_url=EMULATOR, profile="other")
+    )
+    assert here.rekognition() is Connection(region="us-east-1", endpoint_url=EMULATOR).rekognition()

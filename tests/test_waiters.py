@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+import time
 from typing import Any
 
 import pytest
@@ -24,9 +26,15 @@ class FakeClock:
         self.now += seconds
 
 
-def poller(clock: FakeClock, log: list[str] | None = None) -> Poller:
+def poller(
+    clock: FakeClock, log: list[str] | None = None, freed: list[str] | None = None
+) -> Poller:
     return Poller(
-        clock=clock, sleep=clock.sleep, log=(log.append if log is not None else lambda _: None)
+        clock=clock,
+        sleep=clock.sleep,
+        log=(log.append if log is not None else lambda _: None),
+        slot_pause=lambda _quota, seconds: clock.sleep(seconds),
+        slot_freed=(freed.append if freed is not None else lambda _: None),
     )
 
 
@@ -40,7 +48,7 @@ def statuses(*values: str | None) -> Any:
     return fetch
 
 
-def test_reaches_target_with_growing_capped_delays() -> None:
+def test_reaches_target_with_delays_that_grow_from_a_fifth_of_a_second() -> None:
     clock = FakeClock()
     found = poller(clock).wait(
         "thing",
@@ -49,8 +57,80 @@ def test_reaches_target_with_growing_capped_delays() -> None:
         timeout=10_000,
     )
     assert found["Status"] == "DONE"
-    assert clock.sleeps[1] > clock.sleeps[0]
-    assert max(clock.sleeps) <= 20.0 * 1.2
+    assert clock.sleeps[0] <= 0.2 and clock.sleeps[1] > clock.sleeps[0]
+
+
+def done_at(clock: FakeClock, moment: float) -> Any:
+    """A describe function whose status changes at `moment` on the fake clock."""
+
+    def fetch() -> dict[str, Any]:
+        return {"Status": "DONE" if clock.now >= moment else "PENDING"}
+
+    return fetch
+
+
+@pytest.mark.parametrize("moment", [0.5, 7.0, 95.0, 600.0, 3_600.0, 4 * 3_600.0, 86_000.0])
+def test_a_change_is_noticed_within_2_s_or_2_percent_of_the_time_waited(moment: float) -> None:
+    """The lag bound of every wait, from a start to a day's training."""
+    clock = FakeClock()
+    polls: list[float] = []
+    fetch = done_at(clock, moment)
+
+    def counted() -> dict[str, Any]:
+        polls.append(clock.now)
+        return fetch()
+
+    poller(clock).wait("thing", counted, Wait.of({"DONE"}, {"PENDING"}), timeout=90_000)
+    lag = clock.now - moment
+    assert 0 <= lag <= max(2.0, 0.02 * moment)
+    # ...with few calls: a poll every 2 s at first, then ever rarer (about 390 in a day).
+    assert len(polls) <= 12 + moment / 2 if moment <= 100 else len(polls) <= 60 + 50 * (
+        math.log(moment / 100) + 1
+    )
+
+
+def test_a_wait_that_saw_its_work_end_frees_its_slot_once() -> None:
+    clock, freed = FakeClock(), []
+    ended = Wait.of({"DONE"}, {"PENDING"}, {"BROKEN"}, frees="slots of q")
+    poller(clock, freed=freed).wait("m", statuses("PENDING", "DONE"), ended, timeout=100)
+    assert freed == ["slots of q"]
+    with pytest.raises(TerminalStatus):
+        poller(clock, freed=freed).wait("m", statuses("PENDING", "BROKEN"), ended, timeout=100)
+    assert freed == ["slots of q"] * 2
+    # Finding the work already over frees nothing this process held.
+    poller(clock, freed=freed).wait("m", statuses("DONE"), ended, timeout=100)
+    assert len(freed) == 2
+
+
+def test_a_freed_slot_wakes_one_waiter_at_once() -> None:
+    import threading
+
+    from rcl_resources.waiters import SlotSignal
+
+    signal = SlotSignal()
+    woke: list[float] = []
+    waiting = threading.Barrier(3)
+
+    def waiter() -> None:
+        waiting.wait()
+        started = time.monotonic()
+        signal.pause("q", 30.0)
+        woke.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=waiter, daemon=True) for _ in range(2)]
+    for t in threads:
+        t.start()
+    waiting.wait()
+    time.sleep(0.2)  # both are inside pause()
+    signal.freed("q")
+    signal.freed("another quota")
+    threads[0].join(5)
+    threads[1].join(0.5)
+    assert len(woke) == 1 and woke[0] < 5  # one slot, one waiter; not its 30 s pause
+    signal.freed("q")
+    for t in threads:
+        t.join(5)
+    assert len(woke) == 2
 
 
 def test_failure_status_raises_with_the_status_message() -> None:
@@ -99,7 +179,7 @@ def test_progress_lines_on_change_and_at_a_steady_rhythm() -> None:
     log: list[str] = []
     poller(FakeClock(), log).wait(
         "training m",
-        statuses(*["TRAINING"] * 40, "DONE"),
+        statuses(*["TRAINING"] * 100, "DONE"),
         Wait.of({"DONE"}, {"TRAINING"}),
         timeout=10_000,
     )
