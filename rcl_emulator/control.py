@@ -8,7 +8,8 @@ from typing import Any
 
 
 class EmulatorControl:
-    """Talks to a running emulator: request log, faults, timing, health, reset."""
+    """Talks to a running emulator: request and transitions logs, faults, timing, health,
+    reset."""
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
@@ -26,11 +27,20 @@ class EmulatorControl:
         return self._call("GET", "health")
 
     def requests_log(self) -> list[dict[str, Any]]:
-        """Rekognition calls in arrival order: operation, time, status, error."""
+        """Rekognition calls in arrival order: operation, time, status, error; a successful
+        DescribeProjects, DescribeProjectVersions or DescribeDataset adds ``seen`` (ARN ->
+        the Status its reply reported)."""
         return self._call("GET", "requests")
 
+    def transitions(self) -> list[dict[str, Any]]:
+        """Finished jobs in commit order: ``arn``, ``kind`` (a job kind such as
+        ``create_project`` or ``train``), ``status`` (the resource's status after the job,
+        ``None`` once a delete removed it), ``started`` and ``time`` (epoch seconds of the
+        job's start and of its commit, the request log's clock)."""
+        return self._call("GET", "transitions")
+
     def reset_requests(self) -> None:
-        """Empty the request log."""
+        """Empty the request log and the transitions log."""
         self._call("POST", "requests/reset", {})
 
     def set_faults(self, **faults: Any) -> dict[str, Any]:
@@ -47,5 +57,5 @@ class EmulatorControl:
         return self._call("POST", "timing", timing)
 
     def reset(self, s3: bool = True) -> None:
-        """Wipe all Rekognition state, faults and the request log (and S3 unless ``s3=False``)."""
+        """Wipe all Rekognition state, faults and both logs (and S3 unless ``s3=False``)."""
         self._call("POST", "reset", {"s3": s3})

@@ -85,7 +85,17 @@ def run_job(world: World, backend: RekognitionBackend, kind: str, target: Any,
             return
         target.pending = None
         commit()
+        world.transitions.append(_transition(backend, kind, target, started))
         world.mutated()
+
+
+def _transition(backend: RekognitionBackend, kind: str, target: Any,
+                started: float) -> dict[str, Any]:
+    """The transitions-log entry of a job that has just committed (epoch seconds)."""
+    # A resource its delete job removed has no status any more.
+    status = target.status if _alive(backend, target) else None
+    return {"arn": target.arn, "kind": kind, "status": status, "started": started,
+            "time": time.time()}
 
 
 def _alive(backend: RekognitionBackend, target: Any) -> bool:

@@ -799,7 +799,7 @@ def _with_token(out: dict[str, Any], token: str | None) -> dict[str, Any]:
 
 
 class World:
-    """Everything the emulator holds: backends per account/region, timing, faults, log."""
+    """Everything the emulator holds: backends per account/region, timing, faults, logs."""
 
     def __init__(self, timing: Timing | None = None,
                  run_job: Callable[..., None] | None = None) -> None:
@@ -811,6 +811,8 @@ class World:
         self.timing = Timing(**vars(self.initial_timing))
         self.faults = Faults()
         self.requests: list[dict[str, Any]] = []
+        # One entry per job end, in commit order (see jobs.run_job).
+        self.transitions: list[dict[str, Any]] = []
         self.generation = 0
         self.version = 0  # bumped on every mutation, for persistence
         # Jobs mostly sleep out minimum durations; training is capped at 2 by quota.
@@ -835,6 +837,7 @@ class World:
             self.faults = Faults()
             self.timing = Timing(**vars(self.initial_timing))
             self.requests.clear()
+            self.transitions.clear()
             self.mutated()
 
     def submit(self, backend: RekognitionBackend, kind: str, target: Any) -> None:

@@ -8,6 +8,7 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from . import exceptions as exc
@@ -33,6 +34,17 @@ READ_ONLY = {"DescribeProjects", "DescribeDataset", "ListDatasetEntries", "ListD
 # Inference operation -> (backend method that finds the model, function in inference.py).
 INFERENCE = {"DetectCustomLabels": ("model_for_detection", "detect"),
              "DetectModerationLabels": ("adapter_for_detection", "detect_moderation")}
+# Describe operation -> the statuses its reply reports, as ARN -> Status (from the request's
+# parameters and the reply's body). Recorded in the request log as "seen", so the log tells
+# when a client first noticed a status change.
+SEEN: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, str]]] = {
+    "DescribeProjects": lambda params, out: {
+        d["ProjectArn"]: d["Status"] for d in out["ProjectDescriptions"]},
+    "DescribeProjectVersions": lambda params, out: {
+        d["ProjectVersionArn"]: d["Status"] for d in out["ProjectVersionDescriptions"]},
+    "DescribeDataset": lambda params, out: {
+        params["DatasetArn"]: out["DatasetDescription"]["Status"]},
+}
 _CREDENTIAL_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 JSON_TYPE = "application/x-amz-json-1.1"
 
@@ -48,10 +60,14 @@ def region_of(authorization: str) -> str:
 
 
 class Reply:
-    """An HTTP reply: status, JSON body and the AWS error code (if any)."""
+    """An HTTP reply: status, JSON body and the AWS error code (if any).
 
-    def __init__(self, status: int, body: dict[str, Any], error: str | None = None) -> None:
-        self.status, self.body, self.error = status, body, error
+    ``seen`` is what a successful Describe reply reports (ARN -> Status), for the request log.
+    """
+
+    def __init__(self, status: int, body: dict[str, Any], error: str | None = None,
+                 seen: dict[str, str] | None = None) -> None:
+        self.status, self.body, self.error, self.seen = status, body, error, seen
 
     def headers(self) -> list[tuple[str, str]]:
         h = [("Content-Type", JSON_TYPE), ("x-amzn-RequestId", str(uuid.uuid4()))]
@@ -71,9 +87,10 @@ def handle(world: World, target: str, authorization: str, body: bytes) -> tuple[
     """Serve one Rekognition request; returns (operation, reply) and records it in the log."""
     op = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else target
     reply = _dispatch(world, op, authorization, body)
+    seen = {} if reply.seen is None else {"seen": reply.seen}
     with world.lock:
         world.requests.append({"operation": op, "time": time.time(), "status": reply.status,
-                               "error": reply.error})
+                               "error": reply.error, **seen})
     return op, reply
 
 
@@ -116,7 +133,8 @@ def _dispatch(world: World, op: str, authorization: str, body: bytes) -> Reply:
             # The change is committed; only the reply is lost, as after a network failure.
             raise exc.InternalServerError(
                 f"The response to {op} was lost after the change was made (injected fault).")
-        return Reply(200, result)
+        seen = SEEN.get(op)
+        return Reply(200, result, seen=seen(params, result) if seen else None)
     except exc.RekognitionError as e:
         return _error_reply(e)
     except Exception as e:

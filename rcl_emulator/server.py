@@ -73,7 +73,11 @@ def handle_control(world: World, method: str, path: str, body: Any) -> tuple[int
     if method == "POST" and path == "requests/reset":
         with world.lock:
             world.requests.clear()
+            world.transitions.clear()
         return 200, {"ok": True}
+    if method == "GET" and path == "transitions":
+        with world.lock:
+            return 200, list(world.transitions)
     if method == "POST" and path == "faults":
         if not isinstance(body, dict):
             raise ValueError("faults must be a JSON object")
