@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 
-from benchmarks.bench_training import wait_for
+from benchmarks.bench_model import wait_for
 from rcl_demo.shapes import HOLDOUT_SEED, scene_png
 from rcl_emulator.server import EmulatorServer
 from rcl_resources.manifest import detection_line, dumps_manifest

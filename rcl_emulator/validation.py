@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from typing import Any
 
-from botocore.model import Shape
+import botocore.session
+from botocore.model import ServiceModel, Shape
 
-from rcl_resources.api_model import matches, service_model
+from rcl_resources.api_model import SERVICE, matches
 
 from .exceptions import ImageTooLargeException, InvalidParameterException, ValidationException
 
 __all__ = ["service_model", "validate_input"]
+
+
+@functools.cache
+def service_model() -> ServiceModel:
+    """botocore's Rekognition service model, the emulator's source of truth for shapes."""
+    return botocore.session.get_session().get_service_model(SERVICE)
 
 
 def validate_input(operation: str, params: Any) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .api_model import Api, s3_bucket_name
 
-STRICT = ConfigDict(extra="forbid", use_attribute_docstrings=True, defer_build=True)
-"""Input models refuse unknown fields; a field's docstring is its description (schema, docs).
-Validators are built on first use, so importing the package stays cheap."""
+STRICT = ConfigDict(extra="forbid", defer_build=True)
+"""Input models refuse unknown fields. A field's docstring is its description, read by the
+plugin's schema; validators are built on first use, so importing the package stays cheap."""
 
 # rcl_resources keeps these tags for itself (see _provider), out of AWS's 200.
 RESERVED_TAGS = 2

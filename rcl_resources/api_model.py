@@ -9,28 +9,80 @@ service's. Checking them here lets `pulumi preview` refuse what AWS would refuse
 from __future__ import annotations
 
 import functools
+import gzip
 import ipaddress
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 SERVICE = "rekognition"
 
 
 @functools.cache
-def service_model() -> Any:
-    """The Rekognition service model of the installed botocore (loaded on first use)."""
-    import botocore.session
+def service_model() -> dict[str, Any]:
+    """The Rekognition service model of the installed botocore, its latest API version, read
+    on first use. The JSON is read as botocore ships it: botocore's own model classes load
+    its HTTP stack too, a tenth of a second that every preview would pay."""
+    import botocore
 
-    return botocore.session.get_session().get_service_model(SERVICE)
+    latest = max((Path(botocore.__file__).parent / "data" / SERVICE).iterdir())
+    for name, read in (("service-2.json.gz", gzip.open), ("service-2.json", open)):
+        if (latest / name).exists():
+            with read(latest / name) as f:
+                return dict(json.load(f))
+    raise FileNotFoundError(f"botocore has no service model of {SERVICE} in {latest}")
 
 
-def member(address: str) -> Any:
+@dataclass(frozen=True)
+class Shape:
+    """One shape of the service model: as much of botocore's `Shape` as the checks read."""
+
+    name: str
+    spec: dict[str, Any]
+
+    @property
+    def type_name(self) -> str:
+        return str(self.spec["type"])
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The constraints: min, max, pattern, enum."""
+        return {k: self.spec[k] for k in ("min", "max", "pattern", "enum") if k in self.spec}
+
+    @property
+    def enum(self) -> list[str]:
+        return list(self.spec.get("enum", []))
+
+    @property
+    def members(self) -> dict[str, Shape]:
+        return {n: shape(m["shape"]) for n, m in self.spec.get("members", {}).items()}
+
+    @property
+    def key(self) -> Shape:
+        return shape(self.spec["key"]["shape"])
+
+    @property
+    def value(self) -> Shape:
+        return shape(self.spec["value"]["shape"])
+
+    @property
+    def member(self) -> Shape:
+        return shape(self.spec["member"]["shape"])
+
+
+def shape(name: str) -> Shape:
+    """The service model's shape called `name`."""
+    return Shape(name, service_model()["shapes"][name])
+
+
+def member(address: str) -> Shape:
     """The shape of `Shape.Member` (e.g. `CreateProjectRequest.ProjectName`), or of `Shape`."""
     shape_name, _, member_name = address.partition(".")
-    shape = service_model().shape_for(shape_name)
-    return shape.members[member_name] if member_name else shape
+    found = shape(shape_name)
+    return found.members[member_name] if member_name else found
 
 
 # Java's `\p{X}` (Unicode general categories) appear only inside character classes of the

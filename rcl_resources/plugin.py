@@ -290,7 +290,11 @@ def schema() -> dict[str, Any]:
     resources = {}
     for token, (core, resource) in RESOURCES.items():
         fields = {n: f for n, f in core.inputs_model.model_fields.items() if n not in HIDDEN}
-        inputs = {camel(name): field_schema(field, types_) for name, field in fields.items()}
+        docs = model_docs(core.inputs_model)
+        inputs = {
+            camel(name): field_schema(field, types_, docs.get(name))
+            for name, field in fields.items()
+        }
         outputs = {**inputs}
         # Check fills defaults in, so an input with one is always in the state.
         always = {n for n, f in fields.items() if f.is_required() or f.default is not None}
@@ -378,13 +382,24 @@ def attribute_docs(cls: type) -> dict[str, str]:
     return docs
 
 
-def field_schema(field: pydantic.fields.FieldInfo, types_: dict[str, Any]) -> dict[str, Any]:
+def model_docs(model: type[pydantic.BaseModel]) -> dict[str, str]:
+    """An input model's field docstrings, its bases' included. Read here, not by pydantic at
+    class creation, so that importing the resources does not parse their source."""
+    bases = [c for c in reversed(model.__mro__)
+             if issubclass(c, pydantic.BaseModel) and c is not pydantic.BaseModel]
+    return {name: doc for c in bases for name, doc in attribute_docs(c).items()}
+
+
+def field_schema(
+    field: pydantic.fields.FieldInfo, types_: dict[str, Any], doc: str | None
+) -> dict[str, Any]:
     """An input's schema: an enum when the service model lists the API member's values."""
+    description = field.description or doc
     rules = [m.func for m in field.metadata if isinstance(getattr(m, "func", None), Api)]
     enum = enum_schema(rules[0], types_) if rules else None
     if enum is None:
-        return property_schema(field.annotation, types_, field.description)
-    return {**enum, "description": inspect.cleandoc(field.description or "")}
+        return property_schema(field.annotation, types_, description)
+    return {**enum, "description": inspect.cleandoc(description or "")}
 
 
 def property_schema(
@@ -413,11 +428,13 @@ def type_schema(annotation: Any, types_: dict[str, Any]) -> dict[str, Any]:
         token = f"{PACKAGE}:index:{name}"
         if token not in types_:
             types_[token] = {}  # recursion guard
+            docs = model_docs(annotation)
             types_[token] = {
                 "type": "object",
                 "description": inspect.cleandoc(annotation.__doc__ or name),
                 "properties": {
-                    camel(n): field_schema(f, types_) for n, f in annotation.model_fields.items()
+                    camel(n): field_schema(f, types_, docs.get(n))
+                    for n, f in annotation.model_fields.items()
                 },
                 **non_empty(
                     "required",
