@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import bench_detection, bench_lag, bench_model, bench_stacks
+from benchmarks.plot import draw
 from rcl_demo.digits import write_digits
 
 HERE = Path(__file__).resolve().parent
@@ -215,8 +216,6 @@ def main(argv: list[str] | None = None) -> int:
         "targets": [{**asdict(t), "ok": t.ok, "target": t.target} for t in targets],
     }
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    from benchmarks.plot import draw
-
     draw(results, args.out / "performance.png")
     for t in targets:
         print(f"{'ok    ' if t.ok else 'MISSED'} {t.id:22} {t.measured:10.3g} {t.target:8} "

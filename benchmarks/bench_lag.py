@@ -49,7 +49,8 @@ def waiter_delays() -> dict[str, float]:
 def measure(seeds: int = 20) -> dict[str, Any]:
     """Per duration: the poller's worst and mean lag over `seeds` jitters, its polls, the
     bound, and the mean lags and polls of botocore's training waiter and of a 1 s loop."""
-    training_delay = waiter_delays()["ProjectVersionTrainingCompleted"]
+    delays = waiter_delays()
+    training_delay = delays["ProjectVersionTrainingCompleted"]
     rows = []
     for duration in DURATIONS:
         # Changes a little after each round duration, so the phase of the polls varies too.
@@ -69,4 +70,4 @@ def measure(seeds: int = 20) -> dict[str, Any]:
         })
     worst = max(r["worst_share_of_bound"] for r in rows)
     return {"rows": rows, "worst_share_of_bound": round(worst, 3),
-            "boto3_waiter_delays_s": waiter_delays()}
+            "boto3_waiter_delays_s": delays}

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 from pulumi import automation as auto
 
-from benchmarks import seed_flow_boto3
+from benchmarks import bench_model, seed_flow_boto3
 from rcl_emulator.control import EmulatorControl
 from rcl_emulator.server import EmulatorServer
 from tests.e2e.stacks import REPO, stack, write_project
@@ -48,8 +47,7 @@ class Bench:
     state: Path
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.url, region_name=REGION,
-                            aws_access_key_id="bench", aws_secret_access_key="bench")
+        return bench_model.client(self.url, service)
 
     def fresh(self, **timing: float) -> None:
         """Empty the emulator (S3 too) and set its minimum durations."""
@@ -263,10 +261,9 @@ def scaling(b: Bench, digits: Path, host: str, models: int, training: float,
     b.fresh(training_seconds=training, start_seconds=start, stop_seconds=start)
     with tempfile.TemporaryDirectory() as work_dir:
         work = Path(work_dir)
-        with aws_environment(b.url):
-            bucket = b.bucket("rcl-bench-scale")
-            manifest = seed_flow_boto3.upload(
-                b.client("s3"), small_folder(digits, work / "images"), bucket)
+        bucket = b.bucket("rcl-bench-scale")
+        manifest = seed_flow_boto3.upload(
+            b.client("s3"), small_folder(digits, work / "images"), bucket)
         program = work / "program"
         if host == "plugin":
             program.mkdir()

@@ -78,6 +78,7 @@ def shape(name: str) -> Shape:
     return Shape(name, service_model()["shapes"][name])
 
 
+@functools.cache
 def member(address: str) -> Shape:
     """The shape of `Shape.Member` (e.g. `CreateProjectRequest.ProjectName`), or of `Shape`."""
     shape_name, _, member_name = address.partition(".")
