@@ -7,29 +7,75 @@ folder of labelled images into S3 objects and a Ground Truth manifest.
 
 __version__ = "0.2.0"
 
-from ._inputs import TimeoutsArgs
-from .dataset import (
-    Dataset,
-    DatasetArgs,
-    DatasetSourceArgs,
-    GroundTruthManifestArgs,
-    S3ObjectArgs,
-)
-from .errors import QualityGateFailed, RclError, TerminalStatus, WaitTimeout
-from .image_folder import ImageFolder, ImageFolderArgs
-from .project import Project, ProjectArgs
-from .project_policy import ProjectPolicy, ProjectPolicyArgs
-from .project_version import (
-    AssetArgs,
-    ContentModerationConfigArgs,
-    CopyFromArgs,
-    FeatureConfigArgs,
-    OutputConfigArgs,
-    ProjectVersion,
-    ProjectVersionArgs,
-    TestingDataArgs,
-    TrainingDataArgs,
-)
+from typing import TYPE_CHECKING, Any
+
+# Each name is imported from its module on first use, so a program that declares only
+# Projects does not pay for importing the other resources (nor does the provider host).
+_HOME = {
+    "TimeoutsArgs": "_inputs",
+    **dict.fromkeys(
+        ("Dataset", "DatasetArgs", "DatasetSourceArgs", "GroundTruthManifestArgs", "S3ObjectArgs"),
+        "dataset",
+    ),
+    **dict.fromkeys(("QualityGateFailed", "RclError", "TerminalStatus", "WaitTimeout"), "errors"),
+    **dict.fromkeys(("ImageFolder", "ImageFolderArgs"), "image_folder"),
+    **dict.fromkeys(("Project", "ProjectArgs"), "project"),
+    **dict.fromkeys(("ProjectPolicy", "ProjectPolicyArgs"), "project_policy"),
+    **dict.fromkeys(
+        (
+            "AssetArgs",
+            "ContentModerationConfigArgs",
+            "CopyFromArgs",
+            "FeatureConfigArgs",
+            "OutputConfigArgs",
+            "ProjectVersion",
+            "ProjectVersionArgs",
+            "TestingDataArgs",
+            "TrainingDataArgs",
+        ),
+        "project_version",
+    ),
+}
+
+if TYPE_CHECKING:
+    from ._inputs import TimeoutsArgs
+    from .dataset import (
+        Dataset,
+        DatasetArgs,
+        DatasetSourceArgs,
+        GroundTruthManifestArgs,
+        S3ObjectArgs,
+    )
+    from .errors import QualityGateFailed, RclError, TerminalStatus, WaitTimeout
+    from .image_folder import ImageFolder, ImageFolderArgs
+    from .project import Project, ProjectArgs
+    from .project_policy import ProjectPolicy, ProjectPolicyArgs
+    from .project_version import (
+        AssetArgs,
+        ContentModerationConfigArgs,
+        CopyFromArgs,
+        FeatureConfigArgs,
+        OutputConfigArgs,
+        ProjectVersion,
+        ProjectVersionArgs,
+        TestingDataArgs,
+        TrainingDataArgs,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "AssetArgs",

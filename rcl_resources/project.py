@@ -28,10 +28,8 @@ from ._provider import (
     tag_changes,
     user_tags,
 )
-from .dataset import _DatasetProvider
 from .errors import RclError, explain, is_code
 from .lookups import find_project, project_arn_by_name, project_name_of
-from .project_version import _ProjectVersionProvider
 from .waiters import DEFAULT_POLLER, GONE, Wait
 
 CREATE_TIMEOUT = 10 * 60
@@ -210,6 +208,9 @@ class _ProjectProvider(Provider):
         """Delete the models and datasets an interrupted run of this stack made but never
         handed to Pulumi. Anything else left in the project stops the delete, naming it,
         before anything is deleted."""
+        from .dataset import _DatasetProvider  # only here: previews of projects skip them
+        from .project_version import _ProjectVersionProvider
+
         stack_prefix = stack_of(owner_of(props))
         name = props.get("project_name") or project_name_of(arn)
         children: list[tuple[str, Any]] = []
