@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 # Each name is imported from its module on first use, so a program that declares only
 # Projects does not pay for importing the other resources (nor does the provider host).
 _HOME = {
-    "TimeoutsArgs": "_inputs",
+    "TimeoutsArgs": "_dynamic",
     **dict.fromkeys(
         ("Dataset", "DatasetArgs", "DatasetSourceArgs", "GroundTruthManifestArgs", "S3ObjectArgs"),
         "dataset",
@@ -38,7 +38,7 @@ _HOME = {
 }
 
 if TYPE_CHECKING:
-    from ._inputs import TimeoutsArgs
+    from ._dynamic import TimeoutsArgs
     from .dataset import (
         Dataset,
         DatasetArgs,

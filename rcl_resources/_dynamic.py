@@ -1,22 +1,100 @@
 """The dynamic host's program side: the Args and keyword forms become the plain props a
-provider takes, and `Resource.get` reads an existing resource."""
+provider takes, each resource names its provider without importing it, and `Resource.get`
+reads an existing resource.
+
+A program imports only this and the resource modules it uses (`rcl_resources.project`, ...):
+the providers, with pydantic and botocore, are imported by the provider host alone.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar, cast
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
-from ._provider import Provider, plain
+if TYPE_CHECKING:
+    from ._provider import Provider
 
 R = TypeVar("R", bound=Resource)
 
+PROVIDERS = {
+    "Project": ("project", "_ProjectProvider"),
+    "Dataset": ("dataset", "_DatasetProvider"),
+    "ProjectVersion": ("project_version", "_ProjectVersionProvider"),
+    "ProjectPolicy": ("project_policy", "_ProjectPolicyProvider"),
+    "ImageFolder": ("image_folder", "_ImageFolderProvider"),
+}
+"""Each resource's provider: its module in `rcl_resources.providers`, and its class."""
 
-def hosted(provider: Provider) -> ResourceProvider:
-    """A core provider as the dynamic `Resource` takes it: it has every method the dynamic
-    provider host calls (`pulumi.dynamic.ResourceProvider`'s protocol), without its class."""
-    return cast(ResourceProvider, provider)
+
+def load_provider(kind: str) -> Provider:
+    """A new provider of resource `kind`. Stacks pickle this function's path and `kind`
+    (`rcl_resources._dynamic.load_provider`): keep both."""
+    module, name = PROVIDERS[kind]
+    provider_class = getattr(importlib.import_module(f"rcl_resources.providers.{module}"), name)
+    return cast("Provider", provider_class())
+
+
+class _ProviderRef:
+    """A resource's provider as its program hands it to Pulumi: pickled as a call to
+    `load_provider`, so the program never imports the provider's code."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return load_provider, (self.kind,)
+
+
+def provider_of(kind: str) -> ResourceProvider:
+    """What the dynamic `Resource` takes as its provider: the provider host unpickles it into
+    `load_provider(kind)`, which has every method that host calls."""
+    return cast(ResourceProvider, _ProviderRef(kind))
+
+
+def moved_provider(kind: str) -> Callable[[str], Any]:
+    """A resource module's `__getattr__` that keeps its provider class importable from where
+    releases before 0.3 pickled it (`rcl_resources.project._ProjectProvider`, ...)."""
+    module, name = PROVIDERS[kind]
+
+    def __getattr__(attribute: str) -> Any:
+        if attribute != name:
+            raise AttributeError(f"module 'rcl_resources.{module}' has no attribute {attribute!r}")
+        return getattr(importlib.import_module(f"rcl_resources.providers.{module}"), name)
+
+    return __getattr__
+
+
+@dataclasses.dataclass
+class TimeoutsArgs:
+    """Seconds to wait for each operation before failing with a clear message (Pulumi's
+    `custom_timeouts` do not reach dynamic providers)."""
+
+    create: pulumi.Input[float] | None = None
+    """Seconds a create may wait (for a model: training, then starting)."""
+    update: pulumi.Input[float] | None = None
+    """Seconds an update may wait."""
+    delete: pulumi.Input[float] | None = None
+    """Seconds a delete may wait."""
+
+
+def plain(value: Any) -> Any:
+    """Args dataclasses (at any depth) as plain dicts; None members dropped."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not None
+        }
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
 
 
 def merge_args(args: Any, kwargs: dict[str, Any], args_type: type) -> dict[str, Any]:
@@ -43,8 +121,6 @@ def program_props(
     forms: `(name, args, opts)` or `(name, opts, **inputs)` (and `args=`/`opts=` by keyword).
     The props are the inputs, connection settings from the stack config, the owner token, and
     every output (the class's annotations) seeded empty."""
-    from pulumi import ResourceOptions
-
     from ._aws import program_connection
 
     kwargs = dict(kwargs)
@@ -52,7 +128,7 @@ def program_props(
     args, opts = kwargs.pop("args", None), kwargs.pop("opts", None)
     if rest and (rest[0] is None or isinstance(rest[0], args_type)):
         args = rest.pop(0)
-    if rest and (rest[0] is None or isinstance(rest[0], ResourceOptions)):
+    if rest and (rest[0] is None or isinstance(rest[0], pulumi.ResourceOptions)):
         opts = rest.pop(0)
     if rest:
         raise TypeError(
@@ -70,27 +146,21 @@ def program_props(
     return props, opts
 
 
-def existing(
-    resource_type: type[R], provider: Provider, resource_name: str, id_: Any, opts: Any
-) -> R:
+def existing(resource_type: type[R], kind: str, resource_name: str, id_: Any, opts: Any) -> R:
     """`Resource.get`: the resource with this id, read into the program and not managed by
     it (what `pulumi_aws`'s `get` does)."""
-    from pulumi import ResourceOptions
-
     from ._aws import program_connection
 
     props: dict[str, Any] = program_connection(None)
-    fields = provider.inputs_model.model_fields
+    fields = load_provider(kind).inputs_model.model_fields
     for name in [*fields, *getattr(resource_type, "__annotations__", {})]:
         props.setdefault(name, None)
     resource = resource_type.__new__(resource_type)
-    options = ResourceOptions.merge(opts, ResourceOptions(id=id_))
-    Resource.__init__(resource, hosted(provider), resource_name, props, options)
+    options = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id_))
+    Resource.__init__(resource, provider_of(kind), resource_name, props, options)
     return resource
 
 
 def owner_token(resource_name: str) -> str:
     """`<pulumi project>/<stack>/<resource name>`: known to the program, not the provider."""
-    import pulumi
-
     return f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"

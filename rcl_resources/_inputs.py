@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated, Any
 
-import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .api_model import Api, s3_bucket_name
@@ -73,19 +71,6 @@ class GroundTruthManifest(BaseModel):
     model_config = STRICT
     s3_object: S3Object
     """Where the manifest (JSON Lines) is in S3."""
-
-
-@dataclasses.dataclass
-class TimeoutsArgs:
-    """Seconds to wait for each operation before failing with a clear message (Pulumi's
-    `custom_timeouts` do not reach dynamic providers)."""
-
-    create: pulumi.Input[float] | None = None
-    """Seconds a create may wait (for a model: training, then starting)."""
-    update: pulumi.Input[float] | None = None
-    """Seconds an update may wait."""
-    delete: pulumi.Input[float] | None = None
-    """Seconds a delete may wait."""
 
 
 class Timeouts(BaseModel):

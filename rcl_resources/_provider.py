@@ -3,7 +3,6 @@ field-by-field diff, naming and ownership tags. Plain values in, plain values ou
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import re
@@ -108,21 +107,6 @@ def as_sentinel(value: Any) -> Any:
         return {k: as_sentinel(v) for k, v in value.items()}
     if isinstance(value, list):
         return [as_sentinel(v) for v in value]
-    return value
-
-
-def plain(value: Any) -> Any:
-    """Args dataclasses (at any depth) as plain dicts; None members dropped."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if getattr(value, f.name) is not None
-        }
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
     return value
 
 

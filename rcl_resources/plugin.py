@@ -30,12 +30,17 @@ from . import __version__, progress
 from ._inputs import S3Object, renamed
 from ._provider import Provider, is_unknown
 from .api_model import Api, member
-from .dataset import Dataset, DatasetStats, _DatasetProvider
-from .image_folder import ImageFolder, _ImageFolderProvider, read_folder
+from .dataset import Dataset
+from .image_folder import ImageFolder
 from .manifest import OBJECT_DETECTION
-from .project import Project, _ProjectProvider
-from .project_policy import ProjectPolicy, _ProjectPolicyProvider
-from .project_version import LabelMetric, ProjectVersion, _ProjectVersionProvider
+from .project import Project
+from .project_policy import ProjectPolicy
+from .project_version import ProjectVersion
+from .providers.dataset import DatasetStats, _DatasetProvider
+from .providers.image_folder import _ImageFolderProvider, read_folder
+from .providers.project import _ProjectProvider
+from .providers.project_policy import _ProjectPolicyProvider
+from .providers.project_version import LabelMetric, _ProjectVersionProvider
 
 PACKAGE = "rcl"
 RESOURCES: dict[str, tuple[type[Provider], type]] = {

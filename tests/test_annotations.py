@@ -112,7 +112,7 @@ def test_a_yolo_class_without_a_name_is_refused(coco_folder, tmp_path):
 
 
 def test_importing_a_detection_manifest_reads_back_its_kind_and_labels(coco_folder):
-    from rcl_resources.image_folder import _ImageFolderProvider
+    from rcl_resources.providers.image_folder import _ImageFolderProvider
 
     images = scan_annotated_images(coco_folder, coco_folder / "annotations.json", "coco")
     with mock_aws():

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rcl_resources._aws import Connection
-from rcl_resources.dataset import _DatasetProvider, add_entries
+from rcl_resources.providers.dataset import _DatasetProvider, add_entries
 
 EMULATOR = "http://127.0.0.1:4566"
 

@@ -455,7 +455,7 @@ def test_moderation_folder_needs_a_label_besides_safe(tmp_path: Path) -> None:
 
 
 def test_adapter_label_metrics_come_from_the_counts_at_the_input_threshold() -> None:
-    from rcl_resources.project_version import _adapter_label_metrics
+    from rcl_resources.providers.project_version import _adapter_label_metrics
 
     counts = {"TruePositive": 8, "TrueNegative": 10, "FalsePositive": 2, "FalseNegative": 0}
     none = {"TruePositive": 0, "TrueNegative": 12, "FalsePositive": 0, "FalseNegative": 8}

@@ -10,7 +10,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from rcl_emulator.control import EmulatorControl
 from rcl_resources.errors import NotOwned, RclError
-from rcl_resources.project import _ProjectProvider, find_project
+from rcl_resources.providers.project import _ProjectProvider, find_project
 
 from .conftest import checked, connection, failures, unique
 

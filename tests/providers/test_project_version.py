@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from rcl_emulator.control import EmulatorControl
-from rcl_resources.dataset import _DatasetProvider
 from rcl_resources.errors import QualityGateFailed, TerminalStatus
-from rcl_resources.project import _ProjectProvider
-from rcl_resources.project_version import _ProjectVersionProvider, find_version
+from rcl_resources.providers.dataset import _DatasetProvider
+from rcl_resources.providers.project import _ProjectProvider
+from rcl_resources.providers.project_version import _ProjectVersionProvider, find_version
 
 from .conftest import checked, connection, failures, unique
 

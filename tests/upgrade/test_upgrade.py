@@ -4,8 +4,9 @@ refreshing, updating and destroying with this one.
 `releases/` holds the `rcl_resources` package of each earlier release as it was shipped. The
 test deploys a stack of every resource type with that code (so the state holds its pickled
 providers and its property layout), then runs the same program with this checkout's code.
-The providers' pickled import paths (`rcl_resources.project._ProjectProvider`, …) are part of
-the contract; this is the test that says so.
+The providers' pickled import paths (`rcl_resources.project._ProjectProvider`, …, and
+`rcl_resources._dynamic.load_provider` since the providers moved to `rcl_resources.providers`)
+are part of the contract; this is the test that says so.
 """
 
 from __future__ import annotations

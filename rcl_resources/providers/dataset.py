@@ -1,0 +1,502 @@
+"""Dataset: the TRAIN or TEST dataset of a project, from a manifest, another dataset, entries,
+or a split of the TRAIN dataset."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import time
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from .._inputs import STRICT, CommonInputs, GroundTruthManifest, Tags, api, timeout_of
+from .._provider import (
+    OWNER_TAG,
+    CreateResult,
+    DiffResult,
+    Provider,
+    ReadResult,
+    UpdateResult,
+    adopt,
+    chunked,
+    created,
+    creation_tags,
+    import_props,
+    is_unknown,
+    require_s3,
+    tag_changes,
+    user_tags,
+)
+from ..errors import RclError, TerminalStatus, explain, is_code
+from ..lookups import find_project, project_arn_by_name, project_name_of
+from ..manifest import validate_line
+from ..waiters import DEFAULT_POLLER, GONE, Wait
+
+CREATE_TIMEOUT = 30 * 60
+UPDATE_TIMEOUT = 30 * 60
+DELETE_TIMEOUT = 10 * 60
+# UpdateDatasetEntries accepts at most 5 MiB of JSON lines per call; a batch stays well under
+# it, so the request's encoding and a line's UTF-8 escapes never push it over.
+MAX_CHANGES_BYTES = 4 * 1024 * 1024
+IN_PROGRESS = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"}
+
+
+class _DatasetSource(BaseModel):
+    """Where a dataset's entries come from: exactly one of a manifest or another dataset."""
+
+    model_config = STRICT
+    ground_truth_manifest: GroundTruthManifest | None = None
+    """A Ground Truth manifest in S3 to import."""
+    dataset_arn: Annotated[str | None, api("DatasetSource.DatasetArn")] = None
+    """An existing dataset to copy."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> _DatasetSource:
+        if (self.ground_truth_manifest is None) == (self.dataset_arn is None):
+            raise ValueError(
+                "must set exactly one of ground_truth_manifest or dataset_arn "
+                "(omit dataset_source for an empty dataset)"
+            )
+        return self
+
+
+class DatasetInputs(CommonInputs):
+    project_arn: Annotated[str, api("CreateDatasetRequest.ProjectArn")]
+    """The project's ARN. A new project replaces the dataset."""
+    dataset_type: Annotated[str, api("CreateDatasetRequest.DatasetType")]
+    """`TRAIN` or `TEST`; a project holds one of each."""
+    dataset_source: _DatasetSource | None = None
+    """Exactly one of `ground_truth_manifest` or `dataset_arn`; omitted: an empty dataset. A
+    new source replaces the dataset, except a manifest that only grew, which is applied in
+    place."""
+    tags: Tags | None = None
+    """Tags; changed in place."""
+    entries: list[Annotated[str, api("DatasetEntry")]] | None = None
+    """Ground Truth JSON lines to add with UpdateDatasetEntries (checked at preview); added or
+    changed lines apply in place, a removed line replaces the dataset."""
+    distribute_from: Annotated[
+        str | None, api("DatasetArn"), Field(pattern=r"/dataset/train/\d+$")
+    ] = None
+    """The TRAIN dataset's ARN: this TEST dataset is created empty, then 20% of TRAIN is moved
+    into it (DistributeDatasetEntries)."""
+
+    @field_validator("entries")
+    @classmethod
+    def _valid_lines(cls, lines: list[str]) -> list[str]:
+        for index, line in enumerate(lines):
+            try:
+                parsed = json.loads(line)
+            except ValueError:
+                raise ValueError(f"[{index}] is not a JSON object: {line[:80]!r}") from None
+            if not isinstance(parsed, dict):
+                raise ValueError(f"[{index}] is not a JSON object: {line[:80]!r}")
+            problems = validate_line(parsed)
+            if problems:
+                raise ValueError(f"[{index}] {problems[0]}")
+        return lines
+
+    @model_validator(mode="after")
+    def _one_way_to_fill(self) -> DatasetInputs:
+        if self.distribute_from and self.dataset_type != "TEST":
+            raise ValueError(
+                "distribute_from is for the TEST dataset (set dataset_type='TEST'); it moves "
+                "20% of the TRAIN dataset named by the ARN into this one"
+            )
+        if self.distribute_from and (self.dataset_source or self.entries):
+            raise ValueError(
+                "distribute_from makes the dataset from the TRAIN dataset; remove "
+                "dataset_source and entries"
+            )
+        return self
+
+
+REPLACE_ON = frozenset(
+    {"project_arn", "dataset_type", "dataset_source", "distribute_from", "region"}
+)
+
+
+def describe_dataset(client: Any, arn: str) -> dict[str, Any] | None:
+    """The dataset's description, or None when it does not exist."""
+    try:
+        return client.describe_dataset(DatasetArn=arn)["DatasetDescription"]
+    except Exception as err:
+        if is_code(err, "ResourceNotFoundException"):
+            return None
+        raise
+
+
+def find_dataset_of_type(client: Any, project_arn: str, dataset_type: str) -> str | None:
+    """ARN of the project's dataset of `dataset_type`, if it has one."""
+    project = find_project(client, project_name_of(project_arn))
+    for dataset in (project or {}).get("Datasets") or []:
+        if dataset.get("DatasetType") == dataset_type:
+            return str(dataset["DatasetArn"])
+    return None
+
+
+_STALE = "<complete from before the call>"
+STALE_GRACE = 30.0
+
+READY = Wait.of(
+    target={"CREATE_COMPLETE", "UPDATE_COMPLETE"},
+    pending={"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", _STALE},
+    failure={"CREATE_FAILED", "UPDATE_FAILED"},
+)
+DELETED = Wait.of(target={GONE}, pending={"DELETE_IN_PROGRESS"})
+
+
+def wait_dataset(
+    client: Any, arn: str, *, operation: str, timeout: float, before: Any = _STALE
+) -> dict[str, Any]:
+    """Wait for CREATE_COMPLETE/UPDATE_COMPLETE; a *_FAILED status raises with the first
+    error entries.
+
+    `before` is the dataset's LastUpdatedTimestamp before an update call: read-after-write is
+    eventual, so a COMPLETE that still carries it is the previous operation's, not this one's
+    (for up to STALE_GRACE seconds, in case the service keeps the timestamp).
+    """
+    started = time.monotonic()
+    moved = before is _STALE
+
+    def status_of(found: dict[str, Any]) -> str:
+        nonlocal moved
+        status = str(found["Status"])
+        moved = moved or status.endswith("_IN_PROGRESS")
+        moved = moved or found.get("LastUpdatedTimestamp") != before
+        if not moved and time.monotonic() - started < STALE_GRACE:
+            return _STALE
+        return status
+
+    try:
+        found = DEFAULT_POLLER.wait(
+            f"dataset {dataset_label(arn)} ({operation})",
+            lambda: describe_dataset(client, arn),
+            READY,
+            timeout=timeout,
+            status_of=status_of,
+        )
+    except TerminalStatus as err:
+        raise TerminalStatus(
+            f"{err}{first_error_entries(client, arn)}", err.status, err.status_message
+        ) from err
+    assert found is not None
+    return found
+
+
+def first_error_entries(client: Any, arn: str, limit: int = 3) -> str:
+    """' First entries with errors: ...' or '' (best effort: the dataset may be unreadable)."""
+    try:
+        entries = client.list_dataset_entries(DatasetArn=arn, HasErrors=True, MaxResults=limit)
+    except Exception:
+        return ""
+    lines = entries.get("DatasetEntries") or []
+    if not lines:
+        return ""
+    return " First entries with errors: " + " | ".join(_entry_errors(line) for line in lines)
+
+
+def _entry_errors(line: str) -> str:
+    entry = json.loads(line)
+    codes = [e.get("code", "") for e in entry.get("cl-errors") or []]
+    for key, value in entry.items():
+        if key.endswith("-metadata") and isinstance(value, dict):
+            codes += [e.get("code", "") for e in value.get("cl-errors") or []]
+    return f"{entry.get('source-ref', '?')}: {', '.join(c for c in codes if c) or 'error'}"
+
+
+def dataset_label(arn: str) -> str:
+    """`<project>/<train|test>` for messages."""
+    return f"{project_name_of(arn)}/{arn.split('/dataset/')[-1].split('/')[0]}"
+
+
+def wait_dataset_deleted(client: Any, arn: str, timeout: float) -> None:
+    DEFAULT_POLLER.wait(
+        f"deleting dataset {dataset_label(arn)}",
+        lambda: describe_dataset(client, arn),
+        DELETED,
+        timeout=timeout,
+    )
+
+
+def add_entries(client: Any, arn: str, lines: list[str], timeout: float) -> None:
+    """UpdateDatasetEntries in batches under the 5 MiB limit, each waited for."""
+    deadline = time.monotonic() + timeout
+    for batch in chunked(lines, MAX_CHANGES_BYTES):
+        changes = {"GroundTruth": ("\n".join(batch) + "\n").encode()}
+        for attempt in itertools.count():
+            before = last_updated(client, arn)
+            try:
+                client.update_dataset_entries(DatasetArn=arn, Changes=changes)
+                break
+            except Exception as err:
+                if not is_code(err, "ResourceInUseException") or time.monotonic() > deadline:
+                    raise
+                # Busy with an earlier update, perhaps this very batch after a lost response.
+                # A line replaces the entry with its source-ref, so sending it again is safe.
+                wait_dataset(client, arn, operation="finishing an earlier update", timeout=timeout)
+                # Busy with something else (a training reading it): back off.
+                time.sleep(min(30.0, 0.5 * 2**attempt))
+        wait_dataset(client, arn, operation="adding entries", timeout=timeout, before=before)
+
+
+def last_updated(client: Any, arn: str) -> Any:
+    """The dataset's LastUpdatedTimestamp (None when it has none)."""
+    return (describe_dataset(client, arn) or {}).get("LastUpdatedTimestamp")
+
+
+def _split_started(client: Any, test: str) -> bool:
+    """True when the TEST dataset made for a split has entries or is being filled."""
+    found = describe_dataset(client, test) or {}
+    entries = (found.get("DatasetStats") or {}).get("TotalEntries", 0)
+    return bool(entries) or found.get("Status") == "UPDATE_IN_PROGRESS"
+
+
+def _source_ref(line: str) -> str:
+    return str(json.loads(line).get("source-ref", line))
+
+
+class DatasetStats(BaseModel):
+    """A dataset's entry counts, as DescribeDataset reports them."""
+
+    model_config = STRICT
+    labeled_entries: int
+    """Entries with at least one label."""
+    total_entries: int
+    """All entries."""
+    total_labels: int
+    """Distinct labels."""
+    error_entries: int
+    """Entries with errors (see the dataset's ListDatasetEntries `HasErrors`)."""
+
+
+class _DatasetProvider(Provider):
+    kind = "Dataset"
+    inputs_model = DatasetInputs
+    replace_on = REPLACE_ON
+    # DescribeDataset does not say where a dataset's entries came from.
+    write_only = frozenset({"dataset_source", "distribute_from"})
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = super().diff(id_, olds, news)
+        replaces = set(result.replaces or [])
+        # Entries can be added or changed in place; removing one needs a new dataset.
+        old_refs = {_source_ref(x) for x in olds.get("entries") or []}
+        new_refs = {_source_ref(x) for x in news.get("entries") or [] if isinstance(x, str)}
+        if old_refs - new_refs and not is_unknown(news.get("entries")):
+            replaces.add("entries")
+        # A manifest that only grew (e.g. images added to an ImageFolder) is applied in place.
+        if "dataset_source" in replaces and self._manifest_grew(olds, news):
+            replaces.discard("dataset_source")
+        result.replaces = sorted(replaces)
+        result.changes = bool(result.changes or replaces)
+        # A project holds one dataset of each type: the old one must go first.
+        result.delete_before_replace = bool(replaces)
+        return result
+
+    def _manifest_grew(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        old, new = olds.get("dataset_source") or {}, news.get("dataset_source") or {}
+        if (
+            is_unknown(new)
+            or "ground_truth_manifest" not in old
+            or ("ground_truth_manifest" not in new)
+        ):
+            return False
+        try:
+            s3 = self.connection(news).s3()
+            old_refs = {_source_ref(x) for x in _manifest_lines(s3, old)}
+            new_refs = {_source_ref(x) for x in _manifest_lines(s3, new)}
+        except Exception:  # unreadable: creating a new dataset will report why
+            return False
+        return old_refs <= new_refs
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.connection(props).rekognition()
+        what = f"dataset {props['dataset_type']} of {project_name_of(props['project_arn'])}"
+        request: dict[str, Any] = {
+            "ProjectArn": props["project_arn"],
+            "DatasetType": props["dataset_type"],
+            "Tags": creation_tags(props),
+        }
+        if props.get("dataset_source"):
+            request["DatasetSource"] = _api_source(props["dataset_source"])
+            manifest = (props["dataset_source"].get("ground_truth_manifest") or {}).get("s3_object")
+            if manifest:
+                require_s3(
+                    props,
+                    self.kind,
+                    "dataset_source.ground_truth_manifest.s3_object",
+                    manifest["bucket"],
+                    manifest["name"],
+                    manifest.get("version"),
+                )
+        try:
+            arn = client.create_dataset(**request)["DatasetArn"]
+        except Exception as err:
+            if not is_code(err, "ResourceAlreadyExistsException"):
+                raise explain(err, f"creating {what}") from err
+            arn = self._adopt(client, props, what)
+        timeout = timeout_of(props, "create", CREATE_TIMEOUT)
+        try:
+            wait_dataset(client, arn, operation="create", timeout=timeout)
+            if props.get("entries"):
+                add_entries(client, arn, props["entries"], timeout)
+        except Exception as err:
+            # Never leave a half-made dataset behind: the next `up` starts from scratch.
+            self._delete(client, arn, props)
+            if isinstance(err, RclError):
+                raise
+            raise explain(err, f"creating {what}") from err
+        if props.get("distribute_from"):
+            try:
+                self._distribute(client, props["distribute_from"], arn, timeout)
+            except Exception as err:
+                raise RclError(
+                    f"{what}: {err}. The dataset is kept: once a split is asked for, it may hold "
+                    "entries moved out of the TRAIN dataset, their only copy. Run `pulumi up` "
+                    "again: it adopts the dataset and finishes the split"
+                ) from err
+        created(client, arn)
+        return CreateResult(arn, self._outs(client, arn, props))
+
+    def _distribute(self, client: Any, train: str, test: str, timeout: float) -> None:
+        """Move 20% of TRAIN into this empty TEST dataset, once."""
+        # Adopted after an interrupted run, the split was already asked for: just wait.
+        since: dict[str, dict[str, Any]] = {train: {}, test: {}}
+        if not _split_started(client, test):
+            since = {d: {"before": last_updated(client, d)} for d in (train, test)}
+            try:
+                client.distribute_dataset_entries(Datasets=[{"Arn": train}, {"Arn": test}])
+            except Exception as err:
+                # A retried call whose first attempt got through meets the split under way
+                # (ResourceNotReady) or done (the TEST dataset is no longer empty).
+                if not _split_started(client, test):
+                    raise explain(err, f"distributing {dataset_label(train)}") from err
+        for dataset, before in since.items():
+            wait_dataset(
+                client, dataset, operation="distributing entries", timeout=timeout, **before
+            )
+
+    def _adopt(self, client: Any, props: dict[str, Any], what: str) -> str:
+        arn = find_dataset_of_type(client, props["project_arn"], props["dataset_type"])
+        taken = (
+            f"the project already has a {props['dataset_type']} dataset ({arn}) that this "
+            "resource did not create, and a project holds one dataset of each type; delete it"
+        )
+        return adopt(client, arn, props, what, taken)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.connection(news).rekognition()
+        old_lines = set(olds.get("entries") or [])
+        added = [line for line in news.get("entries") or [] if line not in old_lines]
+        if olds.get("dataset_source") != news.get("dataset_source"):
+            s3 = self.connection(news).s3()
+            known = set(_manifest_lines(s3, olds["dataset_source"]))
+            added += [x for x in _manifest_lines(s3, news["dataset_source"]) if x not in known]
+        try:
+            tag_changes(client, id_, olds.get("tags"), news.get("tags"))
+            if added:
+                add_entries(client, id_, added, timeout_of(news, "update", UPDATE_TIMEOUT))
+        except TerminalStatus:
+            raise
+        except Exception as err:
+            raise explain(err, f"updating dataset {dataset_label(id_)}") from err
+        return UpdateResult(self._outs(client, id_, news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = import_props(id_, props)
+        client = self.connection(props).rekognition()
+        if not props.get("project_arn"):  # import: only the ARN is known
+            project_arn = project_arn_by_name(client, project_name_of(id_))
+            if project_arn is None:
+                return ReadResult(None, {})
+            props["project_arn"] = project_arn
+            props["dataset_type"] = id_.split("/dataset/")[1].split("/")[0].upper()
+        found = describe_dataset(client, id_)
+        if found is None:
+            return ReadResult(None, {})
+        tags = client.list_tags_for_resource(ResourceArn=id_).get("Tags", {})
+        props["tags"] = user_tags(tags) or None
+        props["owner"] = props.get("owner") or tags.get(OWNER_TAG)
+        outs = self._outs(client, id_, props, found)
+        return ReadResult(id_, outs, self.input_values(outs))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._delete(self.connection(props).rekognition(), id_, props)
+
+    def _delete(self, client: Any, arn: str, props: dict[str, Any]) -> None:
+        timeout = timeout_of(props, "delete", DELETE_TIMEOUT)
+        try:
+            current = describe_dataset(client, arn)
+            if current and current["Status"] in IN_PROGRESS - {"DELETE_IN_PROGRESS"}:
+                # A dataset cannot be deleted mid-operation: let the operation finish first.
+                with contextlib.suppress(TerminalStatus):
+                    wait_dataset(client, arn, operation="finishing before delete", timeout=timeout)
+            client.delete_dataset(DatasetArn=arn)
+        except Exception as err:
+            if is_code(err, "ResourceNotFoundException"):
+                return
+            # A retried delete whose first attempt got through finds it being deleted.
+            if not (
+                is_code(err, "ResourceInUseException")
+                and (describe_dataset(client, arn) or {}).get("Status") == "DELETE_IN_PROGRESS"
+            ):
+                raise explain(err, f"deleting dataset {dataset_label(arn)}") from err
+        wait_dataset_deleted(client, arn, timeout)
+
+    def _outs(
+        self, client: Any, arn: str, props: dict[str, Any], found: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        found = found or describe_dataset(client, arn) or {}
+        stats = found.get("DatasetStats") or {}
+        outs = {
+            **props,
+            "arn": arn,
+            "status": found.get("Status"),
+            "status_message": found.get("StatusMessage"),
+            "status_message_code": found.get("StatusMessageCode"),
+            "dataset_stats": DatasetStats(
+                labeled_entries=stats.get("LabeledEntries", 0),
+                total_entries=stats.get("TotalEntries", 0),
+                total_labels=stats.get("TotalLabels", 0),
+                error_entries=stats.get("ErrorEntries", 0),
+            ).model_dump(),
+            "labels": _labels(client, arn),
+        }
+        return outs
+
+
+def _labels(client: Any, arn: str) -> list[str]:
+    labels: list[str] = []
+    kwargs: dict[str, Any] = {"DatasetArn": arn}
+    try:
+        while True:
+            page = client.list_dataset_labels(**kwargs)
+            labels += [d["LabelName"] for d in page.get("DatasetLabelDescriptions") or []]
+            if not page.get("NextToken"):
+                return sorted(labels)
+            kwargs["NextToken"] = page["NextToken"]
+    except Exception as err:
+        if is_code(err, "ResourceNotReadyException", "ResourceInUseException"):
+            return sorted(labels)
+        raise
+
+
+def _manifest_lines(s3: Any, source: dict[str, Any]) -> list[str]:
+    """The JSON lines of a dataset_source manifest."""
+    obj = source["ground_truth_manifest"]["s3_object"]
+    extra = {"VersionId": obj["version"]} if obj.get("version") else {}
+    body = s3.get_object(Bucket=obj["bucket"], Key=obj["name"], **extra)["Body"].read()
+    return [line for line in body.decode().splitlines() if line.strip()]
+
+
+def _api_source(source: dict[str, Any]) -> dict[str, Any]:
+    if source.get("dataset_arn"):
+        return {"DatasetArn": source["dataset_arn"]}
+    s3 = source["ground_truth_manifest"]["s3_object"]
+    obj = {"Bucket": s3["bucket"], "Name": s3["name"]}
+    if s3.get("version"):
+        obj["Version"] = s3["version"]
+    return {"GroundTruthManifest": {"S3Object": obj}}
+

@@ -1,0 +1,758 @@
+"""ProjectVersion: a trained (or copied) model, evaluated, and running or stopped."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic.alias_generators import to_pascal, to_snake
+
+from .. import progress
+from .._dynamic import plain
+from .._inputs import (
+    STRICT,
+    CommonInputs,
+    GroundTruthManifest,
+    Tags,
+    api,
+    renamed,
+    timeout_of,
+)
+from .._provider import (
+    OWNER_TAG,
+    CheckFailure,
+    CreateResult,
+    DiffResult,
+    Provider,
+    ReadResult,
+    UpdateResult,
+    adopt,
+    created,
+    creation_tags,
+    import_props,
+    iso_timestamp,
+    require_s3,
+    tag_changes,
+    user_tags,
+)
+from ..api_model import s3_bucket_name
+from ..errors import (
+    RUNNING_SLOTS,
+    TRAINING_SLOTS,
+    QualityGateFailed,
+    QuotaExceeded,
+    RclError,
+    TerminalStatus,
+    explain,
+    is_code,
+)
+from ..lookups import project_arn_by_name, project_name_of
+from ..waiters import DEFAULT_POLLER, GONE, Wait
+
+TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
+START_TIMEOUT = 60 * 60
+DELETE_TIMEOUT = 60 * 60
+
+TRAINING = {"TRAINING_IN_PROGRESS", "COPYING_IN_PROGRESS"}
+TRAINED = {
+    "TRAINING_COMPLETED",
+    "COPYING_COMPLETED",
+    "STOPPED",
+    "RUNNING",
+    "STARTING",
+    "STOPPING",
+    "FAILED",
+    "DEPRECATED",
+}
+TRAINING_FAILED = {"TRAINING_FAILED", "COPYING_FAILED"}
+STARTABLE = {"TRAINING_COMPLETED", "COPYING_COMPLETED", "STOPPED", "FAILED"}
+UP = {"RUNNING", "STARTING"}
+
+TRAINING_ENDED = Wait.of(
+    target=TRAINED, pending=TRAINING, failure=TRAINING_FAILED, frees=TRAINING_SLOTS
+)
+STARTED = Wait.of(target={"RUNNING"}, pending={"STARTING"}, failure={"FAILED"})
+# A STARTING model cannot be stopped yet and a stop may not take: _stop re-sends it.
+STOPPED = Wait.of(
+    target={"STOPPED", "TRAINING_COMPLETED", "COPYING_COMPLETED", "FAILED"},
+    pending={"STOPPING", "RUNNING", "STARTING"},
+    frees=RUNNING_SLOTS,
+)
+DELETED = Wait.of(target={GONE}, pending={"DELETING"})
+
+
+class _OutputConfig(BaseModel):
+    """Where training writes its output: the evaluation, manifests and the model's files."""
+
+    model_config = STRICT
+    s3_bucket: Annotated[str, api("OutputConfig.S3Bucket"), AfterValidator(s3_bucket_name)]
+    """The bucket that receives the training results (evaluation summary, manifests)."""
+    s3_key_prefix: Annotated[str | None, api("OutputConfig.S3KeyPrefix")] = None
+    """The key prefix of those files."""
+
+
+class _Asset(BaseModel):
+    """One training or testing input: a Ground Truth manifest."""
+
+    model_config = STRICT
+    ground_truth_manifest: GroundTruthManifest
+    """A Ground Truth manifest in S3."""
+
+
+class _TrainingData(BaseModel):
+    """Training data given as manifests instead of the project's TRAIN dataset."""
+
+    model_config = STRICT
+    assets: list[_Asset] = Field(min_length=1)
+    """The manifests to train on."""
+
+
+class _TestingData(BaseModel):
+    """Testing data given as manifests, or split automatically from the training data."""
+
+    model_config = STRICT
+    assets: list[_Asset] | None = None
+    """The manifests to test on."""
+    auto_create: bool | None = None
+    """Split 20% off the training data to test on instead."""
+
+
+class _ContentModerationConfig(BaseModel):
+    """How an adapter is trained: the confidence threshold its evaluation uses."""
+
+    model_config = STRICT
+    confidence_threshold: Annotated[
+        float | None, api("CustomizationFeatureContentModerationConfig.ConfidenceThreshold")
+    ] = None
+    """The confidence (0-100) you plan to use with the adapter; its evaluation is reported at
+    it."""
+
+
+class _FeatureConfig(BaseModel):
+    """Settings for adapters (content-moderation projects)."""
+
+    model_config = STRICT
+    content_moderation: _ContentModerationConfig
+    """Settings of a content-moderation adapter."""
+
+
+class _CopyFrom(BaseModel):
+    """The model version this one is a copy of (CopyProjectVersion)."""
+
+    model_config = STRICT
+    source_project_arn: Annotated[str, api("CopyProjectVersionRequest.SourceProjectArn")]
+    """The project of the version to copy."""
+    source_project_version_arn: Annotated[
+        str, api("CopyProjectVersionRequest.SourceProjectVersionArn")
+    ]
+    """The version to copy."""
+
+
+class ProjectVersionInputs(CommonInputs):
+    project_arn: Annotated[str, api("CreateProjectVersionRequest.ProjectArn")]
+    """The project's ARN."""
+    version_name: Annotated[str | None, api("CreateProjectVersionRequest.VersionName")] = None
+    """The version's name; when omitted, `<resource name>-<7 hex of what is trained>`."""
+    output_config: _OutputConfig | None = None
+    """Where training results go: `s3_bucket` (required) and `s3_key_prefix`."""
+    training_data: _TrainingData | None = None
+    """Manifests to train on, for projects without datasets (with `testing_data`)."""
+    testing_data: _TestingData | None = None
+    """Manifests to test on, or `auto_create` to split the training data."""
+    kms_key_id: Annotated[str | None, api("CreateProjectVersionRequest.KmsKeyId")] = None
+    """The KMS key that encrypts the model and the training copies of the images."""
+    version_description: Annotated[
+        str | None, api("CreateProjectVersionRequest.VersionDescription")
+    ] = None
+    """A description of the version."""
+    feature_config: _FeatureConfig | None = None
+    """Adapter settings (content-moderation projects)."""
+    tags: Tags | None = None
+    """Tags; changed in place."""
+    copy_from: _CopyFrom | None = None
+    """Copy this trained version (CopyProjectVersion) instead of training."""
+    running: bool = False
+    """Start the model (billed per inference unit and hour) or keep it stopped; changed in
+    place."""
+    # AWS's default quota is 5 units per model; it can be raised, so AWS has the last word.
+    min_inference_units: Annotated[int, api("StartProjectVersionRequest.MinInferenceUnits")] = 1
+    """Inference units while running (default 1); a change restarts the model."""
+    max_inference_units: Annotated[
+        int | None, api("StartProjectVersionRequest.MaxInferenceUnits")
+    ] = None
+    """Upper bound for autoscaling; a change restarts the model."""
+    min_f1_score: float | None = Field(default=None, ge=0, le=1)
+    """The F1 score (0-1) below which the update fails and the model is never started."""
+    wait_for_training: bool = True
+    """Wait for training to end (default true); false returns once it has started."""
+    datasets: list[str] | None = None
+    """Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
+    AWS does not record them: after an import, the program's value is recorded as it is."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProjectVersionInputs:
+        if self.output_config is None:
+            raise ValueError(
+                "output_config is required: {'s3_bucket': <bucket for training results>, "
+                "'s3_key_prefix': <optional prefix>}"
+            )
+        if (self.training_data is None) != (self.testing_data is None):
+            raise ValueError(
+                "training_data and testing_data go together (use testing_data={'auto_create': "
+                "True} to split the training data); omit both to train on the project's datasets"
+            )
+        if self.max_inference_units is not None and (
+            self.max_inference_units < self.min_inference_units
+        ):
+            raise ValueError(
+                f"max_inference_units ({self.max_inference_units}) is below "
+                f"min_inference_units ({self.min_inference_units})"
+            )
+        if self.copy_from and (
+            self.training_data
+            or self.testing_data
+            or self.feature_config
+            or self.version_description
+        ):
+            raise ValueError(
+                "copy_from copies a trained model; remove training_data/testing_data/"
+                "feature_config/version_description (CopyProjectVersion takes none of them)"
+            )
+        if self.running and self.feature_config:
+            raise ValueError(
+                "content-moderation adapters are not started (inference goes through "
+                "DetectModerationLabels); remove running=True"
+            )
+        return self
+
+
+# Everything that changes what is trained; the rest (tags, running, units, the quality gate,
+# waiting) changes in place.
+REPLACE_ON = frozenset(
+    {
+        "project_arn",
+        "version_name",
+        "output_config",
+        "training_data",
+        "testing_data",
+        "kms_key_id",
+        "version_description",
+        "feature_config",
+        "copy_from",
+        "datasets",
+        "region",
+    }
+)
+
+
+def find_version(client: Any, project_arn: str, version_name: str) -> dict[str, Any] | None:
+    """The version's description, or None when the project has no version of that name."""
+    try:
+        found = client.describe_project_versions(
+            ProjectArn=project_arn, VersionNames=[version_name]
+        )
+    except Exception as err:
+        if is_code(err, "ResourceNotFoundException"):
+            return None
+        raise
+    return next(iter(found.get("ProjectVersionDescriptions") or []), None)
+
+
+def version_name_of(arn: str) -> str:
+    """`…:project/<p>/version/<v>/<ts>` → `<v>`."""
+    return arn.split("/version/")[1].rsplit("/", 1)[0]
+
+
+def _api(value: Any) -> Any:
+    """snake_case inputs → the API's PascalCase members (None members dropped)."""
+    return renamed(plain(value), to_pascal)
+
+
+def _from_api(value: Any) -> Any:
+    """The API's PascalCase members → snake_case inputs."""
+    return renamed(value, to_snake)
+
+
+class _ProjectVersionProvider(Provider):
+    kind = "ProjectVersion"
+    inputs_model = ProjectVersionInputs
+    replace_on = REPLACE_ON
+    write_only = frozenset({"datasets", "copy_from"})
+
+    def finish_inputs(self, olds, inputs, unknown_keys, failures: list[CheckFailure]) -> None:
+        self.auto_name(inputs, unknown_keys, "version_name")
+
+    def must_delete_first(self, olds, news) -> bool:
+        return olds.get("version_name") == news.get("version_name") and olds.get(
+            "project_arn"
+        ) == news.get("project_arn")
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = super().diff(id_, olds, news)
+        status = olds.get("status")
+        if status in TRAINING:
+            # Created with wait_for_training=False: look at how the training went.
+            status = self._live_status(olds) or status
+        if status in TRAINING_FAILED:
+            # Like a tainted resource: the next `up` trains it again.
+            result.replaces = sorted({*(result.replaces or []), "status"})
+            result.delete_before_replace = self.must_delete_first(olds, news)
+        if status in TRAINING or status in TRAINING_FAILED:
+            result.changes = True
+        return result
+
+    def _live_status(self, olds: dict[str, Any]) -> str | None:
+        try:
+            client = self.connection(olds).rekognition()
+            found = find_version(client, olds["project_arn"], olds["version_name"])
+        except Exception:  # no credentials at preview, say: the recorded status stands
+            return None
+        return found["Status"] if found else None
+
+    # -- create ------------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.connection(props).rekognition()
+        name = props["version_name"]
+        deadline = time.monotonic() + timeout_of(props, "create", TRAINING_TIMEOUT)
+        arn = self._start_training(client, props, deadline)
+        if not props.get("wait_for_training", True):
+            # Read-after-write may not see the new version yet; the create response is enough.
+            found = find_version(client, props["project_arn"], name) or {
+                "ProjectVersionArn": arn,
+                "Status": "COPYING_IN_PROGRESS"
+                if props.get("copy_from")
+                else "TRAINING_IN_PROGRESS",
+            }
+            created(client, arn)
+            return CreateResult(arn, self._outs(props, found))
+        try:
+            found = self._finish(client, props, deadline, just_trained=True)
+        except (TerminalStatus, QualityGateFailed):
+            # A failed or rejected model is deleted, so nothing is left that no state tracks.
+            self._delete(client, arn, props)
+            raise
+        created(client, arn)
+        return CreateResult(arn, self._outs(props, found))
+
+    def _start_training(self, client: Any, props: dict[str, Any], deadline: float) -> str:
+        name = props["version_name"]
+        tags = creation_tags(props)
+        output = _api(props["output_config"])
+        require_s3(props, self.kind, "output_config.s3_bucket", output["S3Bucket"])
+        for key in ("training_data", "testing_data"):
+            for index, asset in enumerate((props.get(key) or {}).get("assets") or []):
+                obj = asset["ground_truth_manifest"]["s3_object"]
+                field = f"{key}.assets[{index}].ground_truth_manifest.s3_object"
+                require_s3(props, self.kind, field, obj["bucket"], obj["name"], obj.get("version"))
+        copy = props.get("copy_from")
+        if copy:
+            request: dict[str, Any] = {
+                "SourceProjectArn": copy["source_project_arn"],
+                "SourceProjectVersionArn": copy["source_project_version_arn"],
+                "DestinationProjectArn": props["project_arn"],
+                "VersionName": name,
+                "OutputConfig": output,
+                "Tags": tags,
+            }
+            call = client.copy_project_version
+        else:
+            request = {
+                "ProjectArn": props["project_arn"],
+                "VersionName": name,
+                "OutputConfig": output,
+                "Tags": tags,
+            }
+            for key in ("training_data", "testing_data", "feature_config"):
+                if props.get(key):
+                    request[to_pascal(key)] = _api(props[key])
+            call = client.create_project_version
+            if props.get("version_description"):
+                request["VersionDescription"] = props["version_description"]
+        if props.get("kms_key_id"):
+            request["KmsKeyId"] = props["kms_key_id"]
+
+        def exists() -> str | None:
+            found = find_version(client, props["project_arn"], name)
+            return self._adopt(client, props) if found else None
+
+        try:
+            # Two trainings per account by default: wait for a slot, do not fail.
+            return DEFAULT_POLLER.retry_while_slot_full(
+                f"model {name}",
+                lambda: str(call(**request)["ProjectVersionArn"]),
+                deadline=deadline,
+                already=exists,
+            )
+        except QuotaExceeded:
+            raise
+        except Exception as err:
+            if is_code(err, "ResourceInUseException"):
+                return self._adopt(client, props)
+            raise explain(err, f"training model {name}") from err
+
+    def _adopt(self, client: Any, props: dict[str, Any]) -> str:
+        name = props["version_name"]
+        found = find_version(client, props["project_arn"], name)
+        taken = (
+            f"a model named {name} already exists in this project and was not created by "
+            "this resource; choose another version_name"
+        )
+        arn = str(found["ProjectVersionArn"]) if found else None
+        return adopt(client, arn, props, f"model {name}", taken)
+
+    def _finish(
+        self,
+        client: Any,
+        props: dict[str, Any],
+        deadline: float,
+        *,
+        just_trained: bool = False,
+        olds: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The three steps after a training starts: wait for it to end, hold the result to
+        the quality gate, then converge on the running state the inputs ask for."""
+        found = self._wait_trained(client, props, deadline)
+        self._gate(props, found, just_trained=just_trained)
+        return self._converge(client, props, found, deadline, olds=olds)
+
+    def _gate(self, props: dict[str, Any], found: dict[str, Any], *, just_trained: bool) -> None:
+        """Fail when the model scored below `min_f1_score`, naming its weakest labels."""
+        f1 = (found.get("EvaluationResult") or {}).get("F1Score")
+        gate = props.get("min_f1_score")
+        if gate is None or (f1 is not None and f1 >= gate):
+            return
+        metrics = _label_metrics(self.connection(props), found)
+        worst = ", ".join(
+            f"{m['label']} {m['f1_score']:.3f}"
+            for m in sorted(metrics, key=lambda m: m["f1_score"] or 0)[:3]
+        )
+        fate = (
+            "it was not started and has been deleted"
+            if just_trained
+            else f"it was not started (it is {found['Status']})"
+        )
+        raise QualityGateFailed(
+            f"model {props['version_name']} scored F1 {f1 if f1 is None else f'{f1:.3f}'} "
+            f"below min_f1_score {gate}; {fate}. Weakest labels: "
+            f"{worst or 'n/a'}. Improve the training data, or lower min_f1_score."
+        )
+
+    def _wait_trained(self, client: Any, props: dict[str, Any], deadline: float) -> dict[str, Any]:
+        name = props["version_name"]
+        found = DEFAULT_POLLER.wait(
+            f"training model {name}",
+            lambda: find_version(client, props["project_arn"], name),
+            TRAINING_ENDED,
+            timeout=max(1.0, deadline - time.monotonic()),
+        )
+        assert found is not None
+        return found
+
+    def _converge(
+        self,
+        client: Any,
+        props: dict[str, Any],
+        found: dict[str, Any],
+        deadline: float,
+        olds: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        name = props["version_name"]
+        arn = found["ProjectVersionArn"]
+        want = bool(props.get("running"))
+        units = _units(props)
+        status = found["Status"]
+        # There is no API to change the units of a running model: stop, then start again, but
+        # only when the inputs asked for new units (10-20 minutes without a model on AWS).
+        new_units = olds is not None and units != _units(olds)
+        if status == "STOPPING" or (status in UP and (not want or new_units)):
+            found = self._stop(client, props, arn, deadline)
+            status = found["Status"]
+        if want and status not in UP:
+            request = {"ProjectVersionArn": arn, "MinInferenceUnits": units[0]}
+            slot_deadline = min(deadline, time.monotonic() + START_TIMEOUT)
+            if units[1]:
+                request["MaxInferenceUnits"] = units[1]
+            try:
+                DEFAULT_POLLER.retry_while_slot_full(
+                    f"model {name}",
+                    lambda: client.start_project_version(**request),
+                    deadline=slot_deadline,
+                    already=lambda: True if self._starting(client, props) else None,
+                )
+            except QuotaExceeded:
+                raise
+            except Exception as err:
+                # A retried request whose first attempt got through finds the model starting.
+                if not (is_code(err, "ResourceInUseException") and self._starting(client, props)):
+                    raise explain(err, f"starting model {name}") from err
+        if want:
+            found = (
+                DEFAULT_POLLER.wait(
+                    f"starting model {name}",
+                    lambda: find_version(client, props["project_arn"], name),
+                    STARTED,
+                    timeout=max(1.0, min(START_TIMEOUT, deadline - time.monotonic())),
+                )
+                or found
+            )
+        return found
+
+    @staticmethod
+    def _starting(client: Any, props: dict[str, Any]) -> bool:
+        found = find_version(client, props["project_arn"], props["version_name"]) or {}
+        return found.get("Status") in UP
+
+    def _stop(
+        self, client: Any, props: dict[str, Any], arn: str, deadline: float
+    ) -> dict[str, Any]:
+        """Stop the model and wait for STOPPED. A STARTING model cannot be stopped yet: wait for
+        it to run first; a stop that did not take (still RUNNING after a while) is re-sent."""
+        name = props["version_name"]
+        sent_at: list[float] = []
+
+        def fetch() -> dict[str, Any] | None:
+            found = find_version(client, props["project_arn"], name)
+            status = (found or {}).get("Status")
+            if status == "RUNNING" and (not sent_at or time.monotonic() - sent_at[-1] > 30):
+                try:
+                    client.stop_project_version(ProjectVersionArn=arn)
+                except Exception as err:
+                    if not is_code(err, "ResourceInUseException"):  # already stopping
+                        raise explain(err, f"stopping model {name}") from err
+                sent_at.append(time.monotonic())
+            return found
+
+        found = DEFAULT_POLLER.wait(
+            f"stopping model {name}",
+            fetch,
+            STOPPED,
+            timeout=max(1.0, deadline - time.monotonic()),
+        )
+        assert found is not None
+        return found
+
+    # -- update / read / delete --------------------------------------------------------------
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.connection(news).rekognition()
+        deadline = time.monotonic() + timeout_of(news, "update", TRAINING_TIMEOUT)
+        try:
+            tag_changes(client, id_, olds.get("tags"), news.get("tags"))
+        except Exception as err:
+            raise explain(err, f"tagging model {news['version_name']}") from err
+        try:
+            found = self._finish(client, news, deadline, olds=olds)
+        except TerminalStatus as err:
+            if err.status in TRAINING_FAILED:
+                raise RclError(
+                    f"{err}. Fix the cause and run `pulumi up --refresh`: the failed version is "
+                    "then trained again"
+                ) from err
+            raise
+        return UpdateResult(self._outs(news, found))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = import_props(id_, props)
+        client = self.connection(props).rekognition()
+        importing = not props.get("project_arn")
+        if importing:
+            project_arn = project_arn_by_name(client, project_name_of(id_))
+            if project_arn is None:
+                return ReadResult(None, {})
+            props["project_arn"] = project_arn
+        props["version_name"] = props.get("version_name") or version_name_of(id_)
+        found = find_version(client, props["project_arn"], props["version_name"])
+        if found is None or found.get("ProjectVersionArn") != id_:
+            return ReadResult(None, {})
+        tags = client.list_tags_for_resource(ResourceArn=id_).get("Tags", {})
+        props["tags"] = user_tags(tags) or None
+        props["owner"] = props.get("owner") or tags.get(OWNER_TAG)
+        if found.get("OutputConfig") and not props.get("output_config"):
+            props["output_config"] = _from_api(found["OutputConfig"])
+        if importing:
+            props.update(_recorded_inputs(client, found))
+        outs = self._outs(props, found)
+        # What is live becomes the recorded input, so `up` sees drift and restores it.
+        outs["running"] = found.get("Status") in UP
+        if found.get("Status") in UP:
+            live_min = found.get("MinInferenceUnits") or 1
+            live_max = found.get("MaxInferenceUnits")
+            outs["min_inference_units"] = live_min
+            # Without autoscaling AWS may echo max == min: that is not drift.
+            if props.get("max_inference_units") or (live_max and live_max != live_min):
+                outs["max_inference_units"] = live_max
+        return ReadResult(id_, outs, self.input_values(outs))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = self.connection(props).rekognition()
+        self._delete(client, id_, props)
+
+    def _delete(self, client: Any, arn: str, props: dict[str, Any]) -> None:
+        name = props.get("version_name") or version_name_of(arn)
+        props = {**props, "version_name": name}
+        project_arn = props["project_arn"]
+        deadline = time.monotonic() + timeout_of(props, "delete", DELETE_TIMEOUT)
+        found = find_version(client, project_arn, name)
+        if found is None:
+            return
+        status = found["Status"]
+        if status in TRAINING:
+            # A training cannot be cancelled; wait it out, then delete.
+            try:
+                found = self._wait_trained(client, props, deadline)
+            except TerminalStatus:
+                pass
+            except Exception as err:
+                raise RclError(
+                    f"model {name} is still training and cannot be deleted until it ends; "
+                    f"raise timeouts.delete or run `pulumi destroy` again later ({err})"
+                ) from err
+            found = find_version(client, project_arn, name) or {}
+            status = found.get("Status", "")
+        if status in UP or status == "STOPPING":
+            self._stop(client, props, arn, deadline)
+        try:
+            client.delete_project_version(ProjectVersionArn=arn)
+        except Exception as err:
+            if is_code(err, "ResourceNotFoundException"):
+                return
+            # A retried delete whose first attempt got through finds it being deleted.
+            deleting = (find_version(client, project_arn, name) or {}).get("Status") == "DELETING"
+            if not (is_code(err, "ResourceInUseException") and deleting):
+                raise explain(err, f"deleting model {name}") from err
+        DEFAULT_POLLER.wait(
+            f"deleting model {name}",
+            lambda: find_version(client, project_arn, name),
+            DELETED,
+            timeout=max(1.0, deadline - time.monotonic()),
+        )
+
+    def _outs(self, props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+        evaluation = found.get("EvaluationResult") or {}
+        summary = (evaluation.get("Summary") or {}).get("S3Object") or {}
+        return {
+            **props,
+            "arn": found.get("ProjectVersionArn"),
+            "status": found.get("Status"),
+            "status_message": found.get("StatusMessage"),
+            "f1_score": evaluation.get("F1Score"),
+            "evaluation_summary": (
+                {"bucket": summary.get("Bucket"), "name": summary.get("Name")} if summary else None
+            ),
+            "label_metrics": _label_metrics(self.connection(props), found) if summary else [],
+            "billable_training_time_in_seconds": found.get("BillableTrainingTimeInSeconds"),
+            "training_end_timestamp": iso_timestamp(found.get("TrainingEndTimestamp")),
+        }
+
+
+def _recorded_inputs(client: Any, found: dict[str, Any]) -> dict[str, Any]:
+    """The inputs a model was made with, as DescribeProjectVersions records them (for an
+    import; `datasets` is not recorded anywhere)."""
+    inputs: dict[str, Any] = {
+        "version_description": found.get("VersionDescription"),
+        "kms_key_id": found.get("KmsKeyId"),
+        "feature_config": _from_api(found["FeatureConfig"]) if found.get("FeatureConfig") else None,
+    }
+    # With the project's datasets the training input is empty; with manifests it lists them.
+    training = (found.get("TrainingDataResult") or {}).get("Input") or {}
+    if training.get("Assets"):
+        testing = (found.get("TestingDataResult") or {}).get("Input") or {}
+        inputs["training_data"] = _from_api({"Assets": training["Assets"]})
+        inputs["testing_data"] = _from_api(
+            {k: v for k, v in testing.items() if v} or {"AutoCreate": False}
+        )
+    source = found.get("SourceProjectVersionArn")
+    # The source project's ARN is only found in this account; otherwise `copy_from` stays
+    # unrecorded, like `datasets`.
+    source_project = source and project_arn_by_name(client, project_name_of(source))
+    if source_project:
+        inputs["copy_from"] = {
+            "source_project_arn": source_project,
+            "source_project_version_arn": source,
+        }
+    return {k: v for k, v in inputs.items() if v is not None}
+
+
+def _units(props: dict[str, Any]) -> tuple[int, int | None]:
+    """(min, max) inference units of the inputs; Pulumi carries numbers as floats."""
+    return (
+        int(props.get("min_inference_units") or 1),
+        int(props["max_inference_units"]) if props.get("max_inference_units") else None,
+    )
+
+
+class LabelMetric(BaseModel):
+    """One label's evaluation on the test dataset."""
+
+    model_config = STRICT
+    label: str | None
+    """The label."""
+    f1_score: float | None
+    """F1 score at the assumed threshold."""
+    precision: float | None
+    """Precision at the assumed threshold."""
+    recall: float | None
+    """Recall at the assumed threshold."""
+    threshold: float | None
+    """The assumed threshold (0-1): the confidence DetectCustomLabels applies by default."""
+    test_images: int | None
+    """Test images with this label."""
+
+
+def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-label metrics from the evaluation summary file in the output bucket."""
+    s3obj = ((found.get("EvaluationResult") or {}).get("Summary") or {}).get("S3Object") or {}
+    if not s3obj.get("Bucket"):
+        return []
+    try:
+        body = conn.s3().get_object(Bucket=s3obj["Bucket"], Key=s3obj["Name"])["Body"].read()
+        summary = json.loads(body)
+    except Exception as err:
+        progress.warn(
+            f"could not read the evaluation summary s3://{s3obj['Bucket']}/"
+            f"{s3obj.get('Name')}: {err}"
+        )
+        return []
+    if "ContentModeration" in summary:
+        return _adapter_label_metrics(summary["ContentModeration"])
+    return [
+        LabelMetric(
+            label=item.get("Label"),
+            f1_score=(item.get("Metrics") or {}).get("F1Score"),
+            precision=(item.get("Metrics") or {}).get("Precision"),
+            recall=(item.get("Metrics") or {}).get("Recall"),
+            threshold=(item.get("Metrics") or {}).get("Threshold"),
+            test_images=item.get("NumberOfTestingImages"),
+        ).model_dump()
+        for item in summary.get("LabelEvaluationResults") or []
+    ]
+
+
+def _adapter_label_metrics(moderation: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-label metrics of an adapter, from the true/false positive/negative counts AWS's
+    adapter summary gives at the confidence threshold the adapter was trained for."""
+    at_input = moderation.get("InputConfidenceThresholdEvalResults") or {}
+    threshold = at_input.get("ConfidenceThreshold")
+    metrics = []
+    for item in at_input.get("LabelEvaluationResults") or []:
+        counts = item.get("Adapter") or {}
+        tp, fp, fn, tn = (
+            int(counts.get(k) or 0)
+            for k in ("TruePositive", "FalsePositive", "FalseNegative", "TrueNegative")
+        )
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        metrics.append(
+            LabelMetric(
+                label=item.get("Label"),
+                f1_score=f1,
+                precision=precision,
+                recall=recall,
+                threshold=None if threshold is None else threshold / 100,
+                test_images=tp + fp + fn + tn,
+            ).model_dump()
+        )
+    return sorted(metrics, key=lambda m: -m["f1_score"])
+
