@@ -120,7 +120,7 @@ class Dataset(Resource, module="rcl", name="Dataset"):
         same names (`(name, opts, **inputs)`), like pulumi_aws; `DatasetArgs` says what each
         means."""
         props, opts = program_props(Dataset, DatasetArgs, resource_name, args, kwargs)
-        super().__init__(provider_of('Dataset'), resource_name, props, opts)
+        super().__init__(provider_of("Dataset"), resource_name, props, opts)
         content = pulumi.Output.from_input(
             {
                 "dataset_type": props.get("dataset_type"),
@@ -140,7 +140,7 @@ class Dataset(Resource, module="rcl", name="Dataset"):
         resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
     ) -> Dataset:
         """The existing dataset with this ARN, read into the program (not managed by it)."""
-        return existing(Dataset, 'Dataset', resource_name, id, opts)
+        return existing(Dataset, "Dataset", resource_name, id, opts)
 
 
-__getattr__ = moved_provider('Dataset')
+__getattr__ = moved_provider("Dataset")

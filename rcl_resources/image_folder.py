@@ -85,10 +85,12 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
         the same names (`(name, opts, **inputs)`), like pulumi_aws; `ImageFolderArgs` says
         what each means."""
         props, opts = program_props(ImageFolder, ImageFolderArgs, resource_name, args, kwargs)
+        # Reading the folder is the provider's code (manifests, annotations): only a program
+        # that declares an ImageFolder loads it.
         from .providers.image_folder import read_folder
 
         props.update(read_folder(props))
-        super().__init__(provider_of('ImageFolder'), resource_name, props, opts)
+        super().__init__(provider_of("ImageFolder"), resource_name, props, opts)
 
     @staticmethod
     def get(
@@ -97,7 +99,7 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
         """The manifest an image folder made, by its URI
         (`s3://bucket/<prefix>/manifests/<digest>.manifest`), read into the program (not
         managed by it)."""
-        return existing(ImageFolder, 'ImageFolder', resource_name, id, opts)
+        return existing(ImageFolder, "ImageFolder", resource_name, id, opts)
 
 
-__getattr__ = moved_provider('ImageFolder')
+__getattr__ = moved_provider("ImageFolder")

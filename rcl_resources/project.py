@@ -74,16 +74,16 @@ class Project(Resource, module="rcl", name="Project"):
         same names (`(name, opts, **inputs)`), like pulumi_aws; `ProjectArgs` says what each
         means."""
         props, opts = program_props(Project, ProjectArgs, resource_name, args, kwargs)
-        super().__init__(provider_of('Project'), resource_name, props, opts)
+        super().__init__(provider_of("Project"), resource_name, props, opts)
 
     @staticmethod
     def get(
         resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
     ) -> Project:
         """The existing project with this ARN, read into the program (not managed by it)."""
-        return existing(Project, 'Project', resource_name, id, opts)
+        return existing(Project, "Project", resource_name, id, opts)
 
 
-__getattr__ = moved_provider('Project')
+__getattr__ = moved_provider("Project")
 
 __all__ = ["Project", "ProjectArgs"]

@@ -61,7 +61,7 @@ class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
         the same names (`(name, opts, **inputs)`), like pulumi_aws; `ProjectPolicyArgs` says
         what each means."""
         props, opts = program_props(ProjectPolicy, ProjectPolicyArgs, resource_name, args, kwargs)
-        super().__init__(provider_of('ProjectPolicy'), resource_name, props, opts)
+        super().__init__(provider_of("ProjectPolicy"), resource_name, props, opts)
 
     @staticmethod
     def get(
@@ -69,7 +69,7 @@ class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
     ) -> ProjectPolicy:
         """The existing policy with this id (`<project arn>#<policy name>`), read into the program
         (not managed by it)."""
-        return existing(ProjectPolicy, 'ProjectPolicy', resource_name, id, opts)
+        return existing(ProjectPolicy, "ProjectPolicy", resource_name, id, opts)
 
 
-__getattr__ = moved_provider('ProjectPolicy')
+__getattr__ = moved_provider("ProjectPolicy")

@@ -189,17 +189,17 @@ class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
         of the same names (`(name, opts, **inputs)`), like pulumi_aws; `ProjectVersionArgs`
         says what each means."""
         props, opts = program_props(ProjectVersion, ProjectVersionArgs, resource_name, args, kwargs)
-        super().__init__(provider_of('ProjectVersion'), resource_name, props, opts)
+        super().__init__(provider_of("ProjectVersion"), resource_name, props, opts)
 
     @staticmethod
     def get(
         resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
     ) -> ProjectVersion:
         """The existing model version with this ARN, read into the program (not managed by it)."""
-        return existing(ProjectVersion, 'ProjectVersion', resource_name, id, opts)
+        return existing(ProjectVersion, "ProjectVersion", resource_name, id, opts)
 
 
-__getattr__ = moved_provider('ProjectVersion')
+__getattr__ = moved_provider("ProjectVersion")
 
 __all__ = [
     "AssetArgs",
