@@ -24,6 +24,7 @@ from typing import Any
 from benchmarks import bench_detection, bench_lag, bench_model, bench_stacks
 from benchmarks.plot import draw
 from rcl_demo.digits import write_digits
+from tests.e2e.stacks import let_the_engine_stop_its_plugins
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -207,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: check the harness")
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args(argv)
+    let_the_engine_stop_its_plugins()
     started = time.monotonic()
     targets = run(SMOKE if args.smoke else FULL)
     when = time.strftime("%Y-%m-%d")

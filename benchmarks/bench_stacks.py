@@ -342,8 +342,7 @@ for i in range({count}):
 def preview_overhead(b: Bench, count: int, repeats: int) -> dict[str, Any]:
     """A first `pulumi preview` of `count` Projects against one of `count` trivial dynamic
     resources, alternated `repeats` times; the ratio of the medians. Each preview is the CLI
-    itself, timed around its process: the Automation API adds its own wait for the event
-    stream's end (up to 5 s, now and then), which no user's preview pays."""
+    itself, timed around its process, as a user runs it."""
     seconds: dict[str, list[float]] = {"rcl": [], "trivial": []}
     with tempfile.TemporaryDirectory() as work_dir:
         programs = {

@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 
 from rcl_demo.digits import write_digits
+from tests.e2e.stacks import let_the_engine_stop_its_plugins
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    let_the_engine_stop_its_plugins()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

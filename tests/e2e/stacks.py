@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,15 @@ from typing import Any
 from pulumi import automation as auto
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def let_the_engine_stop_its_plugins() -> None:
+    """Give the CLIs this process starts the default SIGINT. The engine stops each plugin with
+    SIGINT and kills it 5 s later; a process started with SIGINT ignored (under nohup, or with
+    `&` in a script) passes that on through the CLI to every plugin, so each CLI run would
+    wait out those 5 s."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def engine_env(state_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
