@@ -2,8 +2,10 @@
 provider takes, each resource names its provider without importing it, and `Resource.get`
 reads an existing resource.
 
-A program imports only this and the resource modules it uses (`rcl_resources.project`, ...):
-the providers, with pydantic and botocore, are imported by the provider host alone.
+A program imports only this and the resource modules it uses (`rcl_resources.project`, ...).
+The providers, with pydantic and botocore, are imported by the provider host, and in a program
+only where it needs them: an ImageFolder reads its folder as it is declared, and `get` lists
+a resource's input fields.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def load_provider(kind: str) -> Provider:
 
 class _ProviderRef:
     """A resource's provider as its program hands it to Pulumi: pickled as a call to
-    `load_provider`, so the program never imports the provider's code."""
+    `load_provider`, so declaring the resource imports none of the provider's code."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -58,7 +60,7 @@ def provider_of(kind: str) -> ResourceProvider:
 
 def moved_provider(kind: str) -> Callable[[str], Any]:
     """A resource module's `__getattr__` that keeps its provider class importable from where
-    releases before 0.3 pickled it (`rcl_resources.project._ProjectProvider`, ...)."""
+    earlier releases pickled it (`rcl_resources.project._ProjectProvider`, ...)."""
     module, name = PROVIDERS[kind]
 
     def __getattr__(attribute: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -84,6 +84,7 @@ class Project(Resource, module="rcl", name="Project"):
         return existing(Project, "Project", resource_name, id, opts)
 
 
-__getattr__ = moved_provider("Project")
+if not TYPE_CHECKING:  # a checker still sees every name this module lacks
+    __getattr__ = moved_provider("Project")
 
 __all__ = ["Project", "ProjectArgs"]

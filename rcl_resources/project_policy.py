@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -72,4 +72,5 @@ class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
         return existing(ProjectPolicy, "ProjectPolicy", resource_name, id, opts)
 
 
-__getattr__ = moved_provider("ProjectPolicy")
+if not TYPE_CHECKING:  # a checker still sees every name this module lacks
+    __getattr__ = moved_provider("ProjectPolicy")

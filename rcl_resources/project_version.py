@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -199,7 +199,8 @@ class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
         return existing(ProjectVersion, "ProjectVersion", resource_name, id, opts)
 
 
-__getattr__ = moved_provider("ProjectVersion")
+if not TYPE_CHECKING:  # a checker still sees every name this module lacks
+    __getattr__ = moved_provider("ProjectVersion")
 
 __all__ = [
     "AssetArgs",
