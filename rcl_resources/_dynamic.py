@@ -33,12 +33,17 @@ PROVIDERS = {
 """Each resource's provider: its module in `rcl_resources.providers`, and its class."""
 
 
+def provider_class(kind: str) -> type[Provider]:
+    """The provider class of resource `kind`, imported on first use."""
+    module, name = PROVIDERS[kind]
+    providers = importlib.import_module(f"rcl_resources.providers.{module}")
+    return cast("type[Provider]", getattr(providers, name))
+
+
 def load_provider(kind: str) -> Provider:
     """A new provider of resource `kind`. Stacks pickle this function's path and `kind`
     (`rcl_resources._dynamic.load_provider`): keep both."""
-    module, name = PROVIDERS[kind]
-    provider_class = getattr(importlib.import_module(f"rcl_resources.providers.{module}"), name)
-    return cast("Provider", provider_class())
+    return provider_class(kind)()
 
 
 class _ProviderRef:
@@ -66,7 +71,7 @@ def moved_provider(kind: str) -> Callable[[str], Any]:
     def __getattr__(attribute: str) -> Any:
         if attribute != name:
             raise AttributeError(f"module 'rcl_resources.{module}' has no attribute {attribute!r}")
-        return getattr(importlib.import_module(f"rcl_resources.providers.{module}"), name)
+        return provider_class(kind)
 
     return __getattr__
 
@@ -154,7 +159,7 @@ def existing(resource_type: type[R], kind: str, resource_name: str, id_: Any, op
     from ._aws import program_connection
 
     props: dict[str, Any] = program_connection(None)
-    fields = load_provider(kind).inputs_model.model_fields
+    fields = provider_class(kind).inputs_model.model_fields
     for name in [*fields, *getattr(resource_type, "__annotations__", {})]:
         props.setdefault(name, None)
     resource = resource_type.__new__(resource_type)
