@@ -5,9 +5,11 @@ takes an Args object and/or keyword arguments, like pulumi_aws. `ImageFolder` tu
 folder of labelled images into S3 objects and a Ground Truth manifest.
 """
 
-__version__ = "0.2.0"
-
+import importlib.metadata
 from typing import TYPE_CHECKING, Any
+
+# pyproject.toml holds the one version; the installed metadata carries it here.
+__version__ = importlib.metadata.version("rcl-resources")
 
 # Each name is imported from its module on first use, so a program that declares only
 # Projects does not pay for importing the other resources (nor does the provider host).
@@ -66,8 +68,6 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     if name not in _HOME:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
     globals()[name] = value
     return value

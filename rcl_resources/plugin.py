@@ -43,6 +43,7 @@ from .providers.project_policy import _ProjectPolicyProvider
 from .providers.project_version import LabelMetric, _ProjectVersionProvider
 
 PACKAGE = "rcl"
+REPOSITORY = "https://github.com/rcl-resources/rcl-resources"
 RESOURCES: dict[str, tuple[type[Provider], type]] = {
     f"{PACKAGE}:index:Project": (_ProjectProvider, Project),
     f"{PACKAGE}:index:Dataset": (_DatasetProvider, Dataset),
@@ -328,14 +329,21 @@ def schema() -> dict[str, Any]:
     }
     return {
         "name": PACKAGE,
+        "displayName": "Rekognition Custom Labels",
         "version": __version__,
         "description": "Amazon Rekognition Custom Labels: projects, datasets, trained models.",
+        "publisher": "rcl-resources",
+        "homepage": REPOSITORY,
+        "repository": REPOSITORY,
+        "logoUrl": f"{REPOSITORY}/raw/main/docs/logo.png",
+        # The plugin archive of each release: `pulumi up` downloads it by itself.
+        "pluginDownloadURL": "github://api.github.com/rcl-resources/rcl-resources",
         "config": {"variables": config},
         "provider": {"inputProperties": config},
         "resources": resources,
         "types": types_,
         "license": "Apache-2.0",
-        "keywords": ["aws", "rekognition", "custom-labels", "category/ai"],
+        "keywords": ["aws", "rekognition", "custom-labels", "category/cloud", "kind/native"],
         "language": {
             "python": {
                 "packageName": "pulumi_rcl",

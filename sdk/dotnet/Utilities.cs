@@ -53,6 +53,7 @@ namespace RclResources.Rcl
         {
             var dst = src ?? new global::Pulumi.InvokeOptions{};
             dst.Version = src?.Version ?? Version;
+            dst.PluginDownloadURL = src?.PluginDownloadURL ?? "github://api.github.com/rcl-resources/rcl-resources";
             return dst;
         }
 

@@ -2,12 +2,11 @@
 // and the module proxy serves no release of the new home, so this one is built from the
 // newest pkg/v3 that still has it (the one pulumi-yaml v1.10.0 is built with).
 //
-//	dotnet SCHEMA.json OUT_DIR
+//	dotnet SCHEMA.json OUT_DIR LOGO.png
 package main
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,8 +19,8 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fail(fmt.Errorf("usage: dotnet SCHEMA.json OUT_DIR"))
+	if len(os.Args) != 4 {
+		fail(fmt.Errorf("usage: dotnet SCHEMA.json OUT_DIR LOGO.png"))
 	}
 	data, err := os.ReadFile(os.Args[1])
 	if err != nil {
@@ -35,9 +34,14 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	// The generator downloads the package logo (by default from GitHub); it gets ours instead.
-	http.DefaultTransport.(*http.Transport).RegisterProtocol("embedded", embedded{})
-	pkg.LogoURL = "embedded:///logo.png"
+	// The generator downloads the package logo from the schema's logoUrl (the repository on
+	// GitHub); it gets the file in this checkout instead.
+	logo, err := os.ReadFile(os.Args[3])
+	if err != nil {
+		fail(err)
+	}
+	http.DefaultTransport.(*http.Transport).RegisterProtocol("local", local(logo))
+	pkg.LogoURL = "local:///logo.png"
 	files, err := dotnet.GeneratePackage("rcl-sdkgen", pkg, nil, nil)
 	if err != nil {
 		fail(err)
@@ -53,12 +57,9 @@ func main() {
 	}
 }
 
-//go:embed logo.png
-var logo []byte
+type local []byte
 
-type embedded struct{}
-
-func (embedded) RoundTrip(request *http.Request) (*http.Response, error) {
+func (logo local) RoundTrip(request *http.Request) (*http.Response, error) {
 	return &http.Response{
 		StatusCode: http.StatusOK,
 		Body:       io.NopCloser(bytes.NewReader(logo)),
