@@ -29,12 +29,13 @@ else
   TARGET_ENV :=
 endif
 
-.PHONY: stack-select help setup engine up down detect report outputs test test-fast lint bench emulator emulator-stop clean sdk
+.PHONY: stack-select help setup engine up down detect report outputs test test-fast lint bench emulator emulator-stop clean sdk dist
 
 help:
 	@echo "make up      - train and run the demo model (on the local emulator unless TARGET=aws)"
 	@echo "make test    - install everything and run the whole test suite"
 	@echo "make detect IMAGE=path.png | make report | make down | make lint | make bench | make sdk"
+	@echo "make dist    - build the release artefacts into dist/"
 
 # The package (with the plugin `pulumi-resource-rcl`) and the generated Python SDK `pulumi_rcl`.
 $(VENV)/.installed: pyproject.toml sdk/python/pyproject.toml
@@ -57,7 +58,7 @@ emulator-stop:
 	@if [ -x $(PY) ]; then $(PY) scripts/emulatorctl.py stop --state-dir $(EMULATOR_DIR); fi
 
 $(DATA_DIR)/digits/.done: | $(VENV)/.installed
-	$(PY) -m rcl_demo.digits $(DATA_DIR)/digits
+	$(PY) -m rcl_emulator.digits $(DATA_DIR)/digits
 	touch $@
 
 stack-select: setup
@@ -102,7 +103,17 @@ down: setup
 	  $(TARGET_ENV) $(PULUMI) destroy --yes --skip-preview --stack $(STACK); fi
 	@if [ "$(TARGET)" = "emulator" ]; then $(MAKE) --no-print-directory emulator-stop; fi
 
-test: setup
+# The release artefacts (scripts/dist), rebuilt when a file they are made from changes.
+DIST_SOURCES := $(wildcard $(shell git ls-files --cached --others --exclude-standard \
+  rcl_resources rcl_emulator sdk packaging scripts/dist pyproject.toml README.md LICENSE \
+  2>/dev/null))
+
+dist/SHA256SUMS: $(DIST_SOURCES) | $(VENV)/.installed
+	PY=$(PY) bash scripts/dist
+
+dist: dist/SHA256SUMS
+
+test: setup dist
 	PATH="$(ENGINE_DIR):$$PATH" RCL_REQUIRE_ENGINE=1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Regenerate sdk/ from the plugin's schema (`make test` fails while it is stale).
@@ -112,9 +123,10 @@ sdk: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	"$$(bash scripts/install-actionlint | tail -n 1)/actionlint" -no-color .github/workflows/*.yml
 
 bench: setup
 	PATH="$(ENGINE_DIR):$$PATH" $(PY) -m benchmarks
 
 clean: emulator-stop
-	rm -rf $(VENV) .pulumi-state $(EMULATOR_DIR) $(DATA_DIR) reports
+	rm -rf $(VENV) .pulumi-state $(EMULATOR_DIR) $(DATA_DIR) reports dist

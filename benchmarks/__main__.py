@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks import bench_detection, bench_lag, bench_model, bench_stacks
 from benchmarks.plot import draw
-from rcl_demo.digits import write_digits
+from rcl_emulator.digits import write_digits
 from tests.e2e.stacks import let_the_engine_stop_its_plugins
 
 HERE = Path(__file__).resolve().parent

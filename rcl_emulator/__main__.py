@@ -1,4 +1,5 @@
-"""Command line: ``python -m rcl_emulator serve --port 4566 --state-dir DIR``."""
+"""Command line: ``python -m rcl_emulator serve --port 4566 --state-dir DIR`` and
+``python -m rcl_emulator sample-images DIR``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ EXTRA = ("moto", "werkzeug", "numpy", "PIL", "sklearn")
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``rcl-emulator``."""
     try:
+        from . import digits
         from .server import EmulatorServer
     except ModuleNotFoundError as err:
         missing = (err.name or "").split(".")[0]
@@ -37,8 +39,16 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--training-seconds", type=float, default=0)
     serve.add_argument("--start-seconds", type=float, default=0)
     serve.add_argument("--stop-seconds", type=float, default=0)
+    serve.add_argument("--bucket", action="append", default=[], metavar="NAME",
+                       help="create this S3 bucket unless it exists (repeatable)")
     serve.add_argument("--log-level", default="WARNING")
+    samples = sub.add_parser(
+        "sample-images", help="write labelled images to train on (scikit-learn's digits)",
+        description=digits.__doc__)
+    digits.add_arguments(samples)
     args = parser.parse_args(argv)
+    if args.command == "sample-images":
+        return digits.run(args)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
 
     server = EmulatorServer(host=args.host, port=args.port, state_dir=args.state_dir,
@@ -52,6 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _shutdown)
     signal.signal(signal.SIGINT, _shutdown)
     server.start()
+    from .s3io import ensure_bucket
+
+    for bucket in args.bucket:
+        try:
+            ensure_bucket(bucket)
+        except Exception as err:  # moto's InvalidBucketName and kin
+            print(f"rcl-emulator: --bucket {bucket}: {err}", file=sys.stderr)
+            server.stop()
+            return 2
     print(f"rcl-emulator listening on {server.url}", flush=True)
     done.wait()
     server.stop()

@@ -27,6 +27,12 @@ def bucket_exists(bucket: str) -> bool:
     return bucket in backend().buckets
 
 
+def ensure_bucket(bucket: str, region: str = "us-east-1") -> None:
+    """Create ``bucket`` unless it exists."""
+    if not bucket_exists(bucket):
+        backend().create_bucket(bucket, region)
+
+
 def get_object(bucket: str, key: str) -> bytes:
     """Object bytes, or :class:`S3ReadError`."""
     be = backend()

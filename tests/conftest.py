@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rcl_demo.digits import write_digits
+from rcl_emulator.digits import write_digits
 from tests.e2e.stacks import let_the_engine_stop_its_plugins
 
 REPO = Path(__file__).resolve().parent.parent

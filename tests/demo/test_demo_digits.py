@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from rcl_demo.digits import DigitsSummary, main, write_digits
+from rcl_emulator.digits import DigitsSummary, main, write_digits
 
 
 @pytest.fixture(scope="module")

@@ -118,15 +118,16 @@ def _remove_stale(root: Path, wanted: set[Path], labels: Sequence[str]) -> int:
     return removed
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m rcl_demo.digits ROOT``: write the digits and print a one-line summary."""
-    parser = argparse.ArgumentParser(prog="python -m rcl_demo.digits", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("root", type=Path, help="folder to write train/ and holdout/ into")
     parser.add_argument("--size", type=int, default=64, help="image side in pixels (>= 64)")
     parser.add_argument(
         "--holdout-per-label", type=int, default=3, help="images per digit kept out of training"
     )
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the digits and print a one-line summary."""
     try:
         summary = write_digits(args.root, args.size, args.holdout_per_label)
     except (ValueError, OSError) as error:
@@ -134,6 +135,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(summary.describe())
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m rcl_emulator.digits ROOT`` (also ``rcl-emulator sample-images ROOT``)."""
+    parser = argparse.ArgumentParser(prog="python -m rcl_emulator.digits", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
