@@ -125,7 +125,7 @@ lint: setup
 	$(VENV)/bin/mypy
 	"$$(bash scripts/install-actionlint | tail -n 1)/actionlint" -no-color .github/workflows/*.yml
 
-bench: setup
+bench: setup dist
 	PATH="$(ENGINE_DIR):$$PATH" $(PY) -m benchmarks
 
 clean: emulator-stop

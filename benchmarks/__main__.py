@@ -25,6 +25,7 @@ from benchmarks import bench_detection, bench_lag, bench_model, bench_stacks
 from benchmarks.plot import draw
 from rcl_emulator.digits import write_digits
 from tests.e2e.stacks import let_the_engine_stop_its_plugins
+from tests.newuser.support import DIST, PLUGIN_ARCHIVE
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -33,6 +34,7 @@ FULL: dict[str, Any] = {
     "seed": {"training": 40.0, "start": 15.0, "dataset": 5.0},
     "scaling": {"models": (1, 4, 8), "training": 15.0, "start": 3.0},
     "preview": {"count": 30, "repeats": 5},
+    "packaged": {"count": 30, "repeats": 5},
     "model": {"images": 1797, "large_images": 10_000, "calls": 200},
     "detection": {"train": 200, "holdout": 50},
 }
@@ -40,6 +42,7 @@ SMOKE: dict[str, Any] = {
     "seed": {"training": 2.0, "start": 1.0, "dataset": 0.5},
     "scaling": {"models": (1, 3), "training": 2.0, "start": 1.0},
     "preview": {"count": 3, "repeats": 1},
+    "packaged": {"count": 3, "repeats": 1},
     "model": {"images": 120, "large_images": 300, "calls": 20},
     "detection": {"train": 20, "holdout": 10},
 }
@@ -155,6 +158,14 @@ def model_targets(model: dict[str, Any], detection: dict[str, Any]) -> list[Targ
     ]
 
 
+def plugin_archive() -> Path:
+    """The plugin archive `make dist` wrote."""
+    archive = DIST / PLUGIN_ARCHIVE
+    if not archive.is_file():
+        raise SystemExit(f"{archive} is missing: run `make dist`")
+    return archive
+
+
 def run(sizes: dict[str, Any]) -> list[Target]:
     digits = REPO / ".data" / "digits"
     write_digits(digits)
@@ -169,9 +180,13 @@ def run(sizes: dict[str, Any]) -> list[Target]:
                 for host in ("dynamic", "plugin") for n in scale["models"]]
         targets += scaling_targets(runs)
         preview = bench_stacks.preview_overhead(b, **sizes["preview"])
+        packaged = bench_stacks.packaged_preview(b, plugin_archive(), **sizes["packaged"])
     targets.append(Target("preview", f"first preview of {preview['resources']} Projects / of "
                           "as many trivial dynamic resources", preview["ratio"], 1.2,
                           details=preview))
+    targets.append(Target("preview-packaged", f"first preview of {packaged['resources']} "
+                          "Projects, plugin from its release archive / console script",
+                          packaged["ratio"], 1.2, details=packaged))
     imports = import_cost()
     targets.append(Target("import-light", "modules boto3, pydantic, numpy, PIL, sklearn, moto "
                           "loaded by a program of Projects", len(imports["heavy_modules"]), 0,

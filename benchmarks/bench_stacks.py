@@ -6,7 +6,8 @@ records (its request log and its job ends), side by side with their yardsticks:
   its status change;
 - N models in one stack, on the dynamic-provider host and on the plugin host: how many rounds
   of two concurrent trainings they took, and how soon a freed slot was used;
-- the first preview of rcl resources against as many trivial dynamic resources.
+- the first preview of rcl resources against as many trivial dynamic resources;
+- the first preview through the released plugin archive against the console script.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
+import tarfile
 import tempfile
 import textwrap
 import time
@@ -361,4 +364,47 @@ def preview_overhead(b: Bench, count: int, repeats: int) -> dict[str, Any]:
     rcl, trivial = statistics.median(seconds["rcl"]), statistics.median(seconds["trivial"])
     return {"resources": count, "rcl_s": round(rcl, 2), "trivial_s": round(trivial, 2),
             "ratio": round(rcl / trivial, 3),
+            "runs": {k: [round(v, 2) for v in vs] for k, vs in seconds.items()}}
+
+
+# -- the packaged plugin -----------------------------------------------------------------------
+YAML_PROJECTS = """\
+name: bench-packaged
+runtime: yaml
+resources:
+{resources}
+"""
+
+
+def packaged_preview(b: Bench, archive: Path, count: int, repeats: int) -> dict[str, Any]:
+    """A first `pulumi preview` of `count` Projects (a YAML program) served by the plugin from
+    its release archive (a self-contained executable) against the same served by the console
+    script of this package, alternated `repeats` times; the ratio of the medians. Each plugin
+    is the only `pulumi-resource-rcl` on PATH; nothing else of this checkout is."""
+    engine = Path(shutil.which("pulumi") or "pulumi").parent
+    seconds: dict[str, list[float]] = {"packaged": [], "console": []}
+    with tempfile.TemporaryDirectory() as work_dir:
+        work = Path(work_dir)
+        with tarfile.open(archive) as packed:
+            packed.extractall(work / "packaged", filter="data")
+        plugins = {"packaged": work / "packaged", "console": Path(sys.prefix) / "bin"}
+        program = work / "program"
+        program.mkdir()
+        (program / "Pulumi.yaml").write_text(YAML_PROJECTS.format(resources="".join(
+            f"  p{i}:\n    type: rcl:index:Project\n    properties:\n"
+            f"      tags:\n        team: vision\n" for i in range(count))))
+        for k in range(repeats):
+            for name, plugin in plugins.items():
+                s = b.stack(program, f"packaged-{k}-{name}", {})
+                env = {**os.environ, **s.workspace.env_vars,
+                       "PATH": os.pathsep.join([str(plugin), str(engine), "/usr/bin", "/bin"])}
+                env.pop("PYTHONPATH", None)
+                started = time.monotonic()
+                subprocess.run(["pulumi", "preview", "--stack", s.name, "--non-interactive"],
+                               cwd=program, env=env, check=True, capture_output=True)
+                seconds[name].append(time.monotonic() - started)
+                s.workspace.remove_stack(s.name)
+    packaged, console = (statistics.median(seconds[n]) for n in ("packaged", "console"))
+    return {"resources": count, "packaged_s": round(packaged, 2), "console_s": round(console, 2),
+            "ratio": round(packaged / console, 3),
             "runs": {k: [round(v, 2) for v in vs] for k, vs in seconds.items()}}

@@ -347,10 +347,15 @@ def schema() -> dict[str, Any]:
         "language": {
             "python": {
                 "packageName": "pulumi_rcl",
+                "readme": SDK_README.format(install="pip install pulumi-rcl"),
                 "respectSchemaVersion": True,
                 "pyproject": {"enabled": True},
             },
-            "nodejs": {"packageName": "@rcl-resources/pulumi-rcl", "respectSchemaVersion": True},
+            "nodejs": {
+                "packageName": "@rcl-resources/pulumi-rcl",
+                "readme": SDK_README.format(install="npm install @rcl-resources/pulumi-rcl"),
+                "respectSchemaVersion": True,
+            },
             "go": {
                 "importBasePath": "github.com/rcl-resources/rcl-resources/sdk/go/rcl",
                 "respectSchemaVersion": True,
@@ -360,6 +365,26 @@ def schema() -> dict[str, Any]:
         },
     }
 
+
+# The README of the packages on PyPI and npm.
+SDK_README = f"""\
+# Rekognition Custom Labels for Pulumi
+
+Amazon Rekognition Custom Labels as Pulumi resources: `Project`, `Dataset`, `ProjectVersion`
+(trained, evaluated, and running or stopped), `ProjectPolicy` and `ImageFolder` (a local folder
+of labelled images uploaded to S3 as a Ground Truth manifest).
+
+```sh
+{{install}}
+```
+
+The first `pulumi up` downloads the provider plugin `pulumi-resource-rcl`, a self-contained
+executable, from the project's GitHub release. Configuration: `rcl:region`, `rcl:profile`,
+`rcl:endpointUrl`, `rcl:s3EndpointUrl`, then the AWS default chain. A local emulator that
+really trains runs with `pipx run --spec 'rcl-resources[emulator]' rcl-emulator serve`.
+
+Documentation, examples in every language and the changelog: {REPOSITORY}
+"""
 
 # Outputs the Python SDK must see as plain dicts (it converts to the annotated type), typed
 # precisely for other languages.
