@@ -8,52 +8,34 @@ drop their result if the resource was deleted or the emulator reset meanwhile.
 from __future__ import annotations
 
 import copy
-import hashlib
-import io
 import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
-import numpy as np
-from PIL import Image
-
-from . import detector, s3io, trainer
-from .inference import moderation_labels
-from .manifests import DETECTION, MODERATION_ATTRIBUTE, Entry, ImageChecker, detection_objects
+from . import s3io, trainer, training
+from .manifests import Entry, ImageChecker, split_80_20
 from .models import (
-    BASE_MODEL_VERSION,
-    CONTENT_MODERATION,
     MAX_INVALID_FRACTION,
     TRANSITIONS,
+    Commit,
     Dataset,
     Project,
     RekognitionBackend,
     Version,
     World,
     apply_changes,
-    billable_seconds,
+    ended,
     now,
     parse_manifest,
     touch,
 )
+from .training import manifest_asset, output_key
 
 log = logging.getLogger("rcl_emulator")
-Commit = Callable[[], None]
 MAX_MANIFEST_LINES = 250_000
 MAX_LABELS = 250
-MIN_LABELS = 2
-# AWS's limits page: an object localization dataset needs at least one label.
-MIN_DETECTION_LABELS = 1
-# Adapters: AWS is silent on the threshold used when FeatureConfig gives none.
-DEFAULT_ADAPTER_THRESHOLD = 50.0
-# "Adapter and Base model predictions are returned at ConfidenceThreshold 5.0".
-OUTPUT_MIN_CONFIDENCE = 5.0
-
-
 class DatasetFailure(Exception):
     """A terminal dataset error: ``code`` is the Custom Labels code."""
 
@@ -107,13 +89,6 @@ def _alive(backend: RekognitionBackend, target: Any) -> bool:
     if isinstance(target, Dataset):
         return project.datasets.get(target.type) is target
     return project.versions.get(target.name) is target
-
-
-def ended(kind: str, ok: bool = True) -> str:
-    """The status a finished job of `kind` leaves its resource in (from TRANSITIONS)."""
-    status = TRANSITIONS[kind][1 if ok else 2]
-    assert status is not None, f"a {kind} job has no {'success' if ok else 'failure'} status"
-    return status
 
 
 def _failure_commit(kind: str, target: Any, error: Exception) -> Commit:
@@ -244,39 +219,6 @@ def _update_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> C
                            "The dataset was successfully updated.", None)
 
 
-def split_80_20(entries: list[Entry], split_safe: bool = False
-                ) -> tuple[list[Entry], list[Entry], list[str]]:
-    """Deterministic stratified split of labeled entries.
-
-    Entries are grouped by their first label, ordered by a hash of the source-ref, and the
-    last 20% (at least one) of each group goes to test. Returns (train, test, labels that have
-    fewer than 2 images). Unlabeled or erroneous entries stay in train. With ``split_safe``
-    (adapters) labeled entries without labels (safe images) are a group of their own, kept in
-    train when it has a single image.
-    """
-    groups: dict[str, list[Entry]] = {}
-    train: list[Entry] = []
-    for e in entries:
-        if e.labeled and (e.labels or split_safe):
-            groups.setdefault(e.labels[0] if e.labels else "", []).append(e)
-        else:
-            train.append(e)
-    test: list[Entry] = []
-    too_few = []
-    for label, group in sorted(groups.items()):
-        if len(group) < 2:
-            if split_safe and not label:
-                train.extend(group)
-            else:
-                too_few.append(label)
-            continue
-        group.sort(key=lambda e: hashlib.sha256((e.source_ref or "").encode()).hexdigest())
-        k = max(1, round(len(group) * 0.2))
-        train.extend(group[:-k])
-        test.extend(group[-k:])
-    return train, test, too_few
-
-
 def _distribute(world: World, backend: RekognitionBackend, train_ds: Dataset) -> Commit:
     with world.lock:
         entries = list(train_ds.entries)
@@ -348,89 +290,6 @@ def _delete_version(world: World, backend: RekognitionBackend, v: Version) -> Co
     return commit
 
 
-def output_key(prefix: str, kind: str, project: str, version: str, ext: str = "json") -> str:
-    """Key of an output file: ``{S3KeyPrefix}/{Kind}-{project}-{version}.{ext}``.
-
-    The observed files sit directly under the caller's prefix; a "/" is added between the
-    prefix and the file name unless the prefix is empty or already ends with one.
-    """
-    name = f"{kind}-{project}-{version}.{ext}"
-    if not prefix:
-        return name
-    return prefix + name if prefix.endswith("/") else f"{prefix}/{name}"
-
-
-def _s3_asset(bucket: str, key: str) -> dict[str, Any]:
-    return {"GroundTruthManifest": {"S3Object": {"Bucket": bucket, "Name": key}}}
-
-
-def _read_manifest_assets(data: dict[str, Any], adapter: bool) -> tuple[list[Entry], int, int]:
-    entries: list[Entry] = []
-    invalid = total = 0
-    checker = ImageChecker()
-    for asset in data.get("Assets", []):
-        obj = asset["GroundTruthManifest"]["S3Object"]
-        try:
-            raw = s3io.get_object(obj["Bucket"], obj["Name"])
-            part, bad = parse_manifest(raw, checker, adapter)
-        except (s3io.S3ReadError, UnicodeDecodeError):
-            raise trainer.TrainingError(
-                "ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT",
-                f"The manifest file s3://{obj['Bucket']}/{obj['Name']} can't be read or is "
-                "not JSON Lines.") from None
-        entries.extend(part)
-        invalid += bad
-        total += len(part)
-    return entries, invalid, total
-
-
-def _usable(entries: list[Entry], adapter: bool) -> list[Entry]:
-    """Entries to train or test on; an adapter's safe images (no label) count."""
-    return [e for e in entries if e.labeled and not e.has_errors and (e.labels or adapter)]
-
-
-def _side_stats(entries: list[Entry], use_case: str) -> dict[str, Any]:
-    """One side of the manifest summary; the counts agree with ``error_json_line_indices``."""
-    errors = [i for i, e in enumerate(entries) if e.has_errors]
-    return {"use_case": use_case, "total_json_lines": len(entries),
-            "valid_json_lines": len(entries) - len(errors), "invalid_json_lines": len(errors),
-            "ignored_json_lines": sum(1 for e in entries if not e.labeled and not e.has_errors),
-            "error_json_line_indices": errors, "errors": []}
-
-
-def _load_features(entries: list[Entry]) -> tuple[np.ndarray, list[Entry]]:
-    feats, kept = [], []
-    for e in entries:
-        parsed = s3io.parse_s3_uri(e.source_ref or "")
-        if parsed is None:
-            continue
-        try:
-            feats.append(trainer.image_features(s3io.get_object(*parsed)))
-            kept.append(e)
-        except Exception:
-            continue
-    return (np.stack(feats) if feats else np.zeros((0, 1))), kept
-
-
-def _check_readable(train: list[Entry], test: list[Entry], min_labels: int) -> None:
-    if len({lab for e in train for lab in e.labels}) < min_labels or not test:
-        raise trainer.TrainingError(
-            "ERROR_FAILED_IMAGES_S3_COPY",
-            "Too many images could not be read from S3; check the source-ref keys.")
-
-
-def _detection(entries: list[Entry]) -> bool:
-    """Whether the data holds bounding boxes; refuses data that mixes them with image-level
-    labels, which no one model can learn."""
-    kinds = {e.use_case for e in entries}
-    if kinds == {"OBJECT_LOCALIZATION", "IMAGE_LEVEL_LABELS"}:
-        raise trainer.TrainingError(
-            "ERROR_UNSUPPORTED_USE_CASE_TYPE",
-            "The training and testing data mix image-level labels and bounding boxes; a model "
-            "either classifies images or detects objects. Label every image the same way.")
-    return "OBJECT_LOCALIZATION" in kinds
-
-
 def _train(world: World, backend: RekognitionBackend, v: Version) -> Commit:
     started = v.job_started or now()
     with world.lock:
@@ -444,7 +303,7 @@ def _train(world: World, backend: RekognitionBackend, v: Version) -> Commit:
             raise trainer.TrainingError(
                 "ERROR_INJECTED_FAULT",
                 "Training failed because a fault was injected (fail_next_training).")
-        return _train_work(v, datasets, feature, started)
+        return training.train(v, datasets, feature, started)
     except trainer.TrainingError as e:
         message = f"{e.code}: {e}".replace(f"{e.code}: {e.code}: ", f"{e.code}: ")
 
@@ -452,343 +311,6 @@ def _train(world: World, backend: RekognitionBackend, v: Version) -> Commit:
             v.status, v.message = ended("train", ok=False), message
 
         return fail
-
-
-def _train_work(v: Version, datasets: dict[str, list[Entry]], feature: str,
-                started: float) -> Commit:
-    adapter = feature == CONTENT_MODERATION
-    min_labels = 1 if adapter else MIN_LABELS
-    out_bucket = v.output_config.get("S3Bucket", "")
-    prefix = v.output_config.get("S3KeyPrefix", "")
-    if not s3io.bucket_exists(out_bucket):
-        raise trainer.TrainingError(
-            "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET",
-            f"The output bucket {out_bucket} does not exist. Create it or fix "
-            "OutputConfig.S3Bucket, then train a new version.")
-    if v.training_input.get("Assets"):
-        train_all, train_invalid, total = _read_manifest_assets(v.training_input, adapter)
-        if total and train_invalid / total > MAX_INVALID_FRACTION:
-            raise trainer.TrainingError(
-                "ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST",
-                f"{train_invalid} of {total} lines of the training manifest are invalid (more "
-                "than 20%). Fix the manifest and train a new version.")
-    else:
-        train_all = datasets.get("TRAIN", [])
-    autosplit = bool(v.testing_input.get("AutoCreate")) or (
-        not v.testing_input.get("Assets") and not v.training_input.get("Assets")
-        and not datasets.get("TEST"))
-    if v.testing_input.get("Assets"):
-        test_all, test_invalid, total = _read_manifest_assets(v.testing_input, adapter)
-        if total and test_invalid / total > MAX_INVALID_FRACTION:
-            raise trainer.TrainingError(
-                "ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST",
-                f"{test_invalid} of {total} lines of the testing manifest are invalid.")
-    elif autosplit:
-        test_all = []
-    else:
-        test_all = datasets.get("TEST", [])
-    train, test = _usable(train_all, adapter), _usable(test_all, adapter)
-    detection = not adapter and _detection(train + test)
-    if detection:
-        min_labels = MIN_DETECTION_LABELS
-    if not train:
-        raise trainer.TrainingError("ERROR_EMPTY_MANIFEST",
-                                    "The training data has no labeled images.")
-    labels = {lab for e in train for lab in e.labels}
-    if len(labels) < min_labels:
-        model = "an adapter" if adapter else "a classification model"
-        raise trainer.TrainingError(
-            "ERROR_MANIFEST_TOO_FEW_LABELS",
-            f"The training data has {len(labels)} label(s); {model} needs at least "
-            f"{min_labels}.")
-    if autosplit:
-        train, test, too_few = split_80_20(train, split_safe=adapter)
-        if too_few:
-            raise trainer.TrainingError(
-                "ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_AUTOSPLIT",
-                f"Labels with fewer than 2 images can't be split: {', '.join(too_few)}.")
-    if not test:
-        raise trainer.TrainingError("ERROR_EMPTY_MANIFEST",
-                                    "The testing data has no labeled images.")
-    test_labels = {lab for e in test for lab in e.labels}
-    if len(labels & test_labels) / len(labels) < 0.5:
-        raise trainer.TrainingError(
-            "ERROR_INSUFFICIENT_LABEL_OVERLAP",
-            "Less than 50% label overlap between the training and testing data.")
-    if detection:
-        results = _detection_results(v, train, test)
-    else:
-        x_train, train = _load_features(train)
-        x_test, test = _load_features(test)
-        _check_readable(train, test, min_labels)
-        results = (_adapter_results if adapter else _custom_labels_results)(
-            v, x_train, x_test, train, test)
-    use_case = "OBJECT_LOCALIZATION" if detection else "IMAGE_LEVEL_LABELS"
-    names = (v.project, v.name)
-    keys = {kind: output_key(prefix, kind, *names) for kind in (
-        "EvaluationResultSummary", "ManifestSummary", "TrainingGroundTruth",
-        "TestingGroundTruth", "TrainingManifestWithValidation",
-        "TestingManifestWithValidation")}
-    manifest_summary = {
-        "version": 1,
-        "statistics": {"training": _side_stats(train_all, use_case),
-                       "testing": _side_stats(test_all if not autosplit else test, use_case)},
-        "errors": [],
-    }
-    files = {
-        keys["EvaluationResultSummary"]: json.dumps(results.summary).encode(),
-        keys["ManifestSummary"]: json.dumps(manifest_summary).encode(),
-        keys["TrainingGroundTruth"]: _jsonl(results.training_lines),
-        keys["TestingGroundTruth"]: _jsonl(results.testing_lines),
-        keys["TrainingManifestWithValidation"]: _jsonl(e.line for e in train_all),
-        keys["TestingManifestWithValidation"]: _jsonl(e.line for e in (test_all or test)),
-    }
-    try:
-        for key, body in files.items():
-            s3io.put_object(out_bucket, key, body)
-    except s3io.S3ReadError:
-        raise trainer.TrainingError("ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET",
-                                    f"Can't write to the output bucket {out_bucket}.") from None
-    blob = results.model.to_bytes()
-    f1 = round(float(results.f1), 6)
-
-    def commit() -> None:
-        # Training ends when the status says so (after any minimum duration), which is also
-        # when its concurrent-training slot frees.
-        finished = now()
-        v.status, v.message = ended("train"), "The model is ready to run."
-        v.model_blob = blob
-        v.billable_seconds = billable_seconds(started, finished)
-        v.training_end = finished
-        v.evaluation = {"F1Score": f1, "Summary": {"S3Object": {
-            "Bucket": out_bucket, "Name": keys["EvaluationResultSummary"]}}}
-        v.manifest_summary = {"S3Object": {"Bucket": out_bucket,
-                                           "Name": keys["ManifestSummary"]}}
-        v.training_result = {
-            "Input": v.training_input,
-            "Output": {"Assets": [_s3_asset(out_bucket, keys["TrainingGroundTruth"])]},
-            "Validation": {"Assets": [_s3_asset(out_bucket,
-                                                keys["TrainingManifestWithValidation"])]}}
-        auto = bool(v.testing_input.get("AutoCreate", False))
-        v.testing_result = {
-            "Input": v.testing_input,
-            "Output": {"Assets": [_s3_asset(out_bucket, keys["TestingGroundTruth"])],
-                       "AutoCreate": auto},
-            "Validation": {"Assets": [_s3_asset(out_bucket,
-                                                keys["TestingManifestWithValidation"])]}}
-
-    return commit
-
-
-@dataclass
-class _Results:
-    """A trained model, its evaluation summary and F1, and the output manifests' lines."""
-
-    model: trainer.TrainedModel | detector.Detector
-    summary: dict[str, Any]
-    f1: float
-    training_lines: list[dict[str, Any]]
-    testing_lines: list[dict[str, Any]]
-
-
-def _evaluation_details(v: Version, model: trainer.TrainedModel | detector.Detector,
-                        train: list[Entry], test: list[Entry]) -> dict[str, Any]:
-    return {"ProjectVersionArn": v.arn,
-            "EvaluationEndTimestamp": datetime.now(timezone.utc).replace(tzinfo=None)
-            .isoformat(),
-            "Labels": model.labels, "NumberOfTrainingImages": len(train),
-            "NumberOfTestingImages": len(test)}
-
-
-def _custom_labels_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
-                           train: list[Entry], test: list[Entry]) -> _Results:
-    model = trainer.fit(x_train, [e.labels for e in train])
-    metrics = trainer.evaluate(model, x_test, [e.labels for e in test])
-    summary = {
-        "Version": 1,
-        "AggregatedEvaluationResults": {
-            "F1Score": metrics["F1Score"], "Precision": metrics["Precision"],
-            "Recall": metrics["Recall"], "ConfusionMatrix": metrics["ConfusionMatrix"]},
-        "EvaluationDetails": _evaluation_details(v, model, train, test),
-        "LabelEvaluationResults": metrics["LabelEvaluationResults"],
-    }
-    return _Results(model, summary, metrics["F1Score"], [e.line for e in train],
-                    _snapshot_lines(model, test, metrics))
-
-
-def _annotated(entries: list[Entry]) -> tuple[list[detector.Annotated], list[Entry]]:
-    """Images and their true boxes, scaled from the manifest's image_size to the image's own."""
-    images, kept = [], []
-    for e in entries:
-        parsed = s3io.parse_s3_uri(e.source_ref or "")
-        if parsed is None:
-            continue
-        try:
-            data = s3io.get_object(*parsed)
-            with Image.open(io.BytesIO(data)) as img:
-                width, height = img.size
-        except Exception:
-            continue
-        (declared_w, declared_h), objects = detection_objects(e)
-        sx, sy = width / (declared_w or width), height / (declared_h or height)
-        images.append(detector.Annotated(data, tuple(
-            (lab, x0 * sx, y0 * sy, x1 * sx, y1 * sy) for lab, x0, y0, x1, y1 in objects),
-            (width, height)))
-        kept.append(e)
-    return images, kept
-
-
-def _detection_results(v: Version, train: list[Entry], test: list[Entry]) -> _Results:
-    """A detector, evaluated per bounding box (see ``detector``'s matching rule)."""
-    train_images, train = _annotated(train)
-    test_images, test = _annotated(test)
-    _check_readable(train, test, MIN_DETECTION_LABELS)
-    model = detector.fit(train_images)
-    result = detector.evaluate(model, test_images)
-    summary = {
-        "Version": 1,
-        "AggregatedEvaluationResults": result.aggregate,
-        "EvaluationDetails": _evaluation_details(v, model, train, test),
-        "LabelEvaluationResults": result.labels,
-    }
-    log.info("trained detector %s with %d labels", v.arn, len(model.labels))
-    return _Results(model, summary, result.aggregate["F1Score"], [e.line for e in train],
-                    _detection_snapshot(model, test_images, test, result))
-
-
-def _detection_snapshot(model: detector.Detector, images: list[detector.Annotated],
-                        test: list[Entry], result: detector.Evaluation) -> list[dict[str, Any]]:
-    """Evaluation snapshot for detection: the true boxes, and the predictions with their
-    confidence and outcome. A prediction below its label's threshold is listed only when it
-    matches a true box (a false negative)."""
-    created = _created()
-    unseen = sorted({o[0] for image in images for o in image.objects} - set(model.labels))
-    class_map = {str(i): lab for i, lab in enumerate([*model.labels, *unseen])}
-    class_id = {lab: int(i) for i, lab in class_map.items()}
-    lines = []
-    for row, (image, e, found, matched) in enumerate(
-            zip(images, test, result.found, result.matched, strict=True)):
-        assert image.size is not None
-        size = [{"width": image.size[0], "height": image.size[1], "depth": 3}]
-        predicted, objects = [], []
-        for d, m in zip(found, matched, strict=True):
-            above = d.score >= model.thresholds[d.label]
-            if not above and m is None:
-                continue
-            predicted.append(_annotation(class_id[d.label], d.box))
-            objects.append({"confidence": round(d.score, 5),
-                            "rekognition-custom-labels-evaluation-details": _outcome(
-                                above, m is not None)})
-        lines.append({
-            "source-ref": e.source_ref, "rekognition-custom-labels-object-id": row,
-            "rekognition-custom-labels-training-0": {
-                "annotations": [_annotation(class_id[o[0]], o[1:])
-                                for o in image.objects], "image_size": size},
-            "rekognition-custom-labels-training-0-metadata": {
-                "job-name": "rekognition-custom-labels-training-job", "class-map": class_map,
-                "human-annotated": "yes", "objects": [{"confidence": 1}] * len(image.objects),
-                "creation-date": created, "type": DETECTION},
-            "rekognition-custom-labels-evaluation": {"annotations": predicted,
-                                                     "image_size": size},
-            "rekognition-custom-labels-evaluation-metadata": {
-                "confidence": max((o["confidence"] for o in objects), default=0.0),
-                "job-name": "rekognition-custom-labels-evaluation-job", "class-map": class_map,
-                "human-annotated": "no", "objects": objects, "creation-date": created,
-                "type": DETECTION},
-        })
-    return lines
-
-
-def _annotation(class_id: int, box: Any) -> dict[str, int]:
-    x0, y0, x1, y1 = (round(float(v)) for v in box)
-    return {"class_id": class_id, "left": x0, "top": y0, "width": x1 - x0, "height": y1 - y0}
-
-
-def _outcome(predicted: bool, present: bool) -> dict[str, Any]:
-    """AWS's ``rekognition-custom-labels-evaluation-details`` for one prediction."""
-    return {"version": 1, "is-true-positive": predicted and present,
-            "is-true-negative": not predicted and not present,
-            "is-false-positive": predicted and not present,
-            "is-false-negative": present and not predicted, "is-present-in-ground-truth": present,
-            "ground-truth-labelling-jobs": ["rekognition-custom-labels-training-job"]}
-
-
-def _created() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _adapter_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
-                     train: list[Entry], test: list[Entry]) -> _Results:
-    """One-vs-rest over the adapter's labels (safe images are all-negative rows), evaluated at
-    FeatureConfig.ContentModeration.ConfidenceThreshold."""
-    always = sorted(set.intersection(*(set(e.labels) for e in train)))
-    if always:
-        raise trainer.TrainingError(
-            "ERROR_INSUFFICIENT_NEGATIVE_EXAMPLES",
-            f"Every training image has the label(s) {', '.join(always)}; add safe images "
-            '("ModerationLabels": []) or images of other labels.')
-    model = trainer.fit(x_train, [e.labels for e in train], one_vs_rest=True)
-    config = (v.feature_config or {}).get("ContentModeration") or {}
-    threshold = float(config.get("ConfidenceThreshold", DEFAULT_ADAPTER_THRESHOLD))
-    metrics = trainer.evaluate_adapter(model, x_test, [e.labels for e in test], threshold)
-    summary = {
-        "AggregatedEvaluationResults": {"F1Score": metrics["F1Score"]},
-        "EvaluationDetails": _evaluation_details(v, model, train, test),
-        "ContentModeration": metrics["ContentModeration"],
-    }
-    testing_lines = []
-    for e, scores in zip(test, metrics["scores"], strict=True):
-        found = moderation_labels(model.labels, scores, OUTPUT_MIN_CONFIDENCE)
-        testing_lines.append({
-            **_moderation_line(e),
-            "detect-moderation-labels": {"ModerationLabels": found,
-                                         "ModerationModelVersion": BASE_MODEL_VERSION,
-                                         "ProjectVersion": v.arn},
-            # The stand-in base model finds nothing (the emulator has no moderation model).
-            "detect-moderation-labels-base-model": {"ModerationLabels": [],
-                                                    "ModerationModelVersion": BASE_MODEL_VERSION},
-        })
-    log.info("trained adapter %s with %d labels", v.arn, len(model.labels))
-    return _Results(model, summary, metrics["F1Score"],
-                    [_moderation_line(e) for e in train], testing_lines)
-
-
-def _moderation_line(e: Entry) -> dict[str, Any]:
-    return {"source-ref": e.source_ref, MODERATION_ATTRIBUTE: e.line[MODERATION_ATTRIBUTE]}
-
-
-def _jsonl(lines: Any) -> bytes:
-    return ("\n".join(json.dumps(line, separators=(",", ":")) for line in lines) + "\n").encode()
-
-
-def _snapshot_lines(model: trainer.TrainedModel, test: list[Entry],
-                    metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """Evaluation snapshot: ground truth renamed, predictions with per-label outcome."""
-    created = _created()
-    lines = []
-    for row, e in enumerate(test):
-        line: dict[str, Any] = {"source-ref": e.source_ref,
-                                "rekognition-custom-labels-object-id": row}
-        for i, lab in enumerate(e.labels):
-            line[f"rekognition-custom-labels-training-{i}"] = 1
-            line[f"rekognition-custom-labels-training-{i}-metadata"] = {
-                "class-name": lab, "confidence": 1, "human-annotated": "yes",
-                "type": "groundtruth/image-classification", "creation-date": created}
-        j = 0
-        for li, lab in enumerate(model.labels):
-            pred = bool(metrics["predicted"][row, li])
-            truth = bool(metrics["truth"][row, li])
-            if not pred and not truth:
-                continue
-            line[f"rekognition-custom-labels-evaluation-{j}"] = 1
-            line[f"rekognition-custom-labels-evaluation-{j}-metadata"] = {
-                "class-name": lab, "confidence": float(metrics["scores"][row, li]),
-                "human-annotated": "no", "job-name": "rekognition-custom-labels-evaluation-job",
-                "type": "groundtruth/image-classification", "creation-date": created,
-                "rekognition-custom-labels-evaluation-details": _outcome(pred, truth)}
-            j += 1
-        lines.append(line)
-    return lines
 
 
 def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
@@ -869,7 +391,7 @@ def _copy_results(v: Version, bucket: str, prefix: str, training: dict[str, Any]
                 obj = asset.get("GroundTruthManifest", {}).get("S3Object")
                 new = _copy_s3_file(obj, bucket, output_key(prefix, kind, v.project, v.name))
                 if new is not None:
-                    assets.append(_s3_asset(new["Bucket"], new["Name"]))
+                    assets.append(manifest_asset(new["Bucket"], new["Name"]))
             if assets:
                 out[part] = {**result[part], "Assets": assets}
         return out

@@ -9,6 +9,7 @@ bounding-box counts, whether it is labeled and whether it has errors.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -297,3 +298,36 @@ def split_lines(data: bytes) -> list[str]:
     if lines and lines[-1].strip() == "":
         lines.pop()
     return [ln.rstrip("\r") for ln in lines]
+
+
+def split_80_20(entries: list[Entry], split_safe: bool = False
+                ) -> tuple[list[Entry], list[Entry], list[str]]:
+    """Deterministic stratified split of labeled entries.
+
+    Entries are grouped by their first label, ordered by a hash of the source-ref, and the
+    last 20% (at least one) of each group goes to test. Returns (train, test, labels that have
+    fewer than 2 images). Unlabeled or erroneous entries stay in train. With ``split_safe``
+    (adapters) labeled entries without labels (safe images) are a group of their own, kept in
+    train when it has a single image.
+    """
+    groups: dict[str, list[Entry]] = {}
+    train: list[Entry] = []
+    for e in entries:
+        if e.labeled and (e.labels or split_safe):
+            groups.setdefault(e.labels[0] if e.labels else "", []).append(e)
+        else:
+            train.append(e)
+    test: list[Entry] = []
+    too_few = []
+    for label, group in sorted(groups.items()):
+        if len(group) < 2:
+            if split_safe and not label:
+                train.extend(group)
+            else:
+                too_few.append(label)
+            continue
+        group.sort(key=lambda e: hashlib.sha256((e.source_ref or "").encode()).hexdigest())
+        k = max(1, round(len(group) * 0.2))
+        train.extend(group[:-k])
+        test.extend(group[-k:])
+    return train, test, too_few

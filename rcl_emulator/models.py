@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import logging
-import math
 import re
 import secrets
 import threading
@@ -47,6 +46,17 @@ TRANSITIONS: dict[str, tuple[str, str | None, str | None]] = {
     "stop": ("STOPPING", "STOPPED", None),
     "delete_version": ("DELETING", None, None),
 }
+# What a job returns: the change it made, applied later under the world lock.
+Commit = Callable[[], None]
+
+
+def ended(kind: str, ok: bool = True) -> str:
+    """The status a finished job of `kind` leaves its resource in (from TRANSITIONS)."""
+    status = TRANSITIONS[kind][1 if ok else 2]
+    assert status is not None, f"a {kind} job has no {'success' if ok else 'failure'} status"
+    return status
+
+
 STARTABLE = {"TRAINING_COMPLETED", "STOPPED", "COPYING_COMPLETED", "FAILED"}
 UNDELETABLE_VERSION = {"TRAINING_IN_PROGRESS", "STARTING", "RUNNING", "STOPPING",
                        "COPYING_IN_PROGRESS"}
@@ -860,10 +870,6 @@ class World:
     def shutdown(self) -> None:
         self.closing.set()
         self.executor.shutdown(wait=False, cancel_futures=True)
-
-
-def billable_seconds(started: float, ended: float) -> int:
-    return max(1, math.ceil(ended - started))
 
 
 def apply_changes(entries: list[Entry], new: list[Entry]) -> list[Entry]:
