@@ -8,35 +8,17 @@ folder of labelled images into S3 objects and a Ground Truth manifest.
 import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
+from .registry import KINDS
+
 # pyproject.toml holds the one version; the installed metadata carries it here.
 __version__ = importlib.metadata.version("rcl-resources")
 
 # Each name is imported from its module on first use, so a program that declares only
 # Projects does not pay for importing the other resources (nor does the provider host).
 _HOME = {
+    **{name: kind.module for kind in KINDS for name in (kind.name, *kind.args)},
     "TimeoutsArgs": "_dynamic",
-    **dict.fromkeys(
-        ("Dataset", "DatasetArgs", "DatasetSourceArgs", "GroundTruthManifestArgs", "S3ObjectArgs"),
-        "dataset",
-    ),
     **dict.fromkeys(("QualityGateFailed", "RclError", "TerminalStatus", "WaitTimeout"), "errors"),
-    **dict.fromkeys(("ImageFolder", "ImageFolderArgs"), "image_folder"),
-    **dict.fromkeys(("Project", "ProjectArgs"), "project"),
-    **dict.fromkeys(("ProjectPolicy", "ProjectPolicyArgs"), "project_policy"),
-    **dict.fromkeys(
-        (
-            "AssetArgs",
-            "ContentModerationConfigArgs",
-            "CopyFromArgs",
-            "FeatureConfigArgs",
-            "OutputConfigArgs",
-            "ProjectVersion",
-            "ProjectVersionArgs",
-            "TestingDataArgs",
-            "TrainingDataArgs",
-        ),
-        "project_version",
-    ),
 }
 
 if TYPE_CHECKING:

@@ -11,34 +11,19 @@ a resource's input fields.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
+from ._plain import plain
+from .registry import BY_NAME, provider_class
+
 if TYPE_CHECKING:
     from ._provider import Provider
 
 R = TypeVar("R", bound=Resource)
-
-PROVIDERS = {
-    "Project": ("project", "_ProjectProvider"),
-    "Dataset": ("dataset", "_DatasetProvider"),
-    "ProjectVersion": ("project_version", "_ProjectVersionProvider"),
-    "ProjectPolicy": ("project_policy", "_ProjectPolicyProvider"),
-    "ImageFolder": ("image_folder", "_ImageFolderProvider"),
-}
-"""Each resource's provider: its module in `rcl_resources.providers`, and its class."""
-
-
-def provider_class(kind: str) -> type[Provider]:
-    """The provider class of resource `kind`, imported on first use."""
-    module, name = PROVIDERS[kind]
-    providers = importlib.import_module(f"rcl_resources.providers.{module}")
-    return cast("type[Provider]", getattr(providers, name))
-
 
 def load_provider(kind: str) -> Provider:
     """A new provider of resource `kind`. Stacks pickle this function's path and `kind`
@@ -66,11 +51,13 @@ def provider_of(kind: str) -> ResourceProvider:
 def moved_provider(kind: str) -> Callable[[str], Any]:
     """A resource module's `__getattr__` that keeps its provider class importable from where
     earlier releases pickled it (`rcl_resources.project._ProjectProvider`, ...)."""
-    module, name = PROVIDERS[kind]
+    found = BY_NAME[kind]
 
     def __getattr__(attribute: str) -> Any:
-        if attribute != name:
-            raise AttributeError(f"module 'rcl_resources.{module}' has no attribute {attribute!r}")
+        if attribute != found.provider:
+            raise AttributeError(
+                f"module 'rcl_resources.{found.module}' has no attribute {attribute!r}"
+            )
         return provider_class(kind)
 
     return __getattr__
@@ -87,21 +74,6 @@ class TimeoutsArgs:
     """Seconds an update may wait."""
     delete: pulumi.Input[float] | None = None
     """Seconds a delete may wait."""
-
-
-def plain(value: Any) -> Any:
-    """Args dataclasses (at any depth) as plain dicts; None members dropped."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if getattr(value, f.name) is not None
-        }
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 def merge_args(args: Any, kwargs: dict[str, Any], args_type: type) -> dict[str, Any]:

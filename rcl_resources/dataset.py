@@ -144,3 +144,5 @@ class Dataset(Resource, module="rcl", name="Dataset"):
 
 if not TYPE_CHECKING:  # a checker still sees every name this module lacks
     __getattr__ = moved_provider("Dataset")
+
+__all__ = ["Dataset", "DatasetArgs", "DatasetSourceArgs", "GroundTruthManifestArgs", "S3ObjectArgs"]

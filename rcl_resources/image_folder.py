@@ -104,3 +104,5 @@ class ImageFolder(Resource, module="rcl", name="ImageFolder"):
 
 if not TYPE_CHECKING:  # a checker still sees every name this module lacks
     __getattr__ = moved_provider("ImageFolder")
+
+__all__ = ["ImageFolder", "ImageFolderArgs"]

@@ -74,3 +74,5 @@ class ProjectPolicy(Resource, module="rcl", name="ProjectPolicy"):
 
 if not TYPE_CHECKING:  # a checker still sees every name this module lacks
     __getattr__ = moved_provider("ProjectPolicy")
+
+__all__ = ["ProjectPolicy", "ProjectPolicyArgs"]

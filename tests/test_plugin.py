@@ -12,15 +12,10 @@ from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime.rpc import UNKNOWN
 
 from rcl_demo.shapes import write_shapes
-from rcl_resources.plugin import (
-    RESOURCES,
-    RclProvider,
-    camel,
-    props_in,
-    props_out,
-    schema,
-    snake,
-)
+from rcl_resources._properties import camel, props_in, props_out, snake
+from rcl_resources.plugin import RclProvider
+from rcl_resources.registry import BY_TOKEN
+from rcl_resources.schema import schema
 
 
 @pytest.mark.parametrize(
@@ -47,7 +42,7 @@ def test_tag_keys_are_never_renamed_and_unknowns_survive_the_round_trip() -> Non
 
 def test_the_schema_declares_every_resource_with_camel_case_properties() -> None:
     package = schema()
-    assert set(package["resources"]) == set(RESOURCES)
+    assert set(package["resources"]) == set(BY_TOKEN)
     dataset = package["resources"]["rcl:index:Dataset"]
     assert {"projectArn", "datasetType", "datasetSource", "distributeFrom"} <= set(
         dataset["inputProperties"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import dill
 import pytest
 
-from rcl_resources._dynamic import PROVIDERS
+from rcl_resources.registry import BY_NAME, KINDS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -76,17 +76,32 @@ def test_each_pickled_provider_unpickles_into_its_resources_provider(
     assert sorted(providers) == ["Dataset", "Project", "ProjectPolicy", "ProjectVersion"]
     for kind, pickled in providers.items():
         provider = dill.loads(base64.b64decode(pickled))
-        module, name = PROVIDERS[kind]
-        assert type(provider).__module__ == f"rcl_resources.providers.{module}"
-        assert type(provider).__name__ == name
+        found = BY_NAME[kind]
+        assert type(provider).__module__ == f"rcl_resources.providers.{found.module}"
+        assert type(provider).__name__ == found.provider
         assert provider.kind == kind
 
 
-@pytest.mark.parametrize("kind", sorted(PROVIDERS))
+@pytest.mark.parametrize("kind", sorted(BY_NAME))
 def test_the_class_paths_earlier_releases_pickled_still_load(kind: str) -> None:
-    module, name = PROVIDERS[kind]
+    module, name = BY_NAME[kind].module, BY_NAME[kind].provider
     # What an earlier release's state holds: the provider class by path, then a new instance.
     earlier = f"crcl_resources.{module}\n{name}\n".encode() + b")\x81."
     provider = dill.loads(earlier)
     assert type(provider).__module__ == f"rcl_resources.providers.{module}"
     assert type(provider).__name__ == name
+
+
+def test_the_package_s_public_names_are_the_registry_s() -> None:
+    """`__all__` and each resource module's exports, which type checkers read as written,
+    agree with the one list of resources."""
+    import importlib
+
+    import rcl_resources
+
+    assert set(rcl_resources.__all__) == set(rcl_resources._HOME)
+    for kind in KINDS:
+        module = importlib.import_module(f"rcl_resources.{kind.module}")
+        assert set(module.__all__) == {kind.name, *kind.args}, kind.module
+        for name in module.__all__:
+            assert getattr(rcl_resources, name) is getattr(module, name)

@@ -13,7 +13,7 @@ import pulumi
 import pytest
 
 import rcl_resources as rcl
-from rcl_resources.plugin import attribute_docs
+from rcl_resources.schema import attribute_docs
 
 RESOURCES = [
     (rcl.Project, rcl.ProjectArgs),

@@ -13,25 +13,27 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .._inputs import STRICT, CommonInputs, GroundTruthManifest, Tags, api, timeout_of
 from .._provider import (
-    OWNER_TAG,
     CreateResult,
     DiffResult,
     Provider,
     ReadResult,
     UpdateResult,
-    adopt,
     chunked,
-    created,
-    creation_tags,
     import_props,
     is_unknown,
     require_s3,
-    tag_changes,
-    user_tags,
 )
 from ..errors import RclError, TerminalStatus, explain, is_code
 from ..lookups import find_project, project_arn_by_name, project_name_of
 from ..manifest import validate_line
+from ..ownership import (
+    OWNER_TAG,
+    adopt,
+    created,
+    creation_tags,
+    tag_changes,
+    user_tags,
+)
 from ..waiters import DEFAULT_POLLER, GONE, Wait
 
 CREATE_TIMEOUT = 30 * 60

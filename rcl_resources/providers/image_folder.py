@@ -13,10 +13,12 @@ from .. import progress
 from .._aws import default_region
 from .._inputs import CommonInputs, S3Bucket
 from .._provider import (
+    CheckFailure,
     CreateResult,
     Provider,
     ReadResult,
     UpdateResult,
+    is_unknown,
 )
 from ..annotations import (
     COCO,
@@ -70,6 +72,20 @@ class _ImageFolderProvider(Provider):
     replace_on = frozenset({"region"})
     # An imported manifest does not say which local folder it was made from.
     write_only = frozenset({"folder", "digest", "annotations", "annotation_format"})
+
+    def local_inputs(self, news: dict[str, Any]) -> list[CheckFailure]:
+        """The folder read, as the Python program reads it where it declares an ImageFolder."""
+        folder = news.get("folder")
+        pending = ("folder", "kind", "annotations", "annotation_format")
+        if folder is None or any(is_unknown(news.get(k)) for k in pending):
+            return []
+        try:
+            news.update(read_folder(news))
+        except ValueError as err:
+            detection = news.get("kind") == OBJECT_DETECTION
+            field = "annotations" if detection and "image folder" not in str(err) else "folder"
+            return [CheckFailure(field, f"ImageFolder {field}: {err}")]
+        return []
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = self._upload(props)

@@ -9,23 +9,25 @@ from pydantic import model_validator
 from .. import progress
 from .._inputs import CommonInputs, Tags, api, timeout_of
 from .._provider import (
-    CREATING_TAG,
-    OWNER_TAG,
     CheckFailure,
     CreateResult,
     Provider,
     ReadResult,
     UpdateResult,
-    adopt,
     import_props,
     iso_timestamp,
+)
+from ..errors import RclError, explain, is_code
+from ..lookups import find_project, project_arn_by_name, project_name_of
+from ..ownership import (
+    CREATING_TAG,
+    OWNER_TAG,
+    adopt,
     owner_of,
     stack_of,
     tag_changes,
     user_tags,
 )
-from ..errors import RclError, explain, is_code
-from ..lookups import find_project, project_arn_by_name, project_name_of
 from ..waiters import DEFAULT_POLLER, GONE, Wait
 
 CREATE_TIMEOUT = 10 * 60

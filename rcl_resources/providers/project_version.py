@@ -10,7 +10,6 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic.alias_generators import to_pascal, to_snake
 
 from .. import progress
-from .._dynamic import plain
 from .._inputs import (
     STRICT,
     CommonInputs,
@@ -20,22 +19,17 @@ from .._inputs import (
     renamed,
     timeout_of,
 )
+from .._plain import plain
 from .._provider import (
-    OWNER_TAG,
     CheckFailure,
     CreateResult,
     DiffResult,
     Provider,
     ReadResult,
     UpdateResult,
-    adopt,
-    created,
-    creation_tags,
     import_props,
     iso_timestamp,
     require_s3,
-    tag_changes,
-    user_tags,
 )
 from ..api_model import s3_bucket_name
 from ..errors import (
@@ -49,6 +43,14 @@ from ..errors import (
     is_code,
 )
 from ..lookups import project_arn_by_name, project_name_of
+from ..ownership import (
+    OWNER_TAG,
+    adopt,
+    created,
+    creation_tags,
+    tag_changes,
+    user_tags,
+)
 from ..waiters import DEFAULT_POLLER, GONE, Wait
 
 TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
