@@ -35,7 +35,7 @@ def poller_lag(duration: float, seed: int) -> tuple[float, int]:
 
     poller = Poller(clock=lambda: now[0], sleep=sleep, log=lambda _: None,
                     rng=random.Random(seed))
-    poller.wait("bench", fetch, DONE, timeout=10 * 86_400)
+    poller.wait("bench", fetch, DONE, until=poller.deadline(10 * 86_400))
     return now[0] - duration, polls[0]
 
 

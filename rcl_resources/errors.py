@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
@@ -123,6 +124,14 @@ def quota_of(err: BaseException) -> Quota | None:
         if err.operation_name in quota.operations and quota.words.search(message):
             return quota
     return _quota("an account quota", None, err.operation_name or "", r"", slot=False)
+
+
+def already_deleted(err: BaseException, deleting: Callable[[], bool]) -> bool:
+    """Whether a failed delete call was in fact done: the resource is gone, or a retry whose
+    first attempt got through finds it being deleted (`deleting()` reads that)."""
+    return is_code(err, "ResourceNotFoundException") or (
+        is_code(err, "ResourceInUseException") and deleting()
+    )
 
 
 def error_code(err: BaseException) -> str | None:

@@ -24,6 +24,14 @@ def _log_info(message: str) -> None:
     progress.info(message, ephemeral=True)
 
 
+def status(described: dict[str, Any]) -> str:
+    return str(described["Status"])
+
+
+def status_message(described: dict[str, Any]) -> str | None:
+    return described.get("StatusMessage")
+
+
 def format_elapsed(seconds: float) -> str:
     """'45 s', '12 m', '1 h 05 m'."""
     if seconds < 60:
@@ -31,6 +39,22 @@ def format_elapsed(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60:.0f} m"
     return f"{seconds // 3600:.0f} h {(seconds % 3600) // 60:02.0f} m"
+
+
+@dataclass(frozen=True, order=True)
+class Deadline:
+    """When a wait must have ended: a reading of the poller's clock. One deadline goes from
+    the start of an operation through every wait and retry in it."""
+
+    at: float
+
+    def left(self, now: float) -> float:
+        """Seconds left at `now` (0 once it has passed)."""
+        return max(0.0, self.at - now)
+
+    def within(self, seconds: float, now: float) -> Deadline:
+        """This deadline, or `seconds` from `now` if that comes first."""
+        return min(self, Deadline(now + seconds))
 
 
 @dataclass(frozen=True)
@@ -113,6 +137,10 @@ class Poller:
     slot_freed: Callable[[str], None] = SLOTS.freed
     rng: random.Random = field(default_factory=random.Random)
 
+    def deadline(self, seconds: float) -> Deadline:
+        """`seconds` from now."""
+        return Deadline(self.clock() + seconds)
+
     def interval(self, delay: float, elapsed: float) -> float:
         """The longest pause between two polls `elapsed` seconds into a wait."""
         return min(delay, max(self.lag_floor, self.lag_share * elapsed))
@@ -122,11 +150,11 @@ class Poller:
         what: str,
         call: Callable[[], T],
         *,
-        deadline: float,
+        until: Deadline,
         already: Callable[[], T | None] = lambda: None,
     ) -> T:
         """`call()`, again and again while it fails on a concurrency quota (a training or
-        running slot), until `deadline` (a `clock()` value). A lasting quota fails at once.
+        running slot), until `until`. A lasting quota fails at once.
 
         `already()` tells whether the call's effect exists anyway: an attempt whose response
         was lost may hold the very slot its retry waits for."""
@@ -149,7 +177,7 @@ class Poller:
                         f"of it, or {quota.advice()}"
                     ) from err
                 now = self.clock()
-                if now >= deadline:
+                if now >= until.at:
                     raise QuotaExceeded(
                         f'{what}: no slot of "{quota.name}" became free in '
                         f"{format_elapsed(now - start)} ({message}); stop or wait for another "
@@ -162,7 +190,7 @@ class Poller:
                     )
                     last_report = now
                 pause = self.slot_retry * self.rng.uniform(0.75, 1.25)
-                self.slot_pause(quota.name, max(0.0, min(pause, deadline - now)))
+                self.slot_pause(quota.name, min(pause, until.left(now)))
 
     def wait(
         self,
@@ -170,14 +198,40 @@ class Poller:
         fetch: Callable[[], dict[str, Any] | None],
         spec: Wait,
         *,
-        timeout: float,
-        status_of: Callable[[dict[str, Any]], str] = lambda obj: obj["Status"],
-        message_of: Callable[[dict[str, Any]], str | None] = lambda obj: obj.get("StatusMessage"),
-    ) -> dict[str, Any] | None:
+        until: Deadline,
+        status_of: Callable[[dict[str, Any]], str] = status,
+        message_of: Callable[[dict[str, Any]], str | None] = status_message,
+    ) -> dict[str, Any]:
         """Wait for `what` to reach one of `spec.target`; returns the last described object."""
+        if GONE in spec.target:
+            raise ValueError("a wait for a resource to go is wait_gone")
+        found = self._poll(what, fetch, spec, until, status_of, message_of)
+        assert found is not None  # only a GONE target ends without an object
+        return found
+
+    def wait_gone(
+        self,
+        what: str,
+        fetch: Callable[[], dict[str, Any] | None],
+        pending: Collection[str],
+        *,
+        until: Deadline,
+    ) -> None:
+        """Wait until the describe call no longer finds `what`, passing through `pending`.
+        A delete whose response was lost, retried, ends here too: not found is success."""
+        self._poll(what, fetch, Wait.of({GONE}, pending), until)
+
+    def _poll(
+        self,
+        what: str,
+        fetch: Callable[[], dict[str, Any] | None],
+        spec: Wait,
+        until: Deadline,
+        status_of: Callable[[dict[str, Any]], str] = status,
+        message_of: Callable[[dict[str, Any]], str | None] = status_message,
+    ) -> dict[str, Any] | None:
         target, pending, failure = spec.target, spec.pending, spec.failure
         start = self.clock()
-        deadline = start + timeout
         delay = self.first_delay
         last_status: str | None = None
         last_report = start
@@ -212,7 +266,7 @@ class Poller:
             if status != last_status or now - last_report >= self.progress_every:
                 self.log(f"{what}: {status}, {format_elapsed(now - start)} elapsed")
                 last_status, last_report = status, now
-            if now >= deadline:
+            if now >= until.at:
                 raise WaitTimeout(
                     f"{what} was still {status} after {format_elapsed(now - start)}; raise the "
                     f"`timeouts` input if this is expected, then run `pulumi up` again "
@@ -220,7 +274,7 @@ class Poller:
                 )
             # Jitter only shortens a pause, so the lag bound holds.
             pause = self.interval(delay, now - start) * self.rng.uniform(0.8, 1.0)
-            self.sleep(max(0.0, min(pause, deadline - now)))
+            self.sleep(min(pause, until.left(now)))
             delay *= self.growth
 
     def _ended(self, spec: Wait, seen: str | None) -> None:

@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 
 from rcl_resources._aws import Connection
+from rcl_resources.errors import WaitTimeout
+from rcl_resources.providers import dataset
 from rcl_resources.providers.dataset import _DatasetProvider, add_entries
+from rcl_resources.waiters import Deadline
 
 EMULATOR = "http://127.0.0.1:4566"
 
@@ -71,10 +74,45 @@ def test_entries_go_in_batches_well_under_the_5_mib_limit() -> None:
         for i in range(200)
     ]
     client = RecordingClient()
-    add_entries(client, "arn:aws:rekognition:us-east-1:1:project/p/dataset/train/1", lines, 10)
+    add_entries(client, ARN, lines, dataset.DEFAULT_POLLER.deadline(10))
     assert b"".join(client.batches).count(b"\n") == len(lines)
     assert len(client.batches) >= 5
     assert all(len(batch) <= 4.5 * 1024 * 1024 for batch in client.batches)
+
+
+ARN = "arn:aws:rekognition:us-east-1:1:project/p/dataset/train/1"
+
+
+class SlowClient(RecordingClient):
+    """Each batch stays UPDATE_IN_PROGRESS for `seconds` of the fake clock."""
+
+    def __init__(self, clock: Ticking, seconds: float) -> None:
+        super().__init__()
+        self.clock, self.seconds, self.done_at = clock, seconds, 0.0
+
+    def describe_dataset(self, DatasetArn: str) -> dict[str, Any]:
+        status = "UPDATE_COMPLETE" if self.clock.now >= self.done_at else "UPDATE_IN_PROGRESS"
+        return {"DatasetDescription": {"Status": status,
+                                       "LastUpdatedTimestamp": len(self.batches)}}
+
+    def update_dataset_entries(self, DatasetArn: str, Changes: dict[str, Any]) -> None:
+        super().update_dataset_entries(DatasetArn, Changes)
+        self.done_at = self.clock.now + self.seconds
+
+
+def test_every_batch_of_entries_shares_the_one_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three batches that take 60 s each cannot finish by a 100 s deadline: the wait fails at
+    the deadline, not after each batch has had 100 s of its own."""
+    clock = Ticking()
+    monkeypatch.setattr(dataset.DEFAULT_POLLER, "clock", clock)
+    monkeypatch.setattr(dataset.DEFAULT_POLLER, "sleep", clock.sleep)
+    monkeypatch.setattr(dataset, "MAX_CHANGES_BYTES", 1000)
+    lines = [json.dumps({"source-ref": f"s3://b/{i}.png", "pad": "x" * 300}) for i in range(6)]
+    client = SlowClient(clock, seconds=60)
+    with pytest.raises(WaitTimeout):
+        add_entries(client, ARN, lines, Deadline(100))
+    assert len(client.batches) == 2
+    assert 100 <= clock.now < 103
 
 
 class Ticking:

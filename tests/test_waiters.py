@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from rcl_resources.errors import TerminalStatus, WaitTimeout
-from rcl_resources.waiters import GONE, Poller, Wait
+from rcl_resources.waiters import GONE, Deadline, Poller, Wait
 
 
 class FakeClock:
@@ -54,7 +54,7 @@ def test_reaches_target_with_delays_that_grow_from_a_fifth_of_a_second() -> None
         "thing",
         statuses(*["PENDING"] * 30, "DONE"),
         Wait.of({"DONE"}, {"PENDING"}),
-        timeout=10_000,
+        until=Deadline(10_000),
     )
     assert found["Status"] == "DONE"
     assert clock.sleeps[0] <= 0.2 and clock.sleeps[1] > clock.sleeps[0]
@@ -80,7 +80,7 @@ def test_a_change_is_noticed_within_2_s_or_2_percent_of_the_time_waited(moment: 
         polls.append(clock.now)
         return fetch()
 
-    poller(clock).wait("thing", counted, Wait.of({"DONE"}, {"PENDING"}), timeout=90_000)
+    poller(clock).wait("thing", counted, Wait.of({"DONE"}, {"PENDING"}), until=Deadline(90_000))
     lag = clock.now - moment
     assert 0 <= lag <= max(2.0, 0.02 * moment)
     # ...with few calls: a poll every 2 s at first, then ever rarer (about 390 in a day).
@@ -92,13 +92,15 @@ def test_a_change_is_noticed_within_2_s_or_2_percent_of_the_time_waited(moment: 
 def test_a_wait_that_saw_its_work_end_frees_its_slot_once() -> None:
     clock, freed = FakeClock(), []
     ended = Wait.of({"DONE"}, {"PENDING"}, {"BROKEN"}, frees="slots of q")
-    poller(clock, freed=freed).wait("m", statuses("PENDING", "DONE"), ended, timeout=100)
+    poller(clock, freed=freed).wait("m", statuses("PENDING", "DONE"), ended, until=Deadline(100))
     assert freed == ["slots of q"]
     with pytest.raises(TerminalStatus):
-        poller(clock, freed=freed).wait("m", statuses("PENDING", "BROKEN"), ended, timeout=100)
+        poller(clock, freed=freed).wait(
+            "m", statuses("PENDING", "BROKEN"), ended, until=Deadline(100)
+        )
     assert freed == ["slots of q"] * 2
     # Finding the work already over frees nothing this process held.
-    poller(clock, freed=freed).wait("m", statuses("DONE"), ended, timeout=100)
+    poller(clock, freed=freed).wait("m", statuses("DONE"), ended, until=Deadline(100))
     assert len(freed) == 2
 
 
@@ -139,7 +141,7 @@ def test_failure_status_raises_with_the_status_message() -> None:
             "thing",
             statuses("PENDING", "BROKEN"),
             Wait.of({"DONE"}, {"PENDING"}, {"BROKEN"}),
-            timeout=100,
+            until=Deadline(100),
         )
     assert err.value.status == "BROKEN"
 
@@ -147,7 +149,7 @@ def test_failure_status_raises_with_the_status_message() -> None:
 def test_deadline_names_the_status_and_the_fix() -> None:
     with pytest.raises(WaitTimeout, match=r"still PENDING after .*`timeouts`"):
         poller(FakeClock()).wait(
-            "thing", statuses("PENDING"), Wait.of({"DONE"}, {"PENDING"}), timeout=300
+            "thing", statuses("PENDING"), Wait.of({"DONE"}, {"PENDING"}), until=Deadline(300)
         )
 
 
@@ -157,22 +159,24 @@ def test_not_found_right_after_create_is_tolerated_for_a_while() -> None:
         "thing",
         statuses(None, None, None, None, None, None, "DONE"),
         Wait.of({"DONE"}, {"PENDING"}),
-        timeout=300,
+        until=Deadline(300),
     )
     assert found["Status"] == "DONE"
     with pytest.raises(TerminalStatus, match="disappeared"):
         poller(FakeClock()).wait(
-            "thing", statuses(None), Wait.of({"DONE"}, {"PENDING"}), timeout=3000
+            "thing", statuses(None), Wait.of({"DONE"}, {"PENDING"}), until=Deadline(3000)
         )
 
 
-def test_gone_is_a_target_for_deletes() -> None:
-    assert (
-        poller(FakeClock()).wait(
-            "thing", statuses("DELETING", None), Wait.of({GONE}, {"DELETING"}), timeout=100
-        )
-        is None
-    )
+def test_a_delete_ends_when_the_resource_is_gone() -> None:
+    clock = FakeClock()
+    poller(clock).wait_gone("thing", statuses("DELETING", None), {"DELETING"}, until=Deadline(100))
+    assert 0 < clock.now < 100
+    # A retried delete whose first attempt got through: nothing left to wait for.
+    poller(FakeClock()).wait_gone("thing", statuses(None), {"DELETING"}, until=Deadline(100))
+    with pytest.raises(ValueError, match="wait_gone"):
+        poller(FakeClock()).wait("thing", statuses(None), Wait.of({GONE}, {"DELETING"}),
+                                 until=Deadline(100))
 
 
 def test_progress_lines_on_change_and_at_a_steady_rhythm() -> None:
@@ -181,7 +185,7 @@ def test_progress_lines_on_change_and_at_a_steady_rhythm() -> None:
         "training m",
         statuses(*["TRAINING"] * 100, "DONE"),
         Wait.of({"DONE"}, {"TRAINING"}),
-        timeout=10_000,
+        until=Deadline(10_000),
     )
     assert log[0].startswith("training m: TRAINING, 0 s elapsed")
     assert 3 <= len(log) <= 15
@@ -203,7 +207,8 @@ def test_a_full_training_slot_is_retried_every_second_and_logged_every_30_s() ->
             raise limit("Only 2 models can train at the same time.")
         return "arn"
 
-    assert poller(clock, log).retry_while_slot_full("model m", create, deadline=3600) == "arn"
+    found = poller(clock, log).retry_while_slot_full("model m", create, until=Deadline(3600))
+    assert found == "arn"
     gaps = [b - a for a, b in itertools.pairwise(attempts)]
     assert max(gaps) <= 1.25  # a freed slot is used within about a second
     assert len(log) == 4 and all("Concurrent" in line and "training" in line for line in log)
@@ -218,7 +223,7 @@ def test_a_lasting_quota_fails_at_once_naming_it_and_how_to_raise_it() -> None:
         raise limit("The project has 100 versions.")
 
     with pytest.raises(QuotaExceeded) as failure:
-        poller(clock).retry_while_slot_full("model m", create, deadline=3600)
+        poller(clock).retry_while_slot_full("model m", create, until=Deadline(3600))
     assert clock.sleeps == []
     assert "models per project" in str(failure.value)
     assert "L-9CF05323" in str(failure.value)
@@ -233,7 +238,7 @@ def test_a_slot_that_never_frees_fails_at_the_deadline() -> None:
         raise limit("At most 2 models can run at the same time.", "StartProjectVersion")
 
     with pytest.raises(QuotaExceeded, match=r"running .* models per account\" became free"):
-        poller(clock).retry_while_slot_full("model m", start, deadline=120)
+        poller(clock).retry_while_slot_full("model m", start, until=Deadline(120))
     assert 120 <= clock.now < 122
 
 
@@ -309,7 +314,7 @@ def test_a_slot_error_after_a_lost_response_finds_its_own_work() -> None:
         raise limit("Only 2 models can train at the same time.")
 
     found = poller(clock).retry_while_slot_full(
-        "model m", create, deadline=3600, already=lambda: "arn-of-the-first-attempt"
+        "model m", create, until=Deadline(3600), already=lambda: "arn-of-the-first-attempt"
     )
     assert found == "arn-of-the-first-attempt" and clock.sleeps == []
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import time
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -23,7 +22,7 @@ from .._provider import (
     is_unknown,
     require_s3,
 )
-from ..errors import RclError, TerminalStatus, explain, is_code
+from ..errors import RclError, TerminalStatus, already_deleted, explain, is_code
 from ..lookups import find_project, project_arn_by_name, project_name_of
 from ..manifest import validate_line
 from ..ownership import (
@@ -34,7 +33,7 @@ from ..ownership import (
     tag_changes,
     user_tags,
 )
-from ..waiters import DEFAULT_POLLER, GONE, Wait
+from ..waiters import DEFAULT_POLLER, Deadline, Wait
 
 CREATE_TIMEOUT = 30 * 60
 UPDATE_TIMEOUT = 30 * 60
@@ -146,11 +145,10 @@ READY = Wait.of(
     pending={"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", _STALE},
     failure={"CREATE_FAILED", "UPDATE_FAILED"},
 )
-DELETED = Wait.of(target={GONE}, pending={"DELETE_IN_PROGRESS"})
 
 
 def wait_dataset(
-    client: Any, arn: str, *, operation: str, timeout: float, before: Any = _STALE
+    client: Any, arn: str, *, operation: str, until: Deadline, before: Any = _STALE
 ) -> dict[str, Any]:
     """Wait for CREATE_COMPLETE/UPDATE_COMPLETE; a *_FAILED status raises with the first
     error entries.
@@ -159,7 +157,7 @@ def wait_dataset(
     eventual, so a COMPLETE that still carries it is the previous operation's, not this one's
     (for up to STALE_GRACE seconds, in case the service keeps the timestamp).
     """
-    started = time.monotonic()
+    started = DEFAULT_POLLER.clock()
     moved = before is _STALE
 
     def status_of(found: dict[str, Any]) -> str:
@@ -167,7 +165,7 @@ def wait_dataset(
         status = str(found["Status"])
         moved = moved or status.endswith("_IN_PROGRESS")
         moved = moved or found.get("LastUpdatedTimestamp") != before
-        if not moved and time.monotonic() - started < STALE_GRACE:
+        if not moved and DEFAULT_POLLER.clock() - started < STALE_GRACE:
             return _STALE
         return status
 
@@ -176,14 +174,13 @@ def wait_dataset(
             f"dataset {dataset_label(arn)} ({operation})",
             lambda: describe_dataset(client, arn),
             READY,
-            timeout=timeout,
+            until=until,
             status_of=status_of,
         )
     except TerminalStatus as err:
         raise TerminalStatus(
             f"{err}{first_error_entries(client, arn)}", err.status, err.status_message
         ) from err
-    assert found is not None
     return found
 
 
@@ -213,18 +210,19 @@ def dataset_label(arn: str) -> str:
     return f"{project_name_of(arn)}/{arn.split('/dataset/')[-1].split('/')[0]}"
 
 
-def wait_dataset_deleted(client: Any, arn: str, timeout: float) -> None:
-    DEFAULT_POLLER.wait(
+def wait_dataset_deleted(client: Any, arn: str, until: Deadline) -> None:
+    DEFAULT_POLLER.wait_gone(
         f"deleting dataset {dataset_label(arn)}",
         lambda: describe_dataset(client, arn),
-        DELETED,
-        timeout=timeout,
+        {"DELETE_IN_PROGRESS"},
+        until=until,
     )
 
 
-def add_entries(client: Any, arn: str, lines: list[str], timeout: float) -> None:
-    """UpdateDatasetEntries in batches under the 5 MiB limit, each waited for."""
-    deadline = time.monotonic() + timeout
+def add_entries(client: Any, arn: str, lines: list[str], until: Deadline) -> None:
+    """UpdateDatasetEntries in batches under the 5 MiB limit, each waited for; all of them
+    by one deadline."""
+    poller = DEFAULT_POLLER
     for batch in chunked(lines, MAX_CHANGES_BYTES):
         changes = {"GroundTruth": ("\n".join(batch) + "\n").encode()}
         for attempt in itertools.count():
@@ -233,14 +231,14 @@ def add_entries(client: Any, arn: str, lines: list[str], timeout: float) -> None
                 client.update_dataset_entries(DatasetArn=arn, Changes=changes)
                 break
             except Exception as err:
-                if not is_code(err, "ResourceInUseException") or time.monotonic() > deadline:
+                if not is_code(err, "ResourceInUseException") or poller.clock() >= until.at:
                     raise
                 # Busy with an earlier update, perhaps this very batch after a lost response.
                 # A line replaces the entry with its source-ref, so sending it again is safe.
-                wait_dataset(client, arn, operation="finishing an earlier update", timeout=timeout)
+                wait_dataset(client, arn, operation="finishing an earlier update", until=until)
                 # Busy with something else (a training reading it): back off.
-                time.sleep(min(30.0, 0.5 * 2**attempt))
-        wait_dataset(client, arn, operation="adding entries", timeout=timeout, before=before)
+                poller.sleep(min(30.0, 0.5 * 2**attempt, until.left(poller.clock())))
+        wait_dataset(client, arn, operation="adding entries", until=until, before=before)
 
 
 def last_updated(client: Any, arn: str) -> Any:
@@ -314,6 +312,7 @@ class _DatasetProvider(Provider):
         return old_refs <= new_refs
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        until = DEFAULT_POLLER.deadline(timeout_of(props, "create", CREATE_TIMEOUT))
         client = self.connection(props).rekognition()
         what = f"dataset {props['dataset_type']} of {project_name_of(props['project_arn'])}"
         request: dict[str, Any] = {
@@ -339,11 +338,10 @@ class _DatasetProvider(Provider):
             if not is_code(err, "ResourceAlreadyExistsException"):
                 raise explain(err, f"creating {what}") from err
             arn = self._adopt(client, props, what)
-        timeout = timeout_of(props, "create", CREATE_TIMEOUT)
         try:
-            wait_dataset(client, arn, operation="create", timeout=timeout)
+            wait_dataset(client, arn, operation="create", until=until)
             if props.get("entries"):
-                add_entries(client, arn, props["entries"], timeout)
+                add_entries(client, arn, props["entries"], until)
         except Exception as err:
             # Never leave a half-made dataset behind: the next `up` starts from scratch.
             self._delete(client, arn, props)
@@ -352,7 +350,7 @@ class _DatasetProvider(Provider):
             raise explain(err, f"creating {what}") from err
         if props.get("distribute_from"):
             try:
-                self._distribute(client, props["distribute_from"], arn, timeout)
+                self._distribute(client, props["distribute_from"], arn, until)
             except Exception as err:
                 raise RclError(
                     f"{what}: {err}. The dataset is kept: once a split is asked for, it may hold "
@@ -362,7 +360,7 @@ class _DatasetProvider(Provider):
         created(client, arn)
         return CreateResult(arn, self._outs(client, arn, props))
 
-    def _distribute(self, client: Any, train: str, test: str, timeout: float) -> None:
+    def _distribute(self, client: Any, train: str, test: str, until: Deadline) -> None:
         """Move 20% of TRAIN into this empty TEST dataset, once."""
         # Adopted after an interrupted run, the split was already asked for: just wait.
         since: dict[str, dict[str, Any]] = {train: {}, test: {}}
@@ -376,9 +374,7 @@ class _DatasetProvider(Provider):
                 if not _split_started(client, test):
                     raise explain(err, f"distributing {dataset_label(train)}") from err
         for dataset, before in since.items():
-            wait_dataset(
-                client, dataset, operation="distributing entries", timeout=timeout, **before
-            )
+            wait_dataset(client, dataset, operation="distributing entries", until=until, **before)
 
     def _adopt(self, client: Any, props: dict[str, Any], what: str) -> str:
         arn = find_dataset_of_type(client, props["project_arn"], props["dataset_type"])
@@ -389,6 +385,7 @@ class _DatasetProvider(Provider):
         return adopt(client, arn, props, what, taken)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        until = DEFAULT_POLLER.deadline(timeout_of(news, "update", UPDATE_TIMEOUT))
         client = self.connection(news).rekognition()
         old_lines = set(olds.get("entries") or [])
         added = [line for line in news.get("entries") or [] if line not in old_lines]
@@ -399,7 +396,7 @@ class _DatasetProvider(Provider):
         try:
             tag_changes(client, id_, olds.get("tags"), news.get("tags"))
             if added:
-                add_entries(client, id_, added, timeout_of(news, "update", UPDATE_TIMEOUT))
+                add_entries(client, id_, added, until)
         except TerminalStatus:
             raise
         except Exception as err:
@@ -428,24 +425,21 @@ class _DatasetProvider(Provider):
         self._delete(self.connection(props).rekognition(), id_, props)
 
     def _delete(self, client: Any, arn: str, props: dict[str, Any]) -> None:
-        timeout = timeout_of(props, "delete", DELETE_TIMEOUT)
+        until = DEFAULT_POLLER.deadline(timeout_of(props, "delete", DELETE_TIMEOUT))
         try:
             current = describe_dataset(client, arn)
             if current and current["Status"] in IN_PROGRESS - {"DELETE_IN_PROGRESS"}:
                 # A dataset cannot be deleted mid-operation: let the operation finish first.
                 with contextlib.suppress(TerminalStatus):
-                    wait_dataset(client, arn, operation="finishing before delete", timeout=timeout)
+                    wait_dataset(client, arn, operation="finishing before delete", until=until)
             client.delete_dataset(DatasetArn=arn)
         except Exception as err:
-            if is_code(err, "ResourceNotFoundException"):
-                return
-            # A retried delete whose first attempt got through finds it being deleted.
-            if not (
-                is_code(err, "ResourceInUseException")
-                and (describe_dataset(client, arn) or {}).get("Status") == "DELETE_IN_PROGRESS"
-            ):
+            def deleting() -> bool:
+                return (describe_dataset(client, arn) or {}).get("Status") == "DELETE_IN_PROGRESS"
+
+            if not already_deleted(err, deleting):
                 raise explain(err, f"deleting dataset {dataset_label(arn)}") from err
-        wait_dataset_deleted(client, arn, timeout)
+        wait_dataset_deleted(client, arn, until)
 
     def _outs(
         self, client: Any, arn: str, props: dict[str, Any], found: dict[str, Any] | None = None

@@ -17,7 +17,7 @@ from .._provider import (
     import_props,
     iso_timestamp,
 )
-from ..errors import RclError, explain, is_code
+from ..errors import RclError, already_deleted, explain, is_code
 from ..lookups import find_project, project_arn_by_name, project_name_of
 from ..ownership import (
     CREATING_TAG,
@@ -28,7 +28,7 @@ from ..ownership import (
     tag_changes,
     user_tags,
 )
-from ..waiters import DEFAULT_POLLER, GONE, Wait
+from ..waiters import DEFAULT_POLLER, Deadline, Wait
 
 CREATE_TIMEOUT = 10 * 60
 DELETE_TIMEOUT = 10 * 60
@@ -62,26 +62,18 @@ class ProjectInputs(CommonInputs):
 REPLACE_ON = frozenset({"project_name", "feature", "auto_update", "region"})
 
 CREATED = Wait.of(target={"CREATED"}, pending={"CREATING"})
-DELETED = Wait.of(target={GONE}, pending={"DELETING", "CREATED", "CREATING"})
+DELETING = {"DELETING", "CREATED", "CREATING"}
 
 
-def wait_project_created(client: Any, name: str, timeout: float) -> dict[str, Any]:
-    found = DEFAULT_POLLER.wait(
-        f"project {name}",
-        lambda: find_project(client, name),
-        CREATED,
-        timeout=timeout,
+def wait_project_created(client: Any, name: str, until: Deadline) -> dict[str, Any]:
+    return DEFAULT_POLLER.wait(
+        f"project {name}", lambda: find_project(client, name), CREATED, until=until
     )
-    assert found is not None
-    return found
 
 
-def wait_project_deleted(client: Any, name: str, timeout: float) -> None:
-    DEFAULT_POLLER.wait(
-        f"deleting project {name}",
-        lambda: find_project(client, name),
-        DELETED,
-        timeout=timeout,
+def wait_project_deleted(client: Any, name: str, until: Deadline) -> None:
+    DEFAULT_POLLER.wait_gone(
+        f"deleting project {name}", lambda: find_project(client, name), DELETING, until=until
     )
 
 
@@ -98,6 +90,7 @@ class _ProjectProvider(Provider):
         return olds.get("project_name") == news.get("project_name")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        until = DEFAULT_POLLER.deadline(timeout_of(props, "create", CREATE_TIMEOUT))
         conn = self.connection(props)
         client = conn.rekognition()
         name = props["project_name"]
@@ -115,7 +108,7 @@ class _ProjectProvider(Provider):
             if not is_code(err, "ResourceInUseException"):
                 raise explain(err, f"creating project {name}") from err
             self._adopt(client, name, props)
-        found = wait_project_created(client, name, timeout_of(props, "create", CREATE_TIMEOUT))
+        found = wait_project_created(client, name, until)
         return CreateResult(found["ProjectArn"], self._outs(props, found))
 
     def _adopt(self, client: Any, name: str, props: dict[str, Any]) -> None:
@@ -155,6 +148,7 @@ class _ProjectProvider(Provider):
         return UpdateResult(self._outs(news, found))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        until = DEFAULT_POLLER.deadline(timeout_of(props, "delete", DELETE_TIMEOUT))
         client = self.connection(props).rekognition()
         name = props.get("project_name") or project_name_of(id_)
         try:
@@ -167,7 +161,7 @@ class _ProjectProvider(Provider):
                 self._delete_project(client, id_, name)
             except Exception as again:
                 raise explain(again, f"deleting project {name}") from again
-        wait_project_deleted(client, name, timeout_of(props, "delete", DELETE_TIMEOUT))
+        wait_project_deleted(client, name, until)
 
     @staticmethod
     def _delete_project(client: Any, arn: str, name: str) -> None:
@@ -176,13 +170,11 @@ class _ProjectProvider(Provider):
         try:
             client.delete_project(ProjectArn=arn)
         except Exception as err:
-            if is_code(err, "ResourceNotFoundException"):
-                return
-            if is_code(err, "ResourceInUseException") and (
-                (find_project(client, name) or {}).get("Status") == "DELETING"
-            ):
-                return
-            raise
+            def deleting() -> bool:
+                return (find_project(client, name) or {}).get("Status") == "DELETING"
+
+            if not already_deleted(err, deleting):
+                raise
 
     def _delete_leftovers(self, client: Any, arn: str, props: dict[str, Any]) -> None:
         """Delete the models and datasets an interrupted run of this stack made but never

@@ -39,6 +39,7 @@ from ..errors import (
     QuotaExceeded,
     RclError,
     TerminalStatus,
+    already_deleted,
     explain,
     is_code,
 )
@@ -51,7 +52,7 @@ from ..ownership import (
     tag_changes,
     user_tags,
 )
-from ..waiters import DEFAULT_POLLER, GONE, Wait
+from ..waiters import DEFAULT_POLLER, Deadline, Wait
 
 TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
 START_TIMEOUT = 60 * 60
@@ -69,7 +70,6 @@ TRAINED = {
     "DEPRECATED",
 }
 TRAINING_FAILED = {"TRAINING_FAILED", "COPYING_FAILED"}
-STARTABLE = {"TRAINING_COMPLETED", "COPYING_COMPLETED", "STOPPED", "FAILED"}
 UP = {"RUNNING", "STARTING"}
 
 TRAINING_ENDED = Wait.of(
@@ -82,7 +82,6 @@ STOPPED = Wait.of(
     pending={"STOPPING", "RUNNING", "STARTING"},
     frees=RUNNING_SLOTS,
 )
-DELETED = Wait.of(target={GONE}, pending={"DELETING"})
 
 
 class _OutputConfig(BaseModel):
@@ -317,8 +316,8 @@ class _ProjectVersionProvider(Provider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.connection(props).rekognition()
         name = props["version_name"]
-        deadline = time.monotonic() + timeout_of(props, "create", TRAINING_TIMEOUT)
-        arn = self._start_training(client, props, deadline)
+        until = DEFAULT_POLLER.deadline(timeout_of(props, "create", TRAINING_TIMEOUT))
+        arn = self._start_training(client, props, until)
         if not props.get("wait_for_training", True):
             # Read-after-write may not see the new version yet; the create response is enough.
             found = find_version(client, props["project_arn"], name) or {
@@ -330,7 +329,7 @@ class _ProjectVersionProvider(Provider):
             created(client, arn)
             return CreateResult(arn, self._outs(props, found))
         try:
-            found = self._finish(client, props, deadline, just_trained=True)
+            found = self._finish(client, props, until, just_trained=True)
         except (TerminalStatus, QualityGateFailed):
             # A failed or rejected model is deleted, so nothing is left that no state tracks.
             self._delete(client, arn, props)
@@ -338,7 +337,7 @@ class _ProjectVersionProvider(Provider):
         created(client, arn)
         return CreateResult(arn, self._outs(props, found))
 
-    def _start_training(self, client: Any, props: dict[str, Any], deadline: float) -> str:
+    def _start_training(self, client: Any, props: dict[str, Any], until: Deadline) -> str:
         name = props["version_name"]
         tags = creation_tags(props)
         output = _api(props["output_config"])
@@ -384,7 +383,7 @@ class _ProjectVersionProvider(Provider):
             return DEFAULT_POLLER.retry_while_slot_full(
                 f"model {name}",
                 lambda: str(call(**request)["ProjectVersionArn"]),
-                deadline=deadline,
+                until=until,
                 already=exists,
             )
         except QuotaExceeded:
@@ -408,16 +407,16 @@ class _ProjectVersionProvider(Provider):
         self,
         client: Any,
         props: dict[str, Any],
-        deadline: float,
+        until: Deadline,
         *,
         just_trained: bool = False,
         olds: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The three steps after a training starts: wait for it to end, hold the result to
         the quality gate, then converge on the running state the inputs ask for."""
-        found = self._wait_trained(client, props, deadline)
+        found = self._wait_trained(client, props, until)
         self._gate(props, found, just_trained=just_trained)
-        return self._converge(client, props, found, deadline, olds=olds)
+        return self._converge(client, props, found, until, olds=olds)
 
     def _gate(self, props: dict[str, Any], found: dict[str, Any], *, just_trained: bool) -> None:
         """Fail when the model scored below `min_f1_score`, naming its weakest labels."""
@@ -441,23 +440,21 @@ class _ProjectVersionProvider(Provider):
             f"{worst or 'n/a'}. Improve the training data, or lower min_f1_score."
         )
 
-    def _wait_trained(self, client: Any, props: dict[str, Any], deadline: float) -> dict[str, Any]:
+    def _wait_trained(self, client: Any, props: dict[str, Any], until: Deadline) -> dict[str, Any]:
         name = props["version_name"]
-        found = DEFAULT_POLLER.wait(
+        return DEFAULT_POLLER.wait(
             f"training model {name}",
             lambda: find_version(client, props["project_arn"], name),
             TRAINING_ENDED,
-            timeout=max(1.0, deadline - time.monotonic()),
+            until=until,
         )
-        assert found is not None
-        return found
 
     def _converge(
         self,
         client: Any,
         props: dict[str, Any],
         found: dict[str, Any],
-        deadline: float,
+        until: Deadline,
         olds: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         name = props["version_name"]
@@ -469,37 +466,42 @@ class _ProjectVersionProvider(Provider):
         # only when the inputs asked for new units (10-20 minutes without a model on AWS).
         new_units = olds is not None and units != _units(olds)
         if status == "STOPPING" or (status in UP and (not want or new_units)):
-            found = self._stop(client, props, arn, deadline)
+            found = self._stop(client, props, arn, until)
             status = found["Status"]
-        if want and status not in UP:
-            request = {"ProjectVersionArn": arn, "MinInferenceUnits": units[0]}
-            slot_deadline = min(deadline, time.monotonic() + START_TIMEOUT)
-            if units[1]:
-                request["MaxInferenceUnits"] = units[1]
-            try:
-                DEFAULT_POLLER.retry_while_slot_full(
-                    f"model {name}",
-                    lambda: client.start_project_version(**request),
-                    deadline=slot_deadline,
-                    already=lambda: True if self._starting(client, props) else None,
-                )
-            except QuotaExceeded:
-                raise
-            except Exception as err:
-                # A retried request whose first attempt got through finds the model starting.
-                if not (is_code(err, "ResourceInUseException") and self._starting(client, props)):
-                    raise explain(err, f"starting model {name}") from err
-        if want:
-            found = (
-                DEFAULT_POLLER.wait(
-                    f"starting model {name}",
-                    lambda: find_version(client, props["project_arn"], name),
-                    STARTED,
-                    timeout=max(1.0, min(START_TIMEOUT, deadline - time.monotonic())),
-                )
-                or found
+        if not want:
+            return found
+        starting = until.within(START_TIMEOUT, DEFAULT_POLLER.clock())
+        if status not in UP:
+            self._start(client, props, arn, units, starting)
+        return DEFAULT_POLLER.wait(
+            f"starting model {name}",
+            lambda: find_version(client, props["project_arn"], name),
+            STARTED,
+            until=starting,
+        )
+
+    def _start(
+        self, client: Any, props: dict[str, Any], arn: str, units: tuple[int, int | None],
+        until: Deadline,
+    ) -> None:
+        """StartProjectVersion, waiting for a running slot while the account has none free."""
+        name = props["version_name"]
+        request = {"ProjectVersionArn": arn, "MinInferenceUnits": units[0]}
+        if units[1]:
+            request["MaxInferenceUnits"] = units[1]
+        try:
+            DEFAULT_POLLER.retry_while_slot_full(
+                f"model {name}",
+                lambda: client.start_project_version(**request),
+                until=until,
+                already=lambda: True if self._starting(client, props) else None,
             )
-        return found
+        except QuotaExceeded:
+            raise
+        except Exception as err:
+            # A retried request whose first attempt got through finds the model starting.
+            if not (is_code(err, "ResourceInUseException") and self._starting(client, props)):
+                raise explain(err, f"starting model {name}") from err
 
     @staticmethod
     def _starting(client: Any, props: dict[str, Any]) -> bool:
@@ -507,7 +509,7 @@ class _ProjectVersionProvider(Provider):
         return found.get("Status") in UP
 
     def _stop(
-        self, client: Any, props: dict[str, Any], arn: str, deadline: float
+        self, client: Any, props: dict[str, Any], arn: str, until: Deadline
     ) -> dict[str, Any]:
         """Stop the model and wait for STOPPED. A STARTING model cannot be stopped yet: wait for
         it to run first; a stop that did not take (still RUNNING after a while) is re-sent."""
@@ -526,25 +528,18 @@ class _ProjectVersionProvider(Provider):
                 sent_at.append(time.monotonic())
             return found
 
-        found = DEFAULT_POLLER.wait(
-            f"stopping model {name}",
-            fetch,
-            STOPPED,
-            timeout=max(1.0, deadline - time.monotonic()),
-        )
-        assert found is not None
-        return found
+        return DEFAULT_POLLER.wait(f"stopping model {name}", fetch, STOPPED, until=until)
 
     # -- update / read / delete --------------------------------------------------------------
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self.connection(news).rekognition()
-        deadline = time.monotonic() + timeout_of(news, "update", TRAINING_TIMEOUT)
+        until = DEFAULT_POLLER.deadline(timeout_of(news, "update", TRAINING_TIMEOUT))
         try:
             tag_changes(client, id_, olds.get("tags"), news.get("tags"))
         except Exception as err:
             raise explain(err, f"tagging model {news['version_name']}") from err
         try:
-            found = self._finish(client, news, deadline, olds=olds)
+            found = self._finish(client, news, until, olds=olds)
         except TerminalStatus as err:
             if err.status in TRAINING_FAILED:
                 raise RclError(
@@ -594,7 +589,7 @@ class _ProjectVersionProvider(Provider):
         name = props.get("version_name") or version_name_of(arn)
         props = {**props, "version_name": name}
         project_arn = props["project_arn"]
-        deadline = time.monotonic() + timeout_of(props, "delete", DELETE_TIMEOUT)
+        until = DEFAULT_POLLER.deadline(timeout_of(props, "delete", DELETE_TIMEOUT))
         found = find_version(client, project_arn, name)
         if found is None:
             return
@@ -602,7 +597,7 @@ class _ProjectVersionProvider(Provider):
         if status in TRAINING:
             # A training cannot be cancelled; wait it out, then delete.
             try:
-                found = self._wait_trained(client, props, deadline)
+                found = self._wait_trained(client, props, until)
             except TerminalStatus:
                 pass
             except Exception as err:
@@ -613,21 +608,20 @@ class _ProjectVersionProvider(Provider):
             found = find_version(client, project_arn, name) or {}
             status = found.get("Status", "")
         if status in UP or status == "STOPPING":
-            self._stop(client, props, arn, deadline)
+            self._stop(client, props, arn, until)
         try:
             client.delete_project_version(ProjectVersionArn=arn)
         except Exception as err:
-            if is_code(err, "ResourceNotFoundException"):
-                return
-            # A retried delete whose first attempt got through finds it being deleted.
-            deleting = (find_version(client, project_arn, name) or {}).get("Status") == "DELETING"
-            if not (is_code(err, "ResourceInUseException") and deleting):
+            def deleting() -> bool:
+                return (find_version(client, project_arn, name) or {}).get("Status") == "DELETING"
+
+            if not already_deleted(err, deleting):
                 raise explain(err, f"deleting model {name}") from err
-        DEFAULT_POLLER.wait(
+        DEFAULT_POLLER.wait_gone(
             f"deleting model {name}",
             lambda: find_version(client, project_arn, name),
-            DELETED,
-            timeout=max(1.0, deadline - time.monotonic()),
+            {"DELETING"},
+            until=until,
         )
 
     def _outs(self, props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:

@@ -337,6 +337,7 @@ def test_a_complete_status_from_before_an_update_is_not_taken_for_its_end(monkey
 
     monkeypatch.setattr(ds, "describe_dataset", describe)
     arn = "arn:aws:rekognition:us-east-1:123456789012:project/p/dataset/train/1"
-    found = ds.wait_dataset(None, arn, operation="adding entries", timeout=30, before=before)
+    until = ds.DEFAULT_POLLER.deadline(30)
+    found = ds.wait_dataset(None, arn, operation="adding entries", until=until, before=before)
     assert found["LastUpdatedTimestamp"] == before.replace(hour=1)
     assert seen == ["UPDATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]
