@@ -15,23 +15,27 @@ from collections.abc import Callable
 from typing import Any
 
 from . import s3io, trainer, training
-from .manifests import Entry, ImageChecker, split_80_20
-from .models import (
+from .backend import RekognitionBackend
+from .manifests import (
     MAX_INVALID_FRACTION,
+    Entry,
+    ImageChecker,
+    apply_changes,
+    parse_manifest,
+    split_80_20,
+)
+from .models import (
     TRANSITIONS,
     Commit,
     Dataset,
     Project,
-    RekognitionBackend,
     Version,
-    World,
-    apply_changes,
     ended,
     now,
-    parse_manifest,
     touch,
 )
 from .training import manifest_asset, output_key
+from .world import World
 
 log = logging.getLogger("rcl_emulator")
 MAX_MANIFEST_LINES = 250_000

@@ -28,6 +28,8 @@ CLASSIFICATION = "groundtruth/image-classification"
 MULTILABEL = "groundtruth/image-classification-multilabel"
 DETECTION = "groundtruth/object-detection"
 MODERATION_ATTRIBUTE = "content-moderation-groundtruth"
+# More invalid lines than this fails a dataset or a training (the 20% rule).
+MAX_INVALID_FRACTION = 0.2
 
 
 @dataclass
@@ -331,3 +333,41 @@ def split_80_20(entries: list[Entry], split_safe: bool = False
         train.extend(group[:-k])
         test.extend(group[-k:])
     return train, test, too_few
+
+
+def apply_changes(entries: list[Entry], new: list[Entry]) -> list[Entry]:
+    """UpdateDatasetEntries semantics: replace by source-ref, append otherwise."""
+    out = list(entries)
+    index = {e.source_ref: i for i, e in enumerate(out) if e.source_ref}
+    for e in new:
+        ref = e.source_ref
+        if ref and ref in index:
+            out[index[ref]] = e
+        else:
+            if ref:
+                index[ref] = len(out)
+            out.append(e)
+    return out
+
+
+def parse_manifest(data: bytes, images: ImageChecker | None = None,
+                   adapter: bool = False) -> tuple[list[Entry], int]:
+    """Entries of a manifest (duplicates of a source-ref dropped) and the invalid-line count.
+
+    ``adapter`` reads Content Moderation adapter lines instead of Ground Truth lines.
+    """
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    invalid = 0
+    images = images or ImageChecker()
+    for text in split_lines(data):
+        entry = parse_line(text, images, adapter)
+        if entry.has_errors:
+            invalid += 1
+        ref = entry.source_ref
+        if ref and ref in seen:
+            continue
+        if ref:
+            seen.add(ref)
+        entries.append(entry)
+    return entries, invalid

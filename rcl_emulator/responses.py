@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from . import exceptions as exc
-from .models import World
 from .validation import service_model, validate_input
+from .world import World
 
 log = logging.getLogger("rcl_emulator")
 

@@ -10,8 +10,9 @@ from moto.server import create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from . import jobs, responses, s3io
-from .models import Faults, Timing, World
+from .models import Faults, Timing
 from .store import StateStore
+from .world import World
 
 CONTROL_PREFIX = "/_emulator/"
 

@@ -7,6 +7,7 @@ by a background thread whenever something changed and once more at shutdown.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import pickle
@@ -16,11 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from . import s3io
-from .models import World
+from .world import World
 
 log = logging.getLogger("rcl_emulator")
 STATE_FILE = "state.pkl"
 S3_FILE = "s3.pkl"
+# Classes that moved after state files naming them were written: (module, name) -> module.
+MOVED_CLASSES = {("rcl_emulator.models", "RekognitionBackend"): "rcl_emulator.backend"}
+
+
+class _StateUnpickler(pickle.Unpickler):
+    """Reads a state file, also one that names a class where it used to live."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(MOVED_CLASSES.get((module, name), module), name)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -59,7 +69,7 @@ class StateStore:
             self._saved_s3 = s3io.fingerprint()
         state_path = self.dir / STATE_FILE
         if state_path.exists():
-            data = pickle.loads(state_path.read_bytes())
+            data = _StateUnpickler(io.BytesIO(state_path.read_bytes())).load()
             with self.world.lock:
                 self.world.backends = data["backends"]
                 for backend in self.world.backends.values():

@@ -14,15 +14,13 @@ from typing import Any
 
 from . import s3io, trainer
 from .evaluation import MIN_DETECTION_LABELS, Results, fit_and_evaluate, min_labels
-from .manifests import Entry, ImageChecker, split_80_20
+from .manifests import MAX_INVALID_FRACTION, Entry, ImageChecker, parse_manifest, split_80_20
 from .models import (
     CONTENT_MODERATION,
-    MAX_INVALID_FRACTION,
     Commit,
     Version,
     ended,
     now,
-    parse_manifest,
 )
 
 OUTPUT_KINDS = ("EvaluationResultSummary", "ManifestSummary", "TrainingGroundTruth",
