@@ -8,6 +8,11 @@ import logging
 import signal
 import sys
 import threading
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # main imports it late, to report a missing extra
+    from .server import EmulatorServer
 
 # What `pip install 'rcl-resources[emulator]'` adds to a base install.
 EXTRA = ("moto", "werkzeug", "numpy", "PIL", "sklearn")
@@ -28,6 +33,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    args = _parser(digits).parse_args(argv)
+    if args.command == "sample-images":
+        return digits.run(args)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+
+    server = EmulatorServer(host=args.host, port=args.port, state_dir=args.state_dir,
+                            training_seconds=args.training_seconds,
+                            start_seconds=args.start_seconds, stop_seconds=args.stop_seconds)
+    return _serve(server, args.bucket)
+
+
+def _parser(digits: ModuleType) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rcl-emulator",
                                      description="Local Rekognition Custom Labels + S3.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -46,14 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         "sample-images", help="write labelled images to train on (scikit-learn's digits)",
         description=digits.__doc__)
     digits.add_arguments(samples)
-    args = parser.parse_args(argv)
-    if args.command == "sample-images":
-        return digits.run(args)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    return parser
 
-    server = EmulatorServer(host=args.host, port=args.port, state_dir=args.state_dir,
-                            training_seconds=args.training_seconds,
-                            start_seconds=args.start_seconds, stop_seconds=args.stop_seconds)
+
+def _serve(server: EmulatorServer, buckets: list[str]) -> int:
+    """Serve until SIGTERM or SIGINT, with ``buckets`` created once listening."""
     done = threading.Event()
 
     def _shutdown(signum: int, frame: object) -> None:
@@ -64,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     from .s3io import ensure_bucket
 
-    for bucket in args.bucket:
+    for bucket in buckets:
         try:
             ensure_bucket(bucket)
         except Exception as err:  # moto's InvalidBucketName and kin
@@ -75,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     done.wait()
     server.stop()
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

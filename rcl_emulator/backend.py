@@ -240,30 +240,7 @@ class RekognitionBackend(BackendState):
         if p.get("FeatureConfig") is not None and project.feature != CONTENT_MODERATION:
             raise exc.InvalidParameterException(
                 "FeatureConfig is only valid for CONTENT_MODERATION projects.")
-        if project.feature == CONTENT_MODERATION:
-            if not training:
-                raise exc.InvalidParameterException("Adapters are trained from TrainingData.")
-        elif project.datasets:
-            if training or testing:
-                raise exc.InvalidParameterException(
-                    "The project has datasets; TrainingData and TestingData are not allowed.")
-            if "TRAIN" not in project.datasets:
-                raise exc.InvalidParameterException("The project has no TRAIN dataset.")
-            for d in project.datasets.values():
-                if d.status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED"):
-                    raise exc.ResourceNotReadyException(
-                        f"The {d.type} dataset is {d.status}.")
-        else:
-            if not training or not testing:
-                raise exc.InvalidParameterException(
-                    "The project has no datasets: pass both TrainingData and TestingData "
-                    "(TestingData may be {\"AutoCreate\": true}).")
-        for data in (training, testing):
-            for asset in (data or {}).get("Assets", []):
-                obj = asset.get("GroundTruthManifest", {}).get("S3Object")
-                if not obj or not obj.get("Bucket") or not obj.get("Name"):
-                    raise exc.InvalidParameterException(
-                        "Each asset needs GroundTruthManifest.S3Object with Bucket and Name.")
+        _check_training_data(project, training, testing)
         training_now = sum(1 for x in self.projects.values() for v in x.versions.values()
                            if v.status == "TRAINING_IN_PROGRESS")
         if training_now >= MAX_CONCURRENT_TRAININGS:
@@ -483,3 +460,34 @@ def _check_policy_document(doc: str) -> None:
         raise exc.MalformedPolicyDocumentException(
             "The policy document needs a Statement list whose entries have Effect Allow or "
             "Deny.")
+
+
+def _check_training_data(project: Project, training: dict[str, Any] | None,
+                         testing: dict[str, Any] | None) -> None:
+    """What a new version trains from: an adapter's TrainingData, else the project's datasets
+    (when it has any, and ready), else both TrainingData and TestingData; each asset names
+    its manifest."""
+    if project.feature == CONTENT_MODERATION:
+        if not training:
+            raise exc.InvalidParameterException("Adapters are trained from TrainingData.")
+    elif project.datasets:
+        if training or testing:
+            raise exc.InvalidParameterException(
+                "The project has datasets; TrainingData and TestingData are not allowed.")
+        if "TRAIN" not in project.datasets:
+            raise exc.InvalidParameterException("The project has no TRAIN dataset.")
+        for d in project.datasets.values():
+            if d.status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED"):
+                raise exc.ResourceNotReadyException(
+                    f"The {d.type} dataset is {d.status}.")
+    else:
+        if not training or not testing:
+            raise exc.InvalidParameterException(
+                "The project has no datasets: pass both TrainingData and TestingData "
+                "(TestingData may be {\"AutoCreate\": true}).")
+    for data in (training, testing):
+        for asset in (data or {}).get("Assets", []):
+            obj = asset.get("GroundTruthManifest", {}).get("S3Object")
+            if not obj or not obj.get("Bucket") or not obj.get("Name"):
+                raise exc.InvalidParameterException(
+                    "Each asset needs GroundTruthManifest.S3Object with Bucket and Name.")

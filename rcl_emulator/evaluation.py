@@ -161,7 +161,8 @@ def _detection_snapshot(model: detector.Detector, images: list[detector.Annotate
             zip(images, test, result.found, result.matched, strict=True)):
         assert image.size is not None
         size = [{"width": image.size[0], "height": image.size[1], "depth": 3}]
-        predicted, objects = [], []
+        predicted: list[dict[str, int]] = []
+        objects: list[dict[str, Any]] = []
         for d, m in zip(found, matched, strict=True):
             above = d.score >= model.thresholds[d.label]
             if not above and m is None:

@@ -40,6 +40,8 @@ from .world import World
 log = logging.getLogger("rcl_emulator")
 MAX_MANIFEST_LINES = 250_000
 MAX_LABELS = 250
+
+
 class DatasetFailure(Exception):
     """A terminal dataset error: ``code`` is the Custom Labels code."""
 

@@ -189,32 +189,45 @@ def _check_attribute(entry: Entry, value: Any, meta: dict[str, Any]) -> list[dic
         return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",
                      "The label attribute metadata needs human-annotated and creation-date.")]
     if kind == CLASSIFICATION:
-        name = meta.get("class-name")
-        if not isinstance(name, str) or not name or "confidence" not in meta:
-            return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",
-                         "The label attribute metadata needs class-name and confidence.")]
-        if len(name) > MAX_LABEL_NAME:
-            return [_err("ERROR_INVALID_LABEL_NAME_LENGTH", "The label name is too long.")]
-        entry.labels.append(name)
-        entry.use_case = "IMAGE_LEVEL_LABELS"
-        return []
+        return _check_classification(entry, meta)
     class_map = meta.get("class-map")
     if not isinstance(class_map, dict):
         return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT", "class-map is missing.")]
     if kind == MULTILABEL:
-        if not isinstance(value, list):
-            return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT", "Expected a list of class ids.")]
-        names = []
-        for cid in value:
-            if str(cid) not in class_map:
-                return [_err("ERROR_MISSING_CLASS_MAP_ID", f"class id {cid} is not in class-map.")]
-            names.append(str(class_map[str(cid)]))
-        if any(len(n) > MAX_LABEL_NAME or not n for n in names):
-            return [_err("ERROR_INVALID_LABEL_NAME_LENGTH", "A label name is too long.")]
-        entry.labels.extend(names)
-        entry.use_case = "IMAGE_LEVEL_LABELS"
-        return []
-    # Object detection.
+        return _check_multilabel(entry, value, class_map)
+    return _check_detection(entry, value, meta, class_map)
+
+
+def _check_classification(entry: Entry, meta: dict[str, Any]) -> list[dict[str, str]]:
+    name = meta.get("class-name")
+    if not isinstance(name, str) or not name or "confidence" not in meta:
+        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",
+                     "The label attribute metadata needs class-name and confidence.")]
+    if len(name) > MAX_LABEL_NAME:
+        return [_err("ERROR_INVALID_LABEL_NAME_LENGTH", "The label name is too long.")]
+    entry.labels.append(name)
+    entry.use_case = "IMAGE_LEVEL_LABELS"
+    return []
+
+
+def _check_multilabel(entry: Entry, value: Any,
+                      class_map: dict[str, Any]) -> list[dict[str, str]]:
+    if not isinstance(value, list):
+        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT", "Expected a list of class ids.")]
+    names = []
+    for cid in value:
+        if str(cid) not in class_map:
+            return [_err("ERROR_MISSING_CLASS_MAP_ID", f"class id {cid} is not in class-map.")]
+        names.append(str(class_map[str(cid)]))
+    if any(len(n) > MAX_LABEL_NAME or not n for n in names):
+        return [_err("ERROR_INVALID_LABEL_NAME_LENGTH", "A label name is too long.")]
+    entry.labels.extend(names)
+    entry.use_case = "IMAGE_LEVEL_LABELS"
+    return []
+
+
+def _check_detection(entry: Entry, value: Any, meta: dict[str, Any],
+                     class_map: dict[str, Any]) -> list[dict[str, str]]:
     if not isinstance(value, dict) or not isinstance(value.get("annotations"), list) \
             or not isinstance(value.get("image_size"), list) or not value["image_size"]:
         return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT",

@@ -53,6 +53,7 @@ DATASET_BUSY = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"}
 # A deprecated adapter (older base model) still serves until it expires.
 ADAPTER_USABLE = {"TRAINING_COMPLETED", "DEPRECATED"}
 
+
 def now() -> float:
     return time.time()
 

@@ -98,7 +98,7 @@ def snapshot() -> dict[str, Any]:
 def fingerprint() -> tuple[Any, ...]:
     """Cheap change detector for :func:`snapshot`."""
     be = backend()
-    parts = []
+    parts: list[tuple[Any, ...]] = []
     for name, bucket in list(be.buckets.items()):
         for key in list(bucket.keys.keys()):
             try:

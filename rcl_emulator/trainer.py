@@ -41,7 +41,7 @@ class TrainingError(Exception):
 def image_features(data: bytes) -> np.ndarray:
     """Feature vector for one encoded image."""
     with Image.open(io.BytesIO(data)) as img:
-        rgb = img.convert("RGB").resize((THUMB, THUMB), Image.BILINEAR)
+        rgb = img.convert("RGB").resize((THUMB, THUMB), Image.Resampling.BILINEAR)
     a = np.asarray(rgb, dtype=np.float32) / 255.0
     gray = a.mean(axis=2)
     thumb = gray.reshape(16, 2, 16, 2).mean(axis=(1, 3)).ravel()
@@ -137,7 +137,7 @@ def evaluate(model: TrainedModel, features: np.ndarray,
     """Set per-label thresholds and return metrics (per label and aggregated)."""
     scores = model.scores(features)
     truth = _truth(model.labels, label_sets)
-    per_label = []
+    per_label: list[dict[str, Any]] = []
     predicted = np.zeros_like(truth)
     for i, lab in enumerate(model.labels):
         if lab not in model.thresholds:

@@ -49,21 +49,7 @@ def _check(shape: Shape, value: Any, path: str) -> Any:
     kind = shape.type_name
     meta = shape.metadata
     if kind == "structure":
-        if not isinstance(value, dict):
-            _fail(path, "must be a structure")
-        out = {}
-        for req in shape.required_members:
-            if value.get(req) is None:
-                raise InvalidParameterException(
-                    f"1 validation error detected: Value null at '{_sub(path, req)}' failed to "
-                    "satisfy constraint: Member must not be null"
-                )
-        for name, member in shape.members.items():
-            if name in value and value[name] is not None:
-                out[name] = _check(member, value[name], _sub(path, name))
-        if shape.is_document_type:
-            return value
-        return out
+        return _check_structure(shape, value, path)
     if kind == "list":
         if not isinstance(value, list):
             _fail(path, "must be a list")
@@ -78,23 +64,7 @@ def _check(shape: Shape, value: Any, path: str) -> Any:
             for k, v in value.items()
         }
     if kind == "string":
-        if not isinstance(value, str):
-            _fail(path, "must be a string")
-        _length(meta, len(value), path, "length")
-        if shape.enum and value not in shape.enum:
-            _fail(
-                path,
-                f"'{value}' failed to satisfy constraint: Member must satisfy enum value set: "
-                f"[{', '.join(shape.enum)}]",
-            )
-        pattern = meta.get("pattern")
-        if pattern and not matches(pattern, value):
-            _fail(
-                path,
-                f"'{value[:100]}' failed to satisfy constraint: Member must satisfy regular "
-                f"expression pattern: {pattern}",
-            )
-        return value
+        return _check_string(shape, value, path)
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
             _fail(path, "must be an integer")
@@ -110,19 +80,63 @@ def _check(shape: Shape, value: Any, path: str) -> Any:
             _fail(path, "must be a boolean")
         return value
     if kind == "blob":
-        if not isinstance(value, str):
-            _fail(path, "must be a base64-encoded string")
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidParameterException(
-                f"Value at '{path}' is not valid base64."
-            ) from None
-        if path.endswith("Image.Bytes") and len(raw) > meta.get("max", len(raw)):
-            raise ImageTooLargeException("The image is larger than the allowed size.")
-        _length(meta, len(raw), path, "length")
-        return raw
+        return _check_blob(shape, value, path)
     return value
+
+
+def _check_structure(shape: Shape, value: Any, path: str) -> Any:
+    if not isinstance(value, dict):
+        _fail(path, "must be a structure")
+    out = {}
+    for req in shape.required_members:
+        if value.get(req) is None:
+            raise InvalidParameterException(
+                f"1 validation error detected: Value null at '{_sub(path, req)}' failed to "
+                "satisfy constraint: Member must not be null"
+            )
+    for name, member in shape.members.items():
+        if name in value and value[name] is not None:
+            out[name] = _check(member, value[name], _sub(path, name))
+    if shape.is_document_type:
+        return value
+    return out
+
+
+def _check_string(shape: Shape, value: Any, path: str) -> Any:
+    meta = shape.metadata
+    if not isinstance(value, str):
+        _fail(path, "must be a string")
+    _length(meta, len(value), path, "length")
+    if shape.enum and value not in shape.enum:
+        _fail(
+            path,
+            f"'{value}' failed to satisfy constraint: Member must satisfy enum value set: "
+            f"[{', '.join(shape.enum)}]",
+        )
+    pattern = meta.get("pattern")
+    if pattern and not matches(pattern, value):
+        _fail(
+            path,
+            f"'{value[:100]}' failed to satisfy constraint: Member must satisfy regular "
+            f"expression pattern: {pattern}",
+        )
+    return value
+
+
+def _check_blob(shape: Shape, value: Any, path: str) -> bytes:
+    meta = shape.metadata
+    if not isinstance(value, str):
+        _fail(path, "must be a base64-encoded string")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidParameterException(
+            f"Value at '{path}' is not valid base64."
+        ) from None
+    if path.endswith("Image.Bytes") and len(raw) > meta.get("max", len(raw)):
+        raise ImageTooLargeException("The image is larger than the allowed size.")
+    _length(meta, len(raw), path, "length")
+    return raw
 
 
 def _sub(path: str, name: str) -> str:
