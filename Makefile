@@ -116,7 +116,7 @@ dist: dist/SHA256SUMS
 test: setup dist
 	PATH="$(ENGINE_DIR):$$PATH" RCL_REQUIRE_ENGINE=1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-# Regenerate sdk/ from the plugin's schema (`make test` fails while it is stale).
+# Regenerate sdk/ and the Python surface from the core (`make test` fails while they are stale).
 sdk: setup
 	PY=$(PY) bash scripts/sdk
 

@@ -17,12 +17,12 @@ __version__ = importlib.metadata.version("rcl-resources")
 # Projects does not pay for importing the other resources (nor does the provider host).
 _HOME = {
     **{name: kind.module for kind in KINDS for name in (kind.name, *kind.args)},
-    "TimeoutsArgs": "_dynamic",
+    "TimeoutsArgs": "_args",
     **dict.fromkeys(("QualityGateFailed", "RclError", "TerminalStatus", "WaitTimeout"), "errors"),
 }
 
 if TYPE_CHECKING:
-    from ._dynamic import TimeoutsArgs
+    from ._args import TimeoutsArgs
     from .dataset import (
         Dataset,
         DatasetArgs,

@@ -11,6 +11,8 @@ a resource's input fields.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -63,19 +65,6 @@ def moved_provider(kind: str) -> Callable[[str], Any]:
     return __getattr__
 
 
-@dataclasses.dataclass
-class TimeoutsArgs:
-    """Seconds to wait for each operation before failing with a clear message (Pulumi's
-    `custom_timeouts` do not reach dynamic providers)."""
-
-    create: pulumi.Input[float] | None = None
-    """Seconds a create may wait (for a model: training, then starting)."""
-    update: pulumi.Input[float] | None = None
-    """Seconds an update may wait."""
-    delete: pulumi.Input[float] | None = None
-    """Seconds a delete may wait."""
-
-
 def merge_args(args: Any, kwargs: dict[str, Any], args_type: type) -> dict[str, Any]:
     """Inputs from an Args object and/or keyword arguments (keywords win), like pulumi_aws."""
     if args is not None and not isinstance(args, args_type):
@@ -123,6 +112,42 @@ def program_props(
     for output in getattr(resource_type, "__annotations__", {}):
         props.setdefault(output, None)
     return props, opts
+
+
+def read_local(kind: str, props: dict[str, Any]) -> None:
+    """Complete `props` with what only the machine running the program can read (an
+    ImageFolder's files), as it is declared: the provider's code, loaded only here."""
+    failures = provider_class(kind)().local_inputs(props)
+    if failures:
+        raise ValueError("; ".join(failure.reason for failure in failures))
+
+
+def dataset_revision(dataset: Resource, resource_name: str, props: dict[str, Any]) -> Any:
+    """A Dataset's `revision`: `<resource name>@<digest of what it holds>`. Known at preview
+    whenever the content is, so an in-place change elsewhere does not show a retraining;
+    through the URN it still orders a model trained on it after the dataset."""
+    content = pulumi.Output.from_input(
+        {
+            "dataset_type": props.get("dataset_type"),
+            "dataset_source": props.get("dataset_source"),
+            "entries": props.get("entries"),
+            "distributed": bool(props.get("distribute_from")),
+        }
+    )
+    return pulumi.Output.all(dataset.urn, content).apply(
+        lambda values: f"{resource_name}@{_digest(values[1])}"
+    )
+
+
+def _digest(content: Any) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
+
+
+PROGRAM_OUTPUTS: dict[str, dict[str, Callable[[Resource, str, dict[str, Any]], Any]]] = {
+    "Dataset": {"revision": dataset_revision},
+}
+"""Outputs a resource's program computes itself (the Python surface only), each of type
+`pulumi.Output[str]`: name and function, per resource."""
 
 
 def existing(resource_type: type[R], kind: str, resource_name: str, id_: Any, opts: Any) -> R:

@@ -33,6 +33,14 @@ def renamed(value: Any, rename: Any) -> Any:
     return value
 
 
+class AlsoAccepts:
+    """Field metadata: a type the Python surface also takes for this input, turned into the
+    input's own type by a validator that runs before the checks (a dict for a JSON string)."""
+
+    def __init__(self, annotation: Any) -> None:
+        self.annotation = annotation
+
+
 def api(address: str) -> AfterValidator:
     """The service model's rules for the API member at `address` (`Shape.Member`)."""
     return AfterValidator(Api(address))
@@ -102,7 +110,8 @@ class CommonInputs(BaseModel):
     """`<pulumi project>/<stack>/<resource name>`, tagged on what this resource creates so a
     retry adopts only its own (set by the host)."""
     timeouts: Timeouts | None = None
-    """Seconds to wait for each operation before failing with a clear message."""
+    """Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+    clear message."""
 
 
 def timeout_of(props: dict[str, Any], operation: str, default: float) -> float:

@@ -150,7 +150,14 @@ class Provider:
         raise NotImplementedError
 
     kind: ClassVar[str]
+    summary: ClassVar[str]
+    """What the resource is, in a phrase (its module's first line)."""
+    id_form: ClassVar[str]
+    """What the resource's id is, for `get` and `pulumi import`."""
     inputs_model: ClassVar[type[pydantic.BaseModel]]
+    outputs: ClassVar[type]
+    """The outputs: annotations with a docstring each (the class docstring describes the
+    resource itself)."""
     replace_on: ClassVar[frozenset[str]]
     write_only: ClassVar[frozenset[str]] = frozenset()
     """Inputs AWS cannot report back, so an import cannot record them: where the state has

@@ -72,10 +72,3 @@ def provider_class(kind: str) -> type[Provider]:
     found = BY_NAME[kind]
     providers = importlib.import_module(f"rcl_resources.providers.{found.module}")
     return cast("type[Provider]", getattr(providers, found.provider))
-
-
-def resource_class(kind: str) -> type:
-    """The dynamic `Resource` class of resource `kind` (its program module), imported on first
-    use."""
-    found = BY_NAME[kind]
-    return cast(type, getattr(importlib.import_module(f"rcl_resources.{found.module}"), kind))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import inspect
 import itertools
-import sys
 import types
 import typing
 from typing import Any, NamedTuple
@@ -14,12 +13,9 @@ from typing import Any, NamedTuple
 import pydantic
 
 from . import __version__
-from ._inputs import S3Object
 from ._properties import HIDDEN, camel
 from .api_model import Api, member
-from .providers.dataset import DatasetStats
-from .providers.project_version import LabelMetric
-from .registry import KINDS, PACKAGE, provider_class, resource_class
+from .registry import KINDS, PACKAGE, provider_class
 
 REPOSITORY = "https://github.com/rcl-resources/rcl-resources"
 
@@ -51,7 +47,7 @@ def schema() -> dict[str, Any]:
     types_: dict[str, Any] = {}
     resources = {}
     for kind in KINDS:
-        token, core, resource = kind.token, provider_class(kind.name), resource_class(kind.name)
+        token, core = kind.token, provider_class(kind.name)
         fields = {n: f for n, f in core.inputs_model.model_fields.items() if n not in HIDDEN}
         docs = model_docs(core.inputs_model)
         inputs = {
@@ -61,17 +57,15 @@ def schema() -> dict[str, Any]:
         outputs = {**inputs}
         # Check fills defaults in, so an input with one is always in the state.
         always = {n for n, f in fields.items() if f.is_required() or f.default is not None}
-        described = attribute_docs(resource)
-        for name, annotation in output_annotations(resource).items():
-            inner = typing.get_args(annotation)[0] if typing.get_args(annotation) else Any
-            if type(None) in typing.get_args(inner):
+        described = attribute_docs(core.outputs)
+        for name, annotation in typing.get_type_hints(core.outputs).items():
+            if type(None) in typing.get_args(annotation):
                 always.discard(name)
             else:
                 always.add(name)
-            inner = OUTPUT_TYPES.get((token, name), inner)
-            outputs[camel(name)] = property_schema(inner, types_, described.get(name))
+            outputs[camel(name)] = property_schema(annotation, types_, described.get(name))
         resources[token] = {
-            "description": inspect.cleandoc(resource.__doc__ or token),
+            "description": inspect.cleandoc(core.__doc__ or token),
             "inputProperties": inputs,
             "properties": outputs,
             "required": sorted(camel(n) for n in always),
@@ -139,23 +133,6 @@ really trains runs with `pipx run --spec 'rcl-resources[emulator]' rcl-emulator 
 
 Documentation, examples in every language and the changelog: {REPOSITORY}
 """
-
-# Outputs the Python SDK must see as plain dicts (it converts to the annotated type), typed
-# precisely for other languages.
-OUTPUT_TYPES: dict[tuple[str, str], Any] = {
-    (f"{PACKAGE}:index:ImageFolder", "manifest"): S3Object,
-    (f"{PACKAGE}:index:Dataset", "dataset_stats"): DatasetStats,
-    (f"{PACKAGE}:index:ProjectVersion", "evaluation_summary"): S3Object,
-    (f"{PACKAGE}:index:ProjectVersion", "label_metrics"): list[LabelMetric],
-}
-
-
-
-def output_annotations(resource: type) -> dict[str, Any]:
-    """The outputs a resource class declares itself (not its Pulumi bases), evaluated."""
-    own = type("Outputs", (), {"__annotations__": vars(resource).get("__annotations__", {})})
-    return typing.get_type_hints(own, vars(sys.modules[resource.__module__]))
-
 
 def non_empty(key: str, names: list[str]) -> dict[str, list[str]]:
     """`{key: names}`, or nothing when there are none (the engine drops empty lists)."""

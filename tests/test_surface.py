@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
 import inspect
 import typing
 from typing import Any
@@ -13,7 +14,9 @@ import pulumi
 import pytest
 
 import rcl_resources as rcl
-from rcl_resources.schema import attribute_docs
+from rcl_resources._properties import HIDDEN
+from rcl_resources.registry import KINDS, Kind, provider_class
+from rcl_resources.schema import attribute_docs, model_docs
 
 RESOURCES = [
     (rcl.Project, rcl.ProjectArgs),
@@ -90,3 +93,23 @@ def test_args_object_keywords_and_options_in_either_place() -> None:
     assert inputs["by-keywords"]["region"] == "eu-west-1"
     assert inputs["keywords-win"]["feature"] == "X"
     assert inputs["by-name"]["tags"] == {"a": "b"}
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_each_input_and_output_is_the_core_s_one_declaration(kind: Kind) -> None:
+    """The Python surface says what the core declares: every input of the provider's model,
+    with its docstring and whether it is required, and every output, with its docstring."""
+    core = provider_class(kind.name)
+    module = importlib.import_module(f"rcl_resources.{kind.module}")
+    args, resource = getattr(module, kind.args[0]), getattr(module, kind.name)
+    inputs = {n: f for n, f in core.inputs_model.model_fields.items() if n not in HIDDEN}
+    fields = {f.name: f for f in dataclasses.fields(args)}
+    assert set(fields) == set(inputs)
+    core_docs, surface_docs = model_docs(core.inputs_model), attribute_docs(args)
+    for name, field in inputs.items():
+        assert surface_docs[name] == core_docs[name], name
+        required = fields[name].default is dataclasses.MISSING
+        assert required == field.is_required(), name
+    outputs = attribute_docs(core.outputs)
+    assert attribute_docs(resource) == outputs
+    assert list(vars(resource)["__annotations__"]) == list(typing.get_type_hints(core.outputs))

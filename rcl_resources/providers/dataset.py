@@ -271,7 +271,34 @@ class DatasetStats(BaseModel):
     """Entries with errors (see the dataset's ListDatasetEntries `HasErrors`)."""
 
 
+class DatasetOutputs:
+    arn: str
+    """The dataset's ARN."""
+    status: str
+    """The status of the last operation, e.g. `CREATE_COMPLETE`."""
+    status_message: str | None
+    """AWS's message about the last operation."""
+    status_message_code: str | None
+    """`SUCCESS`, `SERVICE_ERROR` or `CLIENT_ERROR`."""
+    dataset_stats: DatasetStats
+    """`labeled_entries`, `total_entries`, `total_labels`, `error_entries`."""
+    labels: list[str]
+    """The labels in the dataset."""
+    region: str
+    """The AWS region it lives in."""
+
+
 class _DatasetProvider(Provider):
+    """The TRAIN or TEST dataset of a project. Source changes replace it (a project holds one
+    dataset of each type, so the old one is deleted first); added `entries` and tags update in
+    place."""
+
+    summary = (
+        "the TRAIN or TEST dataset of a project, from a manifest, another dataset, entries, or "
+        "a split of the TRAIN dataset."
+    )
+    id_form = "its ARN"
+    outputs = DatasetOutputs
     kind = "Dataset"
     inputs_model = DatasetInputs
     replace_on = REPLACE_ON

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from .. import progress
 from .._aws import default_region
-from .._inputs import CommonInputs, S3Bucket
+from .._inputs import CommonInputs, S3Bucket, S3Object
 from .._provider import (
     CheckFailure,
     CreateResult,
@@ -46,26 +46,53 @@ from ..manifest import (
 
 class ImageFolderInputs(CommonInputs):
     folder: str = Field(min_length=1)
-    """A local folder with one subfolder of PNG/JPEG images per label."""
+    """A local folder: one subfolder per label, PNG or JPEG images inside."""
     bucket: S3Bucket
     """The S3 bucket to upload to."""
     prefix: str = Field(default="", max_length=900)
     """Key prefix for `images/` (content-addressed) and `manifests/`."""
     include_entries: bool = False
-    """Also output the manifest lines as `entries`."""
+    """Also output the manifest lines as `entries` (for a Dataset's `entries`)."""
     # None is classification: stacks made before `kind` existed see no change.
     kind: Literal["classification", "content_moderation", "object_detection"] | None = None
-    """`classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-    holds images with nothing unsafe) or `object_detection` (boxes from `annotations`)."""
+    """`classification` (default): Ground Truth image-classification lines. `content_moderation`:
+    an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+    that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+    `annotations` (Ground Truth object-detection lines)."""
     annotations: str | None = None
-    """`object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files."""
+    """`object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+    the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+    `classes.txt` there, naming class 0 on its first line)."""
     annotation_format: Literal["coco", "pascal_voc", "yolo"] | None = None
-    """`object_detection`: `coco` (default), `pascal_voc` or `yolo`."""
+    """`object_detection` only: `coco` (default), `pascal_voc` or `yolo`."""
     digest: str | None = None
     """The folder's content hash (computed from the folder)."""
 
 
+class ImageFolderOutputs:
+    manifest: S3Object
+    """`bucket` and `name` of the manifest: pass it as
+    `dataset_source.ground_truth_manifest.s3_object`."""
+    manifest_uri: str
+    """`s3://bucket/key` of the manifest."""
+    labels: list[str]
+    """The labels (subfolder names; `safe` is not a label)."""
+    image_count: int
+    """How many images (manifest lines)."""
+    entries: list[str] | None
+    """The manifest's lines, when `include_entries`."""
+
+
 class _ImageFolderProvider(Provider):
+    """A local labelled image folder in S3. Unchanged folder: nothing happens; added images are
+    uploaded and appear in a new, content-addressed manifest."""
+
+    summary = (
+        "a local folder of class-named subfolders, uploaded to S3 with its Ground Truth "
+        "manifest, ready to become a Dataset."
+    )
+    id_form = "the manifest's URI, `s3://bucket/<prefix>/manifests/<digest>.manifest`"
+    outputs = ImageFolderOutputs
     kind = "ImageFolder"
     inputs_model = ImageFolderInputs
     # Content-addressed keys make every change an in-place upload of what is new.

@@ -77,7 +77,32 @@ def wait_project_deleted(client: Any, name: str, until: Deadline) -> None:
     )
 
 
+class ProjectOutputs:
+    arn: str
+    """The project's ARN."""
+    project_name: str
+    """The project's name."""
+    feature: str
+    """`CUSTOM_LABELS` or `CONTENT_MODERATION`."""
+    auto_update: str | None
+    """`ENABLED` or `DISABLED` (content-moderation projects)."""
+    status: str
+    """`CREATING`, `CREATED` or `DELETING`."""
+    creation_timestamp: str
+    """When the project was created (ISO 8601, UTC)."""
+    tags: dict[str, str] | None
+    """The user's tags."""
+    region: str
+    """The AWS region it lives in."""
+
+
 class _ProjectProvider(Provider):
+    """A Rekognition Custom Labels project. Replaced when its name, feature, auto_update or
+    region changes; tags update in place."""
+
+    summary = "a Rekognition Custom Labels project (or a content-moderation adapter project)."
+    id_form = "its ARN"
+    outputs = ProjectOutputs
     kind = "Project"
     inputs_model = ProjectInputs
     replace_on = REPLACE_ON

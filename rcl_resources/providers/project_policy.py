@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import field_validator
 
-from .._inputs import CommonInputs, api
+from .._inputs import AlsoAccepts, CommonInputs, api
 from .._provider import (
     CreateResult,
     Provider,
@@ -24,8 +24,11 @@ class ProjectPolicyInputs(CommonInputs):
     """The project the policy is attached to."""
     policy_name: Annotated[str, api("PutProjectPolicyRequest.PolicyName")]
     """The policy's name."""
-    policy_document: Annotated[str, api("PutProjectPolicyRequest.PolicyDocument")]
-    """The IAM policy document (JSON); changed in place with the current revision id."""
+    policy_document: Annotated[
+        str, api("PutProjectPolicyRequest.PolicyDocument"), AlsoAccepts(dict[str, Any])
+    ]
+    """The IAM policy document, as a JSON string or a dict; changed in place with the current
+    revision id."""
 
     @field_validator("policy_document", mode="before")
     @classmethod
@@ -69,7 +72,18 @@ def _same_document(a: str, b: str) -> bool:
         return a == b
 
 
+class ProjectPolicyOutputs:
+    policy_revision_id: str
+    """The policy's current revision id."""
+
+
 class _ProjectPolicyProvider(Provider):
+    """A resource-based policy attached to a project. The document updates in place; a new
+    name or project replaces it."""
+
+    summary = "a resource-based policy on a project (e.g. to allow copying its models)."
+    id_form = "`<project arn>#<policy name>`"
+    outputs = ProjectPolicyOutputs
     kind = "ProjectPolicy"
     inputs_model = ProjectPolicyInputs
     replace_on = REPLACE_ON

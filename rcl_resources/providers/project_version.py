@@ -14,6 +14,7 @@ from .._inputs import (
     STRICT,
     CommonInputs,
     GroundTruthManifest,
+    S3Object,
     Tags,
     api,
     renamed,
@@ -189,8 +190,9 @@ class ProjectVersionInputs(CommonInputs):
     wait_for_training: bool = True
     """Wait for training to end (default true); false returns once it has started."""
     datasets: list[str] | None = None
-    """Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-    AWS does not record them: after an import, the program's value is recorded as it is."""
+    """Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+    and training waits for them. AWS does not record them: after an import, the program's value
+    is recorded as it is."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ProjectVersionInputs:
@@ -276,7 +278,39 @@ def _from_api(value: Any) -> Any:
     return renamed(value, to_snake)
 
 
+class ProjectVersionOutputs:
+    arn: str
+    """The version's ARN."""
+    version_name: str
+    """The version's name."""
+    status: str
+    """E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`."""
+    status_message: str | None
+    """AWS's message about the status."""
+    f1_score: float | None
+    """The F1 score of the evaluation (0-1)."""
+    evaluation_summary: S3Object | None
+    """`bucket` and `name` of the evaluation summary file."""
+    label_metrics: list[LabelMetric]
+    """Per label: `label`, `f1_score`, `precision`, `recall`, `threshold`, `test_images`."""
+    billable_training_time_in_seconds: int | None
+    """Billed training time."""
+    training_end_timestamp: str | None
+    """When training ended (ISO 8601, UTC)."""
+    running: bool
+    """Whether the model is RUNNING or STARTING."""
+    region: str
+    """The AWS region it lives in."""
+
+
 class _ProjectVersionProvider(Provider):
+    """A trained model version. Anything that changes what is trained replaces it (the new
+    version is trained, and started when `running`, before the old one is stopped and
+    deleted); tags, `running` and inference units change in place."""
+
+    summary = "a trained (or copied) model, evaluated, and running or stopped."
+    id_form = "its ARN"
+    outputs = ProjectVersionOutputs
     kind = "ProjectVersion"
     inputs_model = ProjectVersionInputs
     replace_on = REPLACE_ON

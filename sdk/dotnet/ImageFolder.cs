@@ -18,13 +18,15 @@ namespace RclResources.Rcl
     public partial class ImageFolder : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        /// `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
         /// </summary>
         [Output("annotationFormat")]
         public Output<string?> AnnotationFormat { get; private set; } = null!;
 
         /// <summary>
-        /// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+        /// `object_detection` only: the COCO JSON file (default `&lt;folder&gt;/annotations.json`), or
+        /// the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+        /// `classes.txt` there, naming class 0 on its first line).
         /// </summary>
         [Output("annotations")]
         public Output<string?> Annotations { get; private set; } = null!;
@@ -42,7 +44,7 @@ namespace RclResources.Rcl
         public Output<ImmutableArray<string>> Entries { get; private set; } = null!;
 
         /// <summary>
-        /// A local folder with one subfolder of PNG/JPEG images per label.
+        /// A local folder: one subfolder per label, PNG or JPEG images inside.
         /// </summary>
         [Output("folder")]
         public Output<string> Folder { get; private set; } = null!;
@@ -54,14 +56,16 @@ namespace RclResources.Rcl
         public Output<int> ImageCount { get; private set; } = null!;
 
         /// <summary>
-        /// Also output the manifest lines as `entries`.
+        /// Also output the manifest lines as `entries` (for a Dataset's `entries`).
         /// </summary>
         [Output("includeEntries")]
         public Output<bool> IncludeEntries { get; private set; } = null!;
 
         /// <summary>
-        /// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-        /// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+        /// `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+        /// an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+        /// that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+        /// `annotations` (Ground Truth object-detection lines).
         /// </summary>
         [Output("kind")]
         public Output<string?> Kind { get; private set; } = null!;
@@ -99,7 +103,8 @@ namespace RclResources.Rcl
         public Output<string?> Region { get; private set; } = null!;
 
         /// <summary>
-        /// Seconds to wait for each operation before failing with a clear message.
+        /// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        /// clear message.
         /// </summary>
         [Output("timeouts")]
         public Output<Outputs.Timeouts?> Timeouts { get; private set; } = null!;
@@ -151,13 +156,15 @@ namespace RclResources.Rcl
     public sealed class ImageFolderArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        /// `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
         /// </summary>
         [Input("annotationFormat")]
         public Input<string>? AnnotationFormat { get; set; }
 
         /// <summary>
-        /// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+        /// `object_detection` only: the COCO JSON file (default `&lt;folder&gt;/annotations.json`), or
+        /// the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+        /// `classes.txt` there, naming class 0 on its first line).
         /// </summary>
         [Input("annotations")]
         public Input<string>? Annotations { get; set; }
@@ -169,20 +176,22 @@ namespace RclResources.Rcl
         public Input<string> Bucket { get; set; } = null!;
 
         /// <summary>
-        /// A local folder with one subfolder of PNG/JPEG images per label.
+        /// A local folder: one subfolder per label, PNG or JPEG images inside.
         /// </summary>
         [Input("folder", required: true)]
         public Input<string> Folder { get; set; } = null!;
 
         /// <summary>
-        /// Also output the manifest lines as `entries`.
+        /// Also output the manifest lines as `entries` (for a Dataset's `entries`).
         /// </summary>
         [Input("includeEntries")]
         public Input<bool>? IncludeEntries { get; set; }
 
         /// <summary>
-        /// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-        /// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+        /// `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+        /// an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+        /// that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+        /// `annotations` (Ground Truth object-detection lines).
         /// </summary>
         [Input("kind")]
         public Input<string>? Kind { get; set; }
@@ -201,7 +210,8 @@ namespace RclResources.Rcl
         public Input<string>? Region { get; set; }
 
         /// <summary>
-        /// Seconds to wait for each operation before failing with a clear message.
+        /// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        /// clear message.
         /// </summary>
         [Input("timeouts")]
         public Input<Inputs.TimeoutsArgs>? Timeouts { get; set; }

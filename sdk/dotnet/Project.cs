@@ -66,7 +66,8 @@ namespace RclResources.Rcl
         public Output<ImmutableDictionary<string, string>?> Tags { get; private set; } = null!;
 
         /// <summary>
-        /// Seconds to wait for each operation before failing with a clear message.
+        /// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        /// clear message.
         /// </summary>
         [Output("timeouts")]
         public Output<Outputs.Timeouts?> Timeouts { get; private set; } = null!;
@@ -158,7 +159,8 @@ namespace RclResources.Rcl
         }
 
         /// <summary>
-        /// Seconds to wait for each operation before failing with a clear message.
+        /// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        /// clear message.
         /// </summary>
         [Input("timeouts")]
         public Input<Inputs.TimeoutsArgs>? Timeouts { get; set; }

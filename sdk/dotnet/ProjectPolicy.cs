@@ -18,7 +18,8 @@ namespace RclResources.Rcl
     public partial class ProjectPolicy : global::Pulumi.CustomResource
     {
         /// <summary>
-        /// The IAM policy document (JSON); changed in place with the current revision id.
+        /// The IAM policy document, as a JSON string or a dict; changed in place with the current
+        /// revision id.
         /// </summary>
         [Output("policyDocument")]
         public Output<string> PolicyDocument { get; private set; } = null!;
@@ -49,7 +50,8 @@ namespace RclResources.Rcl
         public Output<string?> Region { get; private set; } = null!;
 
         /// <summary>
-        /// Seconds to wait for each operation before failing with a clear message.
+        /// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        /// clear message.
         /// </summary>
         [Output("timeouts")]
         public Output<Outputs.Timeouts?> Timeouts { get; private set; } = null!;
@@ -101,7 +103,8 @@ namespace RclResources.Rcl
     public sealed class ProjectPolicyArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// The IAM policy document (JSON); changed in place with the current revision id.
+        /// The IAM policy document, as a JSON string or a dict; changed in place with the current
+        /// revision id.
         /// </summary>
         [Input("policyDocument", required: true)]
         public Input<string> PolicyDocument { get; set; } = null!;
@@ -126,7 +129,8 @@ namespace RclResources.Rcl
         public Input<string>? Region { get; set; }
 
         /// <summary>
-        /// Seconds to wait for each operation before failing with a clear message.
+        /// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        /// clear message.
         /// </summary>
         [Input("timeouts")]
         public Input<Inputs.TimeoutsArgs>? Timeouts { get; set; }

@@ -37,8 +37,9 @@ namespace RclResources.Rcl
         public Output<Outputs.CopyFrom?> CopyFrom { get; private set; } = null!;
 
         /// <summary>
-        /// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-        /// AWS does not record them: after an import, the program's value is recorded as it is.
+        /// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+        /// and training waits for them. AWS does not record them: after an import, the program's value
+        /// is recorded as it is.
         /// </summary>
         [Output("datasets")]
         public Output<ImmutableArray<string>> Datasets { get; private set; } = null!;
@@ -140,7 +141,8 @@ namespace RclResources.Rcl
         public Output<Outputs.TestingData?> TestingData { get; private set; } = null!;
 
         /// <summary>
-        /// Seconds to wait for each operation before failing with a clear message.
+        /// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        /// clear message.
         /// </summary>
         [Output("timeouts")]
         public Output<Outputs.Timeouts?> Timeouts { get; private set; } = null!;
@@ -231,8 +233,9 @@ namespace RclResources.Rcl
         private InputList<string>? _datasets;
 
         /// <summary>
-        /// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-        /// AWS does not record them: after an import, the program's value is recorded as it is.
+        /// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+        /// and training waits for them. AWS does not record them: after an import, the program's value
+        /// is recorded as it is.
         /// </summary>
         public InputList<string> Datasets
         {
@@ -315,7 +318,8 @@ namespace RclResources.Rcl
         public Input<Inputs.TestingDataArgs>? TestingData { get; set; }
 
         /// <summary>
-        /// Seconds to wait for each operation before failing with a clear message.
+        /// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        /// clear message.
         /// </summary>
         [Input("timeouts")]
         public Input<Inputs.TimeoutsArgs>? Timeouts { get; set; }

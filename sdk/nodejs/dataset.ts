@@ -96,7 +96,8 @@ export class Dataset extends pulumi.CustomResource {
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string} | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     declare public readonly timeouts: pulumi.Output<outputs.Timeouts | undefined>;
 
@@ -190,7 +191,8 @@ export interface DatasetArgs {
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     timeouts?: pulumi.Input<inputs.TimeoutsArgs | undefined>;
 }

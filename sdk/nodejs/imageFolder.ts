@@ -39,11 +39,13 @@ export class ImageFolder extends pulumi.CustomResource {
     }
 
     /**
-     * `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+     * `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
      */
     declare public readonly annotationFormat: pulumi.Output<string | undefined>;
     /**
-     * `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+     * `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+     * the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+     * `classes.txt` there, naming class 0 on its first line).
      */
     declare public readonly annotations: pulumi.Output<string | undefined>;
     /**
@@ -55,7 +57,7 @@ export class ImageFolder extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly entries: pulumi.Output<string[] | undefined>;
     /**
-     * A local folder with one subfolder of PNG/JPEG images per label.
+     * A local folder: one subfolder per label, PNG or JPEG images inside.
      */
     declare public readonly folder: pulumi.Output<string>;
     /**
@@ -63,12 +65,14 @@ export class ImageFolder extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly imageCount: pulumi.Output<number>;
     /**
-     * Also output the manifest lines as `entries`.
+     * Also output the manifest lines as `entries` (for a Dataset's `entries`).
      */
     declare public readonly includeEntries: pulumi.Output<boolean>;
     /**
-     * `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-     * holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+     * `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+     * an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+     * that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+     * `annotations` (Ground Truth object-detection lines).
      */
     declare public readonly kind: pulumi.Output<string | undefined>;
     /**
@@ -94,7 +98,8 @@ export class ImageFolder extends pulumi.CustomResource {
      */
     declare public readonly region: pulumi.Output<string | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     declare public readonly timeouts: pulumi.Output<outputs.Timeouts | undefined>;
 
@@ -155,11 +160,13 @@ export class ImageFolder extends pulumi.CustomResource {
  */
 export interface ImageFolderArgs {
     /**
-     * `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+     * `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
      */
     annotationFormat?: pulumi.Input<string | undefined>;
     /**
-     * `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+     * `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+     * the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+     * `classes.txt` there, naming class 0 on its first line).
      */
     annotations?: pulumi.Input<string | undefined>;
     /**
@@ -167,16 +174,18 @@ export interface ImageFolderArgs {
      */
     bucket: pulumi.Input<string>;
     /**
-     * A local folder with one subfolder of PNG/JPEG images per label.
+     * A local folder: one subfolder per label, PNG or JPEG images inside.
      */
     folder: pulumi.Input<string>;
     /**
-     * Also output the manifest lines as `entries`.
+     * Also output the manifest lines as `entries` (for a Dataset's `entries`).
      */
     includeEntries?: pulumi.Input<boolean | undefined>;
     /**
-     * `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-     * holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+     * `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+     * an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+     * that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+     * `annotations` (Ground Truth object-detection lines).
      */
     kind?: pulumi.Input<string | undefined>;
     /**
@@ -189,7 +198,8 @@ export interface ImageFolderArgs {
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     timeouts?: pulumi.Input<inputs.TimeoutsArgs | undefined>;
 }

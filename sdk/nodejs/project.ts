@@ -71,7 +71,8 @@ export class Project extends pulumi.CustomResource {
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string} | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     declare public readonly timeouts: pulumi.Output<outputs.Timeouts | undefined>;
 
@@ -140,7 +141,8 @@ export interface ProjectArgs {
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     timeouts?: pulumi.Input<inputs.TimeoutsArgs | undefined>;
 }

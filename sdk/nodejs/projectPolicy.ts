@@ -39,7 +39,8 @@ export class ProjectPolicy extends pulumi.CustomResource {
     }
 
     /**
-     * The IAM policy document (JSON); changed in place with the current revision id.
+     * The IAM policy document, as a JSON string or a dict; changed in place with the current
+     * revision id.
      */
     declare public readonly policyDocument: pulumi.Output<string>;
     /**
@@ -60,7 +61,8 @@ export class ProjectPolicy extends pulumi.CustomResource {
      */
     declare public readonly region: pulumi.Output<string | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     declare public readonly timeouts: pulumi.Output<outputs.Timeouts | undefined>;
 
@@ -108,7 +110,8 @@ export class ProjectPolicy extends pulumi.CustomResource {
  */
 export interface ProjectPolicyArgs {
     /**
-     * The IAM policy document (JSON); changed in place with the current revision id.
+     * The IAM policy document, as a JSON string or a dict; changed in place with the current
+     * revision id.
      */
     policyDocument: pulumi.Input<string>;
     /**
@@ -125,7 +128,8 @@ export interface ProjectPolicyArgs {
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     timeouts?: pulumi.Input<inputs.TimeoutsArgs | undefined>;
 }

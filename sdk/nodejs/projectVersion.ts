@@ -52,8 +52,9 @@ export class ProjectVersion extends pulumi.CustomResource {
      */
     declare public readonly copyFrom: pulumi.Output<outputs.CopyFrom | undefined>;
     /**
-     * Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-     * AWS does not record them: after an import, the program's value is recorded as it is.
+     * Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+     * and training waits for them. AWS does not record them: after an import, the program's value
+     * is recorded as it is.
      */
     declare public readonly datasets: pulumi.Output<string[] | undefined>;
     /**
@@ -121,7 +122,8 @@ export class ProjectVersion extends pulumi.CustomResource {
      */
     declare public readonly testingData: pulumi.Output<outputs.TestingData | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     declare public readonly timeouts: pulumi.Output<outputs.Timeouts | undefined>;
     /**
@@ -227,8 +229,9 @@ export interface ProjectVersionArgs {
      */
     copyFrom?: pulumi.Input<inputs.CopyFromArgs | undefined>;
     /**
-     * Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-     * AWS does not record them: after an import, the program's value is recorded as it is.
+     * Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+     * and training waits for them. AWS does not record them: after an import, the program's value
+     * is recorded as it is.
      */
     datasets?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
@@ -278,7 +281,8 @@ export interface ProjectVersionArgs {
      */
     testingData?: pulumi.Input<inputs.TestingDataArgs | undefined>;
     /**
-     * Seconds to wait for each operation before failing with a clear message.
+     * Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+     * clear message.
      */
     timeouts?: pulumi.Input<inputs.TimeoutsArgs | undefined>;
     /**

@@ -48,7 +48,8 @@ type Dataset struct {
 	StatusMessageCode pulumi.StringPtrOutput `pulumi:"statusMessageCode"`
 	// Tags; changed in place.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrOutput `pulumi:"timeouts"`
 }
 
@@ -117,7 +118,8 @@ type datasetArgs struct {
 	Region *string `pulumi:"region"`
 	// Tags; changed in place.
 	Tags map[string]string `pulumi:"tags"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts *Timeouts `pulumi:"timeouts"`
 }
 
@@ -142,7 +144,8 @@ type DatasetArgs struct {
 	Region pulumi.StringPtrInput
 	// Tags; changed in place.
 	Tags pulumi.StringMapInput
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrInput
 }
 
@@ -302,7 +305,8 @@ func (o DatasetOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Dataset) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }
 
-// Seconds to wait for each operation before failing with a clear message.
+// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+// clear message.
 func (o DatasetOutput) Timeouts() TimeoutsPtrOutput {
 	return o.ApplyT(func(v *Dataset) TimeoutsPtrOutput { return v.Timeouts }).(TimeoutsPtrOutput)
 }

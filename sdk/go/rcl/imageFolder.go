@@ -17,22 +17,26 @@ import (
 type ImageFolder struct {
 	pulumi.CustomResourceState
 
-	// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+	// `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
 	AnnotationFormat pulumi.StringPtrOutput `pulumi:"annotationFormat"`
-	// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+	// `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+	// the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+	// `classes.txt` there, naming class 0 on its first line).
 	Annotations pulumi.StringPtrOutput `pulumi:"annotations"`
 	// The S3 bucket to upload to.
 	Bucket pulumi.StringOutput `pulumi:"bucket"`
 	// The manifest's lines, when `include_entries`.
 	Entries pulumi.StringArrayOutput `pulumi:"entries"`
-	// A local folder with one subfolder of PNG/JPEG images per label.
+	// A local folder: one subfolder per label, PNG or JPEG images inside.
 	Folder pulumi.StringOutput `pulumi:"folder"`
 	// How many images (manifest lines).
 	ImageCount pulumi.IntOutput `pulumi:"imageCount"`
-	// Also output the manifest lines as `entries`.
+	// Also output the manifest lines as `entries` (for a Dataset's `entries`).
 	IncludeEntries pulumi.BoolOutput `pulumi:"includeEntries"`
-	// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-	// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+	// `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+	// an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+	// that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+	// `annotations` (Ground Truth object-detection lines).
 	Kind pulumi.StringPtrOutput `pulumi:"kind"`
 	// The labels (subfolder names; `safe` is not a label).
 	Labels pulumi.StringArrayOutput `pulumi:"labels"`
@@ -46,7 +50,8 @@ type ImageFolder struct {
 	// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
 	// default chain. A new region replaces the resource.
 	Region pulumi.StringPtrOutput `pulumi:"region"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrOutput `pulumi:"timeouts"`
 }
 
@@ -96,49 +101,59 @@ func (ImageFolderState) ElementType() reflect.Type {
 }
 
 type imageFolderArgs struct {
-	// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+	// `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
 	AnnotationFormat *string `pulumi:"annotationFormat"`
-	// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+	// `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+	// the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+	// `classes.txt` there, naming class 0 on its first line).
 	Annotations *string `pulumi:"annotations"`
 	// The S3 bucket to upload to.
 	Bucket string `pulumi:"bucket"`
-	// A local folder with one subfolder of PNG/JPEG images per label.
+	// A local folder: one subfolder per label, PNG or JPEG images inside.
 	Folder string `pulumi:"folder"`
-	// Also output the manifest lines as `entries`.
+	// Also output the manifest lines as `entries` (for a Dataset's `entries`).
 	IncludeEntries *bool `pulumi:"includeEntries"`
-	// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-	// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+	// `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+	// an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+	// that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+	// `annotations` (Ground Truth object-detection lines).
 	Kind *string `pulumi:"kind"`
 	// Key prefix for `images/` (content-addressed) and `manifests/`.
 	Prefix *string `pulumi:"prefix"`
 	// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
 	// default chain. A new region replaces the resource.
 	Region *string `pulumi:"region"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts *Timeouts `pulumi:"timeouts"`
 }
 
 // The set of arguments for constructing a ImageFolder resource.
 type ImageFolderArgs struct {
-	// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+	// `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
 	AnnotationFormat pulumi.StringPtrInput
-	// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+	// `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+	// the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+	// `classes.txt` there, naming class 0 on its first line).
 	Annotations pulumi.StringPtrInput
 	// The S3 bucket to upload to.
 	Bucket pulumi.StringInput
-	// A local folder with one subfolder of PNG/JPEG images per label.
+	// A local folder: one subfolder per label, PNG or JPEG images inside.
 	Folder pulumi.StringInput
-	// Also output the manifest lines as `entries`.
+	// Also output the manifest lines as `entries` (for a Dataset's `entries`).
 	IncludeEntries pulumi.BoolPtrInput
-	// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-	// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+	// `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+	// an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+	// that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+	// `annotations` (Ground Truth object-detection lines).
 	Kind pulumi.StringPtrInput
 	// Key prefix for `images/` (content-addressed) and `manifests/`.
 	Prefix pulumi.StringPtrInput
 	// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
 	// default chain. A new region replaces the resource.
 	Region pulumi.StringPtrInput
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrInput
 }
 
@@ -229,12 +244,14 @@ func (o ImageFolderOutput) ToImageFolderOutputWithContext(ctx context.Context) I
 	return o
 }
 
-// `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+// `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
 func (o ImageFolderOutput) AnnotationFormat() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.AnnotationFormat }).(pulumi.StringPtrOutput)
 }
 
-// `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+// `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+// the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+// `classes.txt` there, naming class 0 on its first line).
 func (o ImageFolderOutput) Annotations() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.Annotations }).(pulumi.StringPtrOutput)
 }
@@ -249,7 +266,7 @@ func (o ImageFolderOutput) Entries() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.StringArrayOutput { return v.Entries }).(pulumi.StringArrayOutput)
 }
 
-// A local folder with one subfolder of PNG/JPEG images per label.
+// A local folder: one subfolder per label, PNG or JPEG images inside.
 func (o ImageFolderOutput) Folder() pulumi.StringOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.StringOutput { return v.Folder }).(pulumi.StringOutput)
 }
@@ -259,13 +276,15 @@ func (o ImageFolderOutput) ImageCount() pulumi.IntOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.IntOutput { return v.ImageCount }).(pulumi.IntOutput)
 }
 
-// Also output the manifest lines as `entries`.
+// Also output the manifest lines as `entries` (for a Dataset's `entries`).
 func (o ImageFolderOutput) IncludeEntries() pulumi.BoolOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.BoolOutput { return v.IncludeEntries }).(pulumi.BoolOutput)
 }
 
-// `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-// holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+// `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+// an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+// that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+// `annotations` (Ground Truth object-detection lines).
 func (o ImageFolderOutput) Kind() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.Kind }).(pulumi.StringPtrOutput)
 }
@@ -297,7 +316,8 @@ func (o ImageFolderOutput) Region() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ImageFolder) pulumi.StringPtrOutput { return v.Region }).(pulumi.StringPtrOutput)
 }
 
-// Seconds to wait for each operation before failing with a clear message.
+// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+// clear message.
 func (o ImageFolderOutput) Timeouts() TimeoutsPtrOutput {
 	return o.ApplyT(func(v *ImageFolder) TimeoutsPtrOutput { return v.Timeouts }).(TimeoutsPtrOutput)
 }

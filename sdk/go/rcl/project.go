@@ -32,7 +32,8 @@ type Project struct {
 	Status pulumi.StringOutput `pulumi:"status"`
 	// The user's tags.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrOutput `pulumi:"timeouts"`
 }
 
@@ -90,7 +91,8 @@ type projectArgs struct {
 	Region *string `pulumi:"region"`
 	// Tags; changed in place.
 	Tags map[string]string `pulumi:"tags"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts *Timeouts `pulumi:"timeouts"`
 }
 
@@ -110,7 +112,8 @@ type ProjectArgs struct {
 	Region pulumi.StringPtrInput
 	// Tags; changed in place.
 	Tags pulumi.StringMapInput
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrInput
 }
 
@@ -241,7 +244,8 @@ func (o ProjectOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Project) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }
 
-// Seconds to wait for each operation before failing with a clear message.
+// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+// clear message.
 func (o ProjectOutput) Timeouts() TimeoutsPtrOutput {
 	return o.ApplyT(func(v *Project) TimeoutsPtrOutput { return v.Timeouts }).(TimeoutsPtrOutput)
 }

@@ -17,7 +17,8 @@ import (
 type ProjectPolicy struct {
 	pulumi.CustomResourceState
 
-	// The IAM policy document (JSON); changed in place with the current revision id.
+	// The IAM policy document, as a JSON string or a dict; changed in place with the current
+	// revision id.
 	PolicyDocument pulumi.StringOutput `pulumi:"policyDocument"`
 	// The policy's name.
 	PolicyName pulumi.StringOutput `pulumi:"policyName"`
@@ -28,7 +29,8 @@ type ProjectPolicy struct {
 	// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
 	// default chain. A new region replaces the resource.
 	Region pulumi.StringPtrOutput `pulumi:"region"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrOutput `pulumi:"timeouts"`
 }
 
@@ -81,7 +83,8 @@ func (ProjectPolicyState) ElementType() reflect.Type {
 }
 
 type projectPolicyArgs struct {
-	// The IAM policy document (JSON); changed in place with the current revision id.
+	// The IAM policy document, as a JSON string or a dict; changed in place with the current
+	// revision id.
 	PolicyDocument string `pulumi:"policyDocument"`
 	// The policy's name.
 	PolicyName string `pulumi:"policyName"`
@@ -90,13 +93,15 @@ type projectPolicyArgs struct {
 	// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
 	// default chain. A new region replaces the resource.
 	Region *string `pulumi:"region"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts *Timeouts `pulumi:"timeouts"`
 }
 
 // The set of arguments for constructing a ProjectPolicy resource.
 type ProjectPolicyArgs struct {
-	// The IAM policy document (JSON); changed in place with the current revision id.
+	// The IAM policy document, as a JSON string or a dict; changed in place with the current
+	// revision id.
 	PolicyDocument pulumi.StringInput
 	// The policy's name.
 	PolicyName pulumi.StringInput
@@ -105,7 +110,8 @@ type ProjectPolicyArgs struct {
 	// AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
 	// default chain. A new region replaces the resource.
 	Region pulumi.StringPtrInput
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrInput
 }
 
@@ -196,7 +202,8 @@ func (o ProjectPolicyOutput) ToProjectPolicyOutputWithContext(ctx context.Contex
 	return o
 }
 
-// The IAM policy document (JSON); changed in place with the current revision id.
+// The IAM policy document, as a JSON string or a dict; changed in place with the current
+// revision id.
 func (o ProjectPolicyOutput) PolicyDocument() pulumi.StringOutput {
 	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringOutput { return v.PolicyDocument }).(pulumi.StringOutput)
 }
@@ -222,7 +229,8 @@ func (o ProjectPolicyOutput) Region() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ProjectPolicy) pulumi.StringPtrOutput { return v.Region }).(pulumi.StringPtrOutput)
 }
 
-// Seconds to wait for each operation before failing with a clear message.
+// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+// clear message.
 func (o ProjectPolicyOutput) Timeouts() TimeoutsPtrOutput {
 	return o.ApplyT(func(v *ProjectPolicy) TimeoutsPtrOutput { return v.Timeouts }).(TimeoutsPtrOutput)
 }

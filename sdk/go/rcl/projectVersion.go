@@ -24,8 +24,9 @@ type ProjectVersion struct {
 	BillableTrainingTimeInSeconds pulumi.IntPtrOutput `pulumi:"billableTrainingTimeInSeconds"`
 	// Copy this trained version (CopyProjectVersion) instead of training.
 	CopyFrom CopyFromPtrOutput `pulumi:"copyFrom"`
-	// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-	// AWS does not record them: after an import, the program's value is recorded as it is.
+	// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+	// and training waits for them. AWS does not record them: after an import, the program's value
+	// is recorded as it is.
 	Datasets pulumi.StringArrayOutput `pulumi:"datasets"`
 	// `bucket` and `name` of the evaluation summary file.
 	EvaluationSummary S3ObjectPtrOutput `pulumi:"evaluationSummary"`
@@ -59,7 +60,8 @@ type ProjectVersion struct {
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
 	// Manifests to test on, or `auto_create` to split the training data.
 	TestingData TestingDataPtrOutput `pulumi:"testingData"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrOutput `pulumi:"timeouts"`
 	// Manifests to train on, for projects without datasets (with `testing_data`).
 	TrainingData TrainingDataPtrOutput `pulumi:"trainingData"`
@@ -118,8 +120,9 @@ func (ProjectVersionState) ElementType() reflect.Type {
 type projectVersionArgs struct {
 	// Copy this trained version (CopyProjectVersion) instead of training.
 	CopyFrom *CopyFrom `pulumi:"copyFrom"`
-	// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-	// AWS does not record them: after an import, the program's value is recorded as it is.
+	// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+	// and training waits for them. AWS does not record them: after an import, the program's value
+	// is recorded as it is.
 	Datasets []string `pulumi:"datasets"`
 	// Adapter settings (content-moderation projects).
 	FeatureConfig *FeatureConfig `pulumi:"featureConfig"`
@@ -145,7 +148,8 @@ type projectVersionArgs struct {
 	Tags map[string]string `pulumi:"tags"`
 	// Manifests to test on, or `auto_create` to split the training data.
 	TestingData *TestingData `pulumi:"testingData"`
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts *Timeouts `pulumi:"timeouts"`
 	// Manifests to train on, for projects without datasets (with `testing_data`).
 	TrainingData *TrainingData `pulumi:"trainingData"`
@@ -161,8 +165,9 @@ type projectVersionArgs struct {
 type ProjectVersionArgs struct {
 	// Copy this trained version (CopyProjectVersion) instead of training.
 	CopyFrom CopyFromPtrInput
-	// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-	// AWS does not record them: after an import, the program's value is recorded as it is.
+	// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+	// and training waits for them. AWS does not record them: after an import, the program's value
+	// is recorded as it is.
 	Datasets pulumi.StringArrayInput
 	// Adapter settings (content-moderation projects).
 	FeatureConfig FeatureConfigPtrInput
@@ -188,7 +193,8 @@ type ProjectVersionArgs struct {
 	Tags pulumi.StringMapInput
 	// Manifests to test on, or `auto_create` to split the training data.
 	TestingData TestingDataPtrInput
-	// Seconds to wait for each operation before failing with a clear message.
+	// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+	// clear message.
 	Timeouts TimeoutsPtrInput
 	// Manifests to train on, for projects without datasets (with `testing_data`).
 	TrainingData TrainingDataPtrInput
@@ -302,8 +308,9 @@ func (o ProjectVersionOutput) CopyFrom() CopyFromPtrOutput {
 	return o.ApplyT(func(v *ProjectVersion) CopyFromPtrOutput { return v.CopyFrom }).(CopyFromPtrOutput)
 }
 
-// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-// AWS does not record them: after an import, the program's value is recorded as it is.
+// Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+// and training waits for them. AWS does not record them: after an import, the program's value
+// is recorded as it is.
 func (o ProjectVersionOutput) Datasets() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ProjectVersion) pulumi.StringArrayOutput { return v.Datasets }).(pulumi.StringArrayOutput)
 }
@@ -388,7 +395,8 @@ func (o ProjectVersionOutput) TestingData() TestingDataPtrOutput {
 	return o.ApplyT(func(v *ProjectVersion) TestingDataPtrOutput { return v.TestingData }).(TestingDataPtrOutput)
 }
 
-// Seconds to wait for each operation before failing with a clear message.
+// Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+// clear message.
 func (o ProjectVersionOutput) Timeouts() TimeoutsPtrOutput {
 	return o.ApplyT(func(v *ProjectVersion) TimeoutsPtrOutput { return v.Timeouts }).(TimeoutsPtrOutput)
 }

@@ -45,7 +45,8 @@ class DatasetArgs:
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags; changed in place.
-        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         """
         pulumi.set(__self__, "dataset_type", dataset_type)
         pulumi.set(__self__, "project_arn", project_arn)
@@ -155,7 +156,8 @@ class DatasetArgs:
     @pulumi.getter
     def timeouts(self) -> pulumi.Input[Optional['TimeoutsArgs']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 
@@ -198,7 +200,8 @@ class Dataset(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags; changed in place.
-        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         """
         ...
     @overload
@@ -411,7 +414,8 @@ class Dataset(pulumi.CustomResource):
     @pulumi.getter
     def timeouts(self) -> pulumi.Output[Optional['outputs.Timeouts']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 

@@ -34,16 +34,21 @@ class ImageFolderArgs:
         The set of arguments for constructing a ImageFolder resource.
 
         :param pulumi.Input[_builtins.str] bucket: The S3 bucket to upload to.
-        :param pulumi.Input[_builtins.str] folder: A local folder with one subfolder of PNG/JPEG images per label.
-        :param pulumi.Input[_builtins.str] annotation_format: `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
-        :param pulumi.Input[_builtins.str] annotations: `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
-        :param pulumi.Input[_builtins.bool] include_entries: Also output the manifest lines as `entries`.
-        :param pulumi.Input[_builtins.str] kind: `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-               holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+        :param pulumi.Input[_builtins.str] folder: A local folder: one subfolder per label, PNG or JPEG images inside.
+        :param pulumi.Input[_builtins.str] annotation_format: `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
+        :param pulumi.Input[_builtins.str] annotations: `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+               the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+               `classes.txt` there, naming class 0 on its first line).
+        :param pulumi.Input[_builtins.bool] include_entries: Also output the manifest lines as `entries` (for a Dataset's `entries`).
+        :param pulumi.Input[_builtins.str] kind: `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+               an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+               that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+               `annotations` (Ground Truth object-detection lines).
         :param pulumi.Input[_builtins.str] prefix: Key prefix for `images/` (content-addressed) and `manifests/`.
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
-        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         """
         pulumi.set(__self__, "bucket", bucket)
         pulumi.set(__self__, "folder", folder)
@@ -78,7 +83,7 @@ class ImageFolderArgs:
     @pulumi.getter
     def folder(self) -> pulumi.Input[_builtins.str]:
         """
-        A local folder with one subfolder of PNG/JPEG images per label.
+        A local folder: one subfolder per label, PNG or JPEG images inside.
         """
         return pulumi.get(self, "folder")
 
@@ -90,7 +95,7 @@ class ImageFolderArgs:
     @pulumi.getter(name="annotationFormat")
     def annotation_format(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
         """
         return pulumi.get(self, "annotation_format")
 
@@ -102,7 +107,9 @@ class ImageFolderArgs:
     @pulumi.getter
     def annotations(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+        `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+        the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+        `classes.txt` there, naming class 0 on its first line).
         """
         return pulumi.get(self, "annotations")
 
@@ -114,7 +121,7 @@ class ImageFolderArgs:
     @pulumi.getter(name="includeEntries")
     def include_entries(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Also output the manifest lines as `entries`.
+        Also output the manifest lines as `entries` (for a Dataset's `entries`).
         """
         return pulumi.get(self, "include_entries")
 
@@ -126,8 +133,10 @@ class ImageFolderArgs:
     @pulumi.getter
     def kind(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-        holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+        `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+        an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+        that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+        `annotations` (Ground Truth object-detection lines).
         """
         return pulumi.get(self, "kind")
 
@@ -164,7 +173,8 @@ class ImageFolderArgs:
     @pulumi.getter
     def timeouts(self) -> pulumi.Input[Optional['TimeoutsArgs']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 
@@ -195,17 +205,22 @@ class ImageFolder(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] annotation_format: `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
-        :param pulumi.Input[_builtins.str] annotations: `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+        :param pulumi.Input[_builtins.str] annotation_format: `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
+        :param pulumi.Input[_builtins.str] annotations: `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+               the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+               `classes.txt` there, naming class 0 on its first line).
         :param pulumi.Input[_builtins.str] bucket: The S3 bucket to upload to.
-        :param pulumi.Input[_builtins.str] folder: A local folder with one subfolder of PNG/JPEG images per label.
-        :param pulumi.Input[_builtins.bool] include_entries: Also output the manifest lines as `entries`.
-        :param pulumi.Input[_builtins.str] kind: `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-               holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+        :param pulumi.Input[_builtins.str] folder: A local folder: one subfolder per label, PNG or JPEG images inside.
+        :param pulumi.Input[_builtins.bool] include_entries: Also output the manifest lines as `entries` (for a Dataset's `entries`).
+        :param pulumi.Input[_builtins.str] kind: `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+               an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+               that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+               `annotations` (Ground Truth object-detection lines).
         :param pulumi.Input[_builtins.str] prefix: Key prefix for `images/` (content-addressed) and `manifests/`.
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
-        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         """
         ...
     @overload
@@ -310,7 +325,7 @@ class ImageFolder(pulumi.CustomResource):
     @pulumi.getter(name="annotationFormat")
     def annotation_format(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        `object_detection`: `coco` (default), `pascal_voc` or `yolo`.
+        `object_detection` only: `coco` (default), `pascal_voc` or `yolo`.
         """
         return pulumi.get(self, "annotation_format")
 
@@ -318,7 +333,9 @@ class ImageFolder(pulumi.CustomResource):
     @pulumi.getter
     def annotations(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        `object_detection`: the COCO JSON file, or the folder of Pascal VOC or YOLO files.
+        `object_detection` only: the COCO JSON file (default `<folder>/annotations.json`), or
+        the folder of Pascal VOC `.xml` or YOLO `.txt` files (default: `folder`; YOLO also needs a
+        `classes.txt` there, naming class 0 on its first line).
         """
         return pulumi.get(self, "annotations")
 
@@ -342,7 +359,7 @@ class ImageFolder(pulumi.CustomResource):
     @pulumi.getter
     def folder(self) -> pulumi.Output[_builtins.str]:
         """
-        A local folder with one subfolder of PNG/JPEG images per label.
+        A local folder: one subfolder per label, PNG or JPEG images inside.
         """
         return pulumi.get(self, "folder")
 
@@ -358,7 +375,7 @@ class ImageFolder(pulumi.CustomResource):
     @pulumi.getter(name="includeEntries")
     def include_entries(self) -> pulumi.Output[_builtins.bool]:
         """
-        Also output the manifest lines as `entries`.
+        Also output the manifest lines as `entries` (for a Dataset's `entries`).
         """
         return pulumi.get(self, "include_entries")
 
@@ -366,8 +383,10 @@ class ImageFolder(pulumi.CustomResource):
     @pulumi.getter
     def kind(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        `classification` (default), `content_moderation` (adapter lines; a `safe/` subfolder
-        holds images with nothing unsafe) or `object_detection` (boxes from `annotations`).
+        `classification` (default): Ground Truth image-classification lines. `content_moderation`:
+        an adapter's lines (`content-moderation-groundtruth`), with a `safe/` subfolder for images
+        that show no unsafe content. `object_detection`: the folder holds images whose boxes are in
+        `annotations` (Ground Truth object-detection lines).
         """
         return pulumi.get(self, "kind")
 
@@ -417,7 +436,8 @@ class ImageFolder(pulumi.CustomResource):
     @pulumi.getter
     def timeouts(self) -> pulumi.Output[Optional['outputs.Timeouts']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 

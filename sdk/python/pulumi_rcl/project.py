@@ -40,7 +40,8 @@ class ProjectArgs:
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags; changed in place.
-        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         """
         if auto_update is not None:
             pulumi.set(__self__, "auto_update", auto_update)
@@ -123,7 +124,8 @@ class ProjectArgs:
     @pulumi.getter
     def timeouts(self) -> pulumi.Input[Optional['TimeoutsArgs']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 
@@ -160,7 +162,8 @@ class Project(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags; changed in place.
-        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         """
         ...
     @overload
@@ -312,7 +315,8 @@ class Project(pulumi.CustomResource):
     @pulumi.getter
     def timeouts(self) -> pulumi.Output[Optional['outputs.Timeouts']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 

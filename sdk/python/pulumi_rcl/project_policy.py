@@ -29,12 +29,14 @@ class ProjectPolicyArgs:
         """
         The set of arguments for constructing a ProjectPolicy resource.
 
-        :param pulumi.Input[_builtins.str] policy_document: The IAM policy document (JSON); changed in place with the current revision id.
+        :param pulumi.Input[_builtins.str] policy_document: The IAM policy document, as a JSON string or a dict; changed in place with the current
+               revision id.
         :param pulumi.Input[_builtins.str] policy_name: The policy's name.
         :param pulumi.Input[_builtins.str] project_arn: The project the policy is attached to.
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
-        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         """
         pulumi.set(__self__, "policy_document", policy_document)
         pulumi.set(__self__, "policy_name", policy_name)
@@ -48,7 +50,8 @@ class ProjectPolicyArgs:
     @pulumi.getter(name="policyDocument")
     def policy_document(self) -> pulumi.Input[_builtins.str]:
         """
-        The IAM policy document (JSON); changed in place with the current revision id.
+        The IAM policy document, as a JSON string or a dict; changed in place with the current
+        revision id.
         """
         return pulumi.get(self, "policy_document")
 
@@ -97,7 +100,8 @@ class ProjectPolicyArgs:
     @pulumi.getter
     def timeouts(self) -> pulumi.Input[Optional['TimeoutsArgs']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 
@@ -124,12 +128,14 @@ class ProjectPolicy(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] policy_document: The IAM policy document (JSON); changed in place with the current revision id.
+        :param pulumi.Input[_builtins.str] policy_document: The IAM policy document, as a JSON string or a dict; changed in place with the current
+               revision id.
         :param pulumi.Input[_builtins.str] policy_name: The policy's name.
         :param pulumi.Input[_builtins.str] project_arn: The project the policy is attached to.
         :param pulumi.Input[_builtins.str] region: AWS region; by default the provider's `rcl:region`, then `aws:region`, then the AWS
                default chain. A new region replaces the resource.
-        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         """
         ...
     @overload
@@ -216,7 +222,8 @@ class ProjectPolicy(pulumi.CustomResource):
     @pulumi.getter(name="policyDocument")
     def policy_document(self) -> pulumi.Output[_builtins.str]:
         """
-        The IAM policy document (JSON); changed in place with the current revision id.
+        The IAM policy document, as a JSON string or a dict; changed in place with the current
+        revision id.
         """
         return pulumi.get(self, "policy_document")
 
@@ -257,7 +264,8 @@ class ProjectPolicy(pulumi.CustomResource):
     @pulumi.getter
     def timeouts(self) -> pulumi.Output[Optional['outputs.Timeouts']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 

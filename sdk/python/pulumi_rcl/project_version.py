@@ -44,8 +44,9 @@ class ProjectVersionArgs:
 
         :param pulumi.Input[_builtins.str] project_arn: The project's ARN.
         :param pulumi.Input['CopyFromArgs'] copy_from: Copy this trained version (CopyProjectVersion) instead of training.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] datasets: Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-               AWS does not record them: after an import, the program's value is recorded as it is.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] datasets: Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+               and training waits for them. AWS does not record them: after an import, the program's value
+               is recorded as it is.
         :param pulumi.Input['FeatureConfigArgs'] feature_config: Adapter settings (content-moderation projects).
         :param pulumi.Input[_builtins.str] kms_key_id: The KMS key that encrypts the model and the training copies of the images.
         :param pulumi.Input[_builtins.int] max_inference_units: Upper bound for autoscaling; a change restarts the model.
@@ -58,7 +59,8 @@ class ProjectVersionArgs:
                place.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags; changed in place.
         :param pulumi.Input['TestingDataArgs'] testing_data: Manifests to test on, or `auto_create` to split the training data.
-        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input['TimeoutsArgs'] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         :param pulumi.Input['TrainingDataArgs'] training_data: Manifests to train on, for projects without datasets (with `testing_data`).
         :param pulumi.Input[_builtins.str] version_description: A description of the version.
         :param pulumi.Input[_builtins.str] version_name: The version's name; when omitted, `<resource name>-<7 hex of what is trained>`.
@@ -128,8 +130,9 @@ class ProjectVersionArgs:
     @pulumi.getter
     def datasets(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-        AWS does not record them: after an import, the program's value is recorded as it is.
+        Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+        and training waits for them. AWS does not record them: after an import, the program's value
+        is recorded as it is.
         """
         return pulumi.get(self, "datasets")
 
@@ -263,7 +266,8 @@ class ProjectVersionArgs:
     @pulumi.getter
     def timeouts(self) -> pulumi.Input[Optional['TimeoutsArgs']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 
@@ -353,8 +357,9 @@ class ProjectVersion(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['CopyFromArgs', 'CopyFromArgsDict']] copy_from: Copy this trained version (CopyProjectVersion) instead of training.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] datasets: Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-               AWS does not record them: after an import, the program's value is recorded as it is.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] datasets: Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+               and training waits for them. AWS does not record them: after an import, the program's value
+               is recorded as it is.
         :param pulumi.Input[Union['FeatureConfigArgs', 'FeatureConfigArgsDict']] feature_config: Adapter settings (content-moderation projects).
         :param pulumi.Input[_builtins.str] kms_key_id: The KMS key that encrypts the model and the training copies of the images.
         :param pulumi.Input[_builtins.int] max_inference_units: Upper bound for autoscaling; a change restarts the model.
@@ -368,7 +373,8 @@ class ProjectVersion(pulumi.CustomResource):
                place.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags; changed in place.
         :param pulumi.Input[Union['TestingDataArgs', 'TestingDataArgsDict']] testing_data: Manifests to test on, or `auto_create` to split the training data.
-        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation before failing with a clear message.
+        :param pulumi.Input[Union['TimeoutsArgs', 'TimeoutsArgsDict']] timeouts: Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+               clear message.
         :param pulumi.Input[Union['TrainingDataArgs', 'TrainingDataArgsDict']] training_data: Manifests to train on, for projects without datasets (with `testing_data`).
         :param pulumi.Input[_builtins.str] version_description: A description of the version.
         :param pulumi.Input[_builtins.str] version_name: The version's name; when omitted, `<resource name>-<7 hex of what is trained>`.
@@ -533,8 +539,9 @@ class ProjectVersion(pulumi.CustomResource):
     @pulumi.getter
     def datasets(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains.
-        AWS does not record them: after an import, the program's value is recorded as it is.
+        Identities of the datasets trained on (e.g. their ARNs or revisions): a change retrains,
+        and training waits for them. AWS does not record them: after an import, the program's value
+        is recorded as it is.
         """
         return pulumi.get(self, "datasets")
 
@@ -670,7 +677,8 @@ class ProjectVersion(pulumi.CustomResource):
     @pulumi.getter
     def timeouts(self) -> pulumi.Output[Optional['outputs.Timeouts']]:
         """
-        Seconds to wait for each operation before failing with a clear message.
+        Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
+        clear message.
         """
         return pulumi.get(self, "timeouts")
 
