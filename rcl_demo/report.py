@@ -19,6 +19,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image, ImageDraw, ImageFont
 
 from rcl_demo.outputs import DemoError, load_stack_outputs
+from rcl_resources.evaluation import LabelMetric
+from rcl_resources.evaluation import label_metrics as parsed_label_metrics
 
 WIDTH = 1200
 MARGIN = 40
@@ -42,20 +44,8 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 # --- reading the summary ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LabelMetrics:
-    """One entry of LabelEvaluationResults."""
-
-    label: str
-    testing_images: int | None
-    f1: float | None
-    precision: float | None
-    recall: float | None
-    threshold: float | None
-
-    def value(self, key: str) -> float | None:
-        """Metric by its summary key (F1Score, Precision, Recall)."""
-        return {"F1Score": self.f1, "Precision": self.precision, "Recall": self.recall}[key]
+# Each summary key the report draws, as a LabelMetric field.
+METRIC_FIELDS = {"F1Score": "f1_score", "Precision": "precision", "Recall": "recall"}
 
 
 def _number(value: object) -> float | None:
@@ -64,24 +54,12 @@ def _number(value: object) -> float | None:
     return None
 
 
-def label_metrics(summary: Mapping[str, Any]) -> list[LabelMetrics]:
-    """Per-label metrics of a summary, in display order (numeric labels numerically)."""
-    results = []
-    for entry in summary.get("LabelEvaluationResults") or []:
-        metrics = entry.get("Metrics") or {}
-        count = entry.get("NumberOfTestingImages")
-        results.append(
-            LabelMetrics(
-                label=str(entry.get("Label", "?")),
-                testing_images=int(count) if _number(count) is not None else None,
-                f1=_number(metrics.get("F1Score")),
-                precision=_number(metrics.get("Precision")),
-                recall=_number(metrics.get("Recall")),
-                threshold=_number(metrics.get("Threshold")),
-            )
-        )
-    order = {label: i for i, label in enumerate(_display_order(r.label for r in results))}
-    return sorted(results, key=lambda r: order[r.label])
+def label_metrics(summary: Mapping[str, Any]) -> list[LabelMetric]:
+    """Per-label metrics of a summary (read as the provider reads them), in display order
+    (numeric labels numerically)."""
+    results = parsed_label_metrics(summary)
+    order = {label: i for i, label in enumerate(_display_order(str(r.label) for r in results))}
+    return sorted(results, key=lambda r: order[str(r.label)])
 
 
 def _display_order(labels: Iterable[str]) -> list[str]:
@@ -172,7 +150,7 @@ class _Canvas:
         self.y += int(self.draw.textbbox((0, 0), text or "Ag", font=font)[3]) + gap
 
 
-def _draw_header(canvas: _Canvas, summary: Mapping[str, Any], labels: list[LabelMetrics]) -> None:
+def _draw_header(canvas: _Canvas, summary: Mapping[str, Any], labels: list[LabelMetric]) -> None:
     details = summary.get("EvaluationDetails") or {}
     aggregate = _aggregate(summary)
     canvas.text(MARGIN, f"Evaluation: {_model_name(summary)}", 30, gap=12)
@@ -194,7 +172,7 @@ def _draw_header(canvas: _Canvas, summary: Mapping[str, Any], labels: list[Label
     canvas.y += 14
 
 
-def _draw_bars(canvas: _Canvas, labels: list[LabelMetrics]) -> None:
+def _draw_bars(canvas: _Canvas, labels: list[LabelMetric]) -> None:
     draw = canvas.draw
     canvas.text(MARGIN, "Per-label metrics", 22, gap=10)
     legend_font = _font(16)
@@ -224,7 +202,7 @@ def _draw_bars(canvas: _Canvas, labels: list[LabelMetrics]) -> None:
     for index, result in enumerate(labels):
         start = left + index * group + (group - bar * len(METRICS)) / 2
         for offset, (key, _, colour) in enumerate(METRICS):
-            value = result.value(key)
+            value = getattr(result, METRIC_FIELDS[key])
             if value is None:
                 continue
             x0 = start + offset * bar
@@ -239,8 +217,8 @@ def _draw_bars(canvas: _Canvas, labels: list[LabelMetrics]) -> None:
             _vertical_text(canvas.image, (int(centre - 8), bottom + 118), name, name_font, INK)
         else:
             draw.text((centre, bottom + 8), result.label, font=name_font, fill=INK, anchor="mt")
-            if result.testing_images is not None and group >= 40:
-                count = f"n={result.testing_images}"
+            if result.test_images is not None and group >= 40:
+                count = f"n={result.test_images}"
                 draw.text((centre, bottom + 28), count, font=axis_font, fill=MUTED, anchor="mt")
     canvas.y = bottom + (125 if rotate_names else 55)
 
@@ -296,7 +274,7 @@ def _draw_confusion_matrix(
     return left + cell * len(order)
 
 
-def _draw_table(canvas: _Canvas, x: int, y: int, labels: list[LabelMetrics]) -> int:
+def _draw_table(canvas: _Canvas, x: int, y: int, labels: list[LabelMetric]) -> int:
     """Per-label numbers as a table at (x, y); returns the bottom edge."""
     draw = canvas.draw
     font, head_font = _font(14), _font(14)
@@ -309,8 +287,8 @@ def _draw_table(canvas: _Canvas, x: int, y: int, labels: list[LabelMetrics]) -> 
     for result in labels:
         cells = [
             _fit(draw, result.label, font, 92),
-            "n/a" if result.testing_images is None else str(result.testing_images),
-            _format(result.f1),
+            "n/a" if result.test_images is None else str(result.test_images),
+            _format(result.f1_score),
             _format(result.precision),
             _format(result.recall),
             _format(result.threshold),

@@ -44,6 +44,7 @@ from ..errors import (
     explain,
     is_code,
 )
+from ..evaluation import LabelMetric, label_metrics
 from ..lookups import project_arn_by_name, project_name_of
 from ..ownership import (
     OWNER_TAG,
@@ -712,24 +713,6 @@ def _units(props: dict[str, Any]) -> tuple[int, int | None]:
     )
 
 
-class LabelMetric(BaseModel):
-    """One label's evaluation on the test dataset."""
-
-    model_config = STRICT
-    label: str | None
-    """The label."""
-    f1_score: float | None
-    """F1 score at the assumed threshold."""
-    precision: float | None
-    """Precision at the assumed threshold."""
-    recall: float | None
-    """Recall at the assumed threshold."""
-    threshold: float | None
-    """The assumed threshold (0-1): the confidence DetectCustomLabels applies by default."""
-    test_images: int | None
-    """Test images with this label."""
-
-
 def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
     """Per-label metrics from the evaluation summary file in the output bucket."""
     s3obj = ((found.get("EvaluationResult") or {}).get("Summary") or {}).get("S3Object") or {}
@@ -744,45 +727,6 @@ def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
             f"{s3obj.get('Name')}: {err}"
         )
         return []
-    if "ContentModeration" in summary:
-        return _adapter_label_metrics(summary["ContentModeration"])
-    return [
-        LabelMetric(
-            label=item.get("Label"),
-            f1_score=(item.get("Metrics") or {}).get("F1Score"),
-            precision=(item.get("Metrics") or {}).get("Precision"),
-            recall=(item.get("Metrics") or {}).get("Recall"),
-            threshold=(item.get("Metrics") or {}).get("Threshold"),
-            test_images=item.get("NumberOfTestingImages"),
-        ).model_dump()
-        for item in summary.get("LabelEvaluationResults") or []
-    ]
+    return [metric.model_dump() for metric in label_metrics(summary)]
 
-
-def _adapter_label_metrics(moderation: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per-label metrics of an adapter, from the true/false positive/negative counts AWS's
-    adapter summary gives at the confidence threshold the adapter was trained for."""
-    at_input = moderation.get("InputConfidenceThresholdEvalResults") or {}
-    threshold = at_input.get("ConfidenceThreshold")
-    metrics = []
-    for item in at_input.get("LabelEvaluationResults") or []:
-        counts = item.get("Adapter") or {}
-        tp, fp, fn, tn = (
-            int(counts.get(k) or 0)
-            for k in ("TruePositive", "FalsePositive", "FalseNegative", "TrueNegative")
-        )
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        metrics.append(
-            LabelMetric(
-                label=item.get("Label"),
-                f1_score=f1,
-                precision=precision,
-                recall=recall,
-                threshold=None if threshold is None else threshold / 100,
-                test_images=tp + fp + fn + tn,
-            ).model_dump()
-        )
-    return sorted(metrics, key=lambda m: -m["f1_score"])
 
