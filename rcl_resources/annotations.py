@@ -9,16 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .image_folders import FolderUpload, image_key, put_manifest, upload_images
 from .manifest import (
     IMAGE_CONTENT_TYPES,
     MAX_BOUNDING_BOXES,
-    FolderUpload,
     detection_line,
     dumps_line,
-    image_key,
     label_name_problem,
-    put_manifest,
-    upload_images,
 )
 
 COCO, PASCAL_VOC, YOLO = "coco", "pascal_voc", "yolo"

@@ -12,19 +12,21 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from rcl_resources.manifest import (
-    CLASSIFICATION_TYPE,
+from rcl_resources.image_folders import (
     FolderImage,
-    classification_line,
-    dumps_manifest,
     folder_digest,
     image_key,
+    scan_image_folder,
+    upload_image_folder,
+)
+from rcl_resources.manifest import (
+    CLASSIFICATION_TYPE,
+    classification_line,
+    dumps_manifest,
     label_attribute,
     labels_of,
     moderation_line,
     parse_manifest,
-    scan_image_folder,
-    upload_image_folder,
     validate_line,
 )
 
@@ -455,7 +457,7 @@ def test_moderation_folder_needs_a_label_besides_safe(tmp_path: Path) -> None:
 
 
 def test_adapter_label_metrics_come_from_the_counts_at_the_input_threshold() -> None:
-    from rcl_resources.providers.project_version import _adapter_label_metrics
+    from rcl_resources.evaluation import label_metrics
 
     counts = {"TruePositive": 8, "TrueNegative": 10, "FalsePositive": 2, "FalseNegative": 0}
     none = {"TruePositive": 0, "TrueNegative": 12, "FalsePositive": 0, "FalseNegative": 8}
@@ -466,8 +468,8 @@ def test_adapter_label_metrics_come_from_the_counts_at_the_input_threshold() -> 
         },
         "AllConfidenceThresholdsEvalResults": [],
     }
-    [metrics] = _adapter_label_metrics(summary)
-    assert metrics["label"] == "Alcohol" and metrics["threshold"] == 0.6
-    assert (metrics["precision"], metrics["recall"]) == (0.8, 1.0)
-    assert metrics["f1_score"] == pytest.approx(2 * 0.8 / 1.8)
-    assert metrics["test_images"] == 20
+    [metrics] = label_metrics({"ContentModeration": summary})
+    assert metrics.label == "Alcohol" and metrics.threshold == 0.6
+    assert (metrics.precision, metrics.recall) == (0.8, 1.0)
+    assert metrics.f1_score == pytest.approx(2 * 0.8 / 1.8)
+    assert metrics.test_images == 20

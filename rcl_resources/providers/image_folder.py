@@ -29,6 +29,7 @@ from ..annotations import (
     upload_annotated_images,
 )
 from ..errors import S3_MISSING, RclError, explain, is_code
+from ..image_folders import folder_digest, scan_image_folder, upload_image_folder
 from ..manifest import (
     CLASSIFICATION,
     CONTENT_MODERATION,
@@ -36,11 +37,8 @@ from ..manifest import (
     FOLDER_KINDS,
     MODERATION_ATTRIBUTE,
     OBJECT_DETECTION,
-    folder_digest,
     labels_of,
     parse_manifest,
-    scan_image_folder,
-    upload_image_folder,
 )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from rcl_resources.manifest import upload_image_folder
+from rcl_resources.image_folders import upload_image_folder
 from tests.emulator.emulator_support import wait_dataset, wait_version
 
 from .stacks import cli_stack

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from rcl_resources.manifest import upload_image_folder
+from rcl_resources.image_folders import upload_image_folder
 
 
 def connection(url: str) -> dict[str, Any]:
