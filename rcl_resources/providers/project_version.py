@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
@@ -34,8 +33,6 @@ from .._provider import (
 )
 from ..api_model import s3_bucket_name
 from ..errors import (
-    RUNNING_SLOTS,
-    TRAINING_SLOTS,
     QualityGateFailed,
     QuotaExceeded,
     RclError,
@@ -54,37 +51,20 @@ from ..ownership import (
     tag_changes,
     user_tags,
 )
-from ..waiters import DEFAULT_POLLER, Deadline, Wait
+from ..waiters import DEFAULT_POLLER, Deadline
+from .model_state import (
+    TRAINING,
+    TRAINING_FAILED,
+    UP,
+    converge,
+    find_version,
+    stop,
+    version_name_of,
+    wait_trained,
+)
 
 TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
-START_TIMEOUT = 60 * 60
 DELETE_TIMEOUT = 60 * 60
-
-TRAINING = {"TRAINING_IN_PROGRESS", "COPYING_IN_PROGRESS"}
-TRAINED = {
-    "TRAINING_COMPLETED",
-    "COPYING_COMPLETED",
-    "STOPPED",
-    "RUNNING",
-    "STARTING",
-    "STOPPING",
-    "FAILED",
-    "DEPRECATED",
-}
-TRAINING_FAILED = {"TRAINING_FAILED", "COPYING_FAILED"}
-UP = {"RUNNING", "STARTING"}
-
-TRAINING_ENDED = Wait.of(
-    target=TRAINED, pending=TRAINING, failure=TRAINING_FAILED, frees=TRAINING_SLOTS
-)
-STARTED = Wait.of(target={"RUNNING"}, pending={"STARTING"}, failure={"FAILED"})
-# A STARTING model cannot be stopped yet and a stop may not take: _stop re-sends it.
-STOPPED = Wait.of(
-    target={"STOPPED", "TRAINING_COMPLETED", "COPYING_COMPLETED", "FAILED"},
-    pending={"STOPPING", "RUNNING", "STARTING"},
-    frees=RUNNING_SLOTS,
-)
-
 
 class _OutputConfig(BaseModel):
     """Where training writes its output: the evaluation, manifests and the model's files."""
@@ -249,24 +229,6 @@ REPLACE_ON = frozenset(
         "region",
     }
 )
-
-
-def find_version(client: Any, project_arn: str, version_name: str) -> dict[str, Any] | None:
-    """The version's description, or None when the project has no version of that name."""
-    try:
-        found = client.describe_project_versions(
-            ProjectArn=project_arn, VersionNames=[version_name]
-        )
-    except Exception as err:
-        if is_code(err, "ResourceNotFoundException"):
-            return None
-        raise
-    return next(iter(found.get("ProjectVersionDescriptions") or []), None)
-
-
-def version_name_of(arn: str) -> str:
-    """`…:project/<p>/version/<v>/<ts>` → `<v>`."""
-    return arn.split("/version/")[1].rsplit("/", 1)[0]
 
 
 def _api(value: Any) -> Any:
@@ -449,9 +411,9 @@ class _ProjectVersionProvider(Provider):
     ) -> dict[str, Any]:
         """The three steps after a training starts: wait for it to end, hold the result to
         the quality gate, then converge on the running state the inputs ask for."""
-        found = self._wait_trained(client, props, until)
+        found = wait_trained(client, props, until)
         self._gate(props, found, just_trained=just_trained)
-        return self._converge(client, props, found, until, olds=olds)
+        return converge(client, props, found, until, olds=olds)
 
     def _gate(self, props: dict[str, Any], found: dict[str, Any], *, just_trained: bool) -> None:
         """Fail when the model scored below `min_f1_score`, naming its weakest labels."""
@@ -474,96 +436,6 @@ class _ProjectVersionProvider(Provider):
             f"below min_f1_score {gate}; {fate}. Weakest labels: "
             f"{worst or 'n/a'}. Improve the training data, or lower min_f1_score."
         )
-
-    def _wait_trained(self, client: Any, props: dict[str, Any], until: Deadline) -> dict[str, Any]:
-        name = props["version_name"]
-        return DEFAULT_POLLER.wait(
-            f"training model {name}",
-            lambda: find_version(client, props["project_arn"], name),
-            TRAINING_ENDED,
-            until=until,
-        )
-
-    def _converge(
-        self,
-        client: Any,
-        props: dict[str, Any],
-        found: dict[str, Any],
-        until: Deadline,
-        olds: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        name = props["version_name"]
-        arn = found["ProjectVersionArn"]
-        want = bool(props.get("running"))
-        units = _units(props)
-        status = found["Status"]
-        # There is no API to change the units of a running model: stop, then start again, but
-        # only when the inputs asked for new units (10-20 minutes without a model on AWS).
-        new_units = olds is not None and units != _units(olds)
-        if status == "STOPPING" or (status in UP and (not want or new_units)):
-            found = self._stop(client, props, arn, until)
-            status = found["Status"]
-        if not want:
-            return found
-        starting = until.within(START_TIMEOUT, DEFAULT_POLLER.clock())
-        if status not in UP:
-            self._start(client, props, arn, units, starting)
-        return DEFAULT_POLLER.wait(
-            f"starting model {name}",
-            lambda: find_version(client, props["project_arn"], name),
-            STARTED,
-            until=starting,
-        )
-
-    def _start(
-        self, client: Any, props: dict[str, Any], arn: str, units: tuple[int, int | None],
-        until: Deadline,
-    ) -> None:
-        """StartProjectVersion, waiting for a running slot while the account has none free."""
-        name = props["version_name"]
-        request = {"ProjectVersionArn": arn, "MinInferenceUnits": units[0]}
-        if units[1]:
-            request["MaxInferenceUnits"] = units[1]
-        try:
-            DEFAULT_POLLER.retry_while_slot_full(
-                f"model {name}",
-                lambda: client.start_project_version(**request),
-                until=until,
-                already=lambda: True if self._starting(client, props) else None,
-            )
-        except QuotaExceeded:
-            raise
-        except Exception as err:
-            # A retried request whose first attempt got through finds the model starting.
-            if not (is_code(err, "ResourceInUseException") and self._starting(client, props)):
-                raise explain(err, f"starting model {name}") from err
-
-    @staticmethod
-    def _starting(client: Any, props: dict[str, Any]) -> bool:
-        found = find_version(client, props["project_arn"], props["version_name"]) or {}
-        return found.get("Status") in UP
-
-    def _stop(
-        self, client: Any, props: dict[str, Any], arn: str, until: Deadline
-    ) -> dict[str, Any]:
-        """Stop the model and wait for STOPPED. A STARTING model cannot be stopped yet: wait for
-        it to run first; a stop that did not take (still RUNNING after a while) is re-sent."""
-        name = props["version_name"]
-        sent_at: list[float] = []
-
-        def fetch() -> dict[str, Any] | None:
-            found = find_version(client, props["project_arn"], name)
-            status = (found or {}).get("Status")
-            if status == "RUNNING" and (not sent_at or time.monotonic() - sent_at[-1] > 30):
-                try:
-                    client.stop_project_version(ProjectVersionArn=arn)
-                except Exception as err:
-                    if not is_code(err, "ResourceInUseException"):  # already stopping
-                        raise explain(err, f"stopping model {name}") from err
-                sent_at.append(time.monotonic())
-            return found
-
-        return DEFAULT_POLLER.wait(f"stopping model {name}", fetch, STOPPED, until=until)
 
     # -- update / read / delete --------------------------------------------------------------
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -632,7 +504,7 @@ class _ProjectVersionProvider(Provider):
         if status in TRAINING:
             # A training cannot be cancelled; wait it out, then delete.
             try:
-                found = self._wait_trained(client, props, until)
+                found = wait_trained(client, props, until)
             except TerminalStatus:
                 pass
             except Exception as err:
@@ -643,7 +515,7 @@ class _ProjectVersionProvider(Provider):
             found = find_version(client, project_arn, name) or {}
             status = found.get("Status", "")
         if status in UP or status == "STOPPING":
-            self._stop(client, props, arn, until)
+            stop(client, props, arn, until)
         try:
             client.delete_project_version(ProjectVersionArn=arn)
         except Exception as err:
@@ -703,14 +575,6 @@ def _recorded_inputs(client: Any, found: dict[str, Any]) -> dict[str, Any]:
             "source_project_version_arn": source,
         }
     return {k: v for k, v in inputs.items() if v is not None}
-
-
-def _units(props: dict[str, Any]) -> tuple[int, int | None]:
-    """(min, max) inference units of the inputs; Pulumi carries numbers as floats."""
-    return (
-        int(props.get("min_inference_units") or 1),
-        int(props["max_inference_units"]) if props.get("max_inference_units") else None,
-    )
 
 
 def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import pytest
 from pulumi import automation as auto
 
 from rcl_emulator.control import EmulatorControl
-from rcl_resources.providers.project_version import find_version
+from rcl_resources.providers.model_state import find_version
 
 from .stacks import outputs, stack, write_project
 

@@ -9,8 +9,9 @@ import pytest
 from rcl_emulator.control import EmulatorControl
 from rcl_resources.errors import QualityGateFailed, TerminalStatus
 from rcl_resources.providers.dataset import _DatasetProvider
+from rcl_resources.providers.model_state import find_version
 from rcl_resources.providers.project import _ProjectProvider
-from rcl_resources.providers.project_version import _ProjectVersionProvider, find_version
+from rcl_resources.providers.project_version import _ProjectVersionProvider
 
 from .conftest import checked, connection, failures, unique
 
