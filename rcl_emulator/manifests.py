@@ -41,6 +41,10 @@ class Entry:
     boxes: dict[str, int] = field(default_factory=dict)
     labeled: bool = False
     has_errors: bool = False
+    """Any error, of the line or of one of its annotations (a box): such an entry counts in
+    ErrorEntries, in ListDatasetEntries(HasErrors=True) and against the 20% rule."""
+    bad_boxes: int = 0
+    """Boxes dropped with their error recorded on them; the line trains with the others."""
     use_case: str = "NOT_DETERMINED"
 
     @property
@@ -144,10 +148,11 @@ def parse_line(text: str, images: ImageChecker | None, adapter: bool = False) ->
             top.append(image_error)
     if top:
         line["cl-errors"] = top
-    entry.has_errors = bool(top) or valid_attrs < len(attrs)
+    line_errors = bool(top) or valid_attrs < len(attrs)
+    entry.has_errors = line_errors or entry.bad_boxes > 0
     # Every valid adapter line is labeled: no unsafe label means a safe image.
-    entry.labeled = (adapter or valid_attrs > 0) and not entry.has_errors
-    if entry.has_errors:
+    entry.labeled = (adapter or valid_attrs > 0) and not line_errors
+    if line_errors:
         entry.labels, entry.boxes = [], {}
     entry.labels = sorted(set(entry.labels))
     return entry
@@ -256,6 +261,7 @@ def _check_detection(entry: Entry, value: Any, meta: dict[str, Any],
         if isinstance(found, dict):
             if isinstance(box, dict):
                 box["cl-errors"] = [found]
+            entry.bad_boxes += 1
             continue
         valid += 1
         entry.labels.append(found[0])

@@ -213,7 +213,7 @@ def _read_manifest_assets(data: dict[str, Any], adapter: bool) -> tuple[list[Ent
 
 def _usable(entries: list[Entry], adapter: bool) -> list[Entry]:
     """Entries to train or test on; an adapter's safe images (no label) count."""
-    return [e for e in entries if e.labeled and not e.has_errors and (e.labels or adapter)]
+    return [e for e in entries if e.labeled and (e.labels or adapter)]
 
 
 def _detection(entries: list[Entry]) -> bool:

@@ -308,3 +308,50 @@ def test_timestamps_and_status_message_while_in_progress(rek, control):
     fast_desc = wait_dataset(rek, fast)
     assert fast_desc["LastUpdatedTimestamp"] >= fast_desc["CreationTimestamp"]
     assert done["LastUpdatedTimestamp"] >= done["CreationTimestamp"]
+
+
+def test_an_entry_with_a_bad_box_is_an_error_entry_and_keeps_its_other_boxes(rek, s3):
+    """AWS counts an entry with any error in ErrorEntries and lists it with HasErrors=True, an
+    error of one box included; the line still trains with its other boxes. 15 good lines and
+    3 broken ones: a box off the frame, a negative top, a class id the class-map lacks."""
+    from rcl_demo.shapes import scene_png
+    from rcl_resources.manifest import detection_line
+
+    ids = {"circle": 0, "square": 1}
+    lines, broken = [], {}
+    for seed in range(18):
+        data, _ = scene_png(seed)
+        uri = f"s3://{BUCKET}/bad-boxes/{seed}.png"
+        s3.put_object(Bucket=BUCKET, Key=f"bad-boxes/{seed}.png", Body=data)
+        line = detection_line(uri, (256, 192), [("circle", 10, 10, 40, 40),
+                                                ("square", 100, 60, 50, 50)], ids)
+        second = line["bounding-box"]["annotations"][1]
+        if seed == 15:
+            second["left"] = 230  # runs off the 256 px wide image
+        elif seed == 16:
+            second["top"] = -5
+        elif seed == 17:
+            second["class_id"] = 7  # not in the class-map
+        if seed >= 15:
+            broken[uri] = seed
+        lines.append(line)
+    project = create_project(rek, "bad-boxes")
+    arn = rek.create_dataset(
+        ProjectArn=project, DatasetType="TRAIN",
+        DatasetSource=_manifest_source(put_manifest(s3, lines)),
+    )["DatasetArn"]
+    desc = wait_dataset(rek, arn)
+    assert desc["Status"] == "CREATE_COMPLETE"
+    assert desc["DatasetStats"]["ErrorEntries"] == 3
+    assert desc["DatasetStats"]["LabeledEntries"] == 18  # every line still trains
+
+    listed = [json.loads(x) for x in
+              rek.list_dataset_entries(DatasetArn=arn, HasErrors=True)["DatasetEntries"]]
+    assert sorted(e["source-ref"] for e in listed) == sorted(broken)
+    for entry in listed:
+        first, second = entry["bounding-box"]["annotations"]
+        assert "cl-errors" not in first and second["cl-errors"][0]["code"]  # where it is
+    labels = {x["LabelName"]: x["LabelStats"]
+              for x in rek.list_dataset_labels(DatasetArn=arn)["DatasetLabelDescriptions"]}
+    assert labels["circle"] == {"EntryCount": 18, "BoundingBoxCount": 18}
+    assert labels["square"] == {"EntryCount": 15, "BoundingBoxCount": 15}
