@@ -113,7 +113,7 @@ dist/SHA256SUMS: $(DIST_SOURCES) | $(VENV)/.installed
 
 dist: dist/SHA256SUMS
 
-test: setup dist
+test: setup dist lint
 	PATH="$(ENGINE_DIR):$$PATH" RCL_REQUIRE_ENGINE=1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Regenerate sdk/ and the Python surface from the core (`make test` fails while they are stale).
@@ -122,6 +122,7 @@ sdk: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	"$$(bash scripts/install-actionlint | tail -n 1)/actionlint" -no-color .github/workflows/*.yml
 

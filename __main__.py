@@ -39,8 +39,7 @@ train = rcl.Dataset(
     dataset_type="TRAIN",
     dataset_source={"ground_truth_manifest": {"s3_object": digits.manifest}},
 )
-test = rcl.Dataset("test", project_arn=project.arn, dataset_type="TEST",
-                   distribute_from=train.arn)
+test = rcl.Dataset("test", project_arn=project.arn, dataset_type="TEST", distribute_from=train.arn)
 
 model = rcl.ProjectVersion(
     "model",

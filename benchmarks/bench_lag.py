@@ -33,8 +33,7 @@ def poller_lag(duration: float, seed: int) -> tuple[float, int]:
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    poller = Poller(clock=lambda: now[0], sleep=sleep, log=lambda _: None,
-                    rng=random.Random(seed))
+    poller = Poller(clock=lambda: now[0], sleep=sleep, log=lambda _: None, rng=random.Random(seed))
     poller.wait("bench", fetch, DONE, until=poller.deadline(10 * 86_400))
     return now[0] - duration, polls[0]
 
@@ -42,8 +41,10 @@ def poller_lag(duration: float, seed: int) -> tuple[float, int]:
 def waiter_delays() -> dict[str, float]:
     """Seconds between polls of botocore's Rekognition model waiters."""
     model = botocore.session.get_session().get_waiter_model("rekognition")
-    return {name: float(model.get_waiter(name).delay) for name in
-            ("ProjectVersionTrainingCompleted", "ProjectVersionRunning")}
+    return {
+        name: float(model.get_waiter(name).delay)
+        for name in ("ProjectVersionTrainingCompleted", "ProjectVersionRunning")
+    }
 
 
 def measure(seeds: int = 20) -> dict[str, Any]:
@@ -57,17 +58,22 @@ def measure(seeds: int = 20) -> dict[str, Any]:
         moments = [duration * (1 + 0.05 * k / seeds) for k in range(seeds)]
         runs = [poller_lag(moment, k) for k, moment in enumerate(moments)]
         lags = [lag for lag, _ in runs]
-        rows.append({
-            "duration_s": duration, "worst_lag_s": round(max(lags), 3),
-            "mean_lag_s": round(sum(lags) / len(lags), 3),
-            "worst_share_of_bound": round(max(
-                lag / bound(m) for lag, m in zip(lags, moments, strict=True)), 3),
-            "polls": max(p for _, p in runs), "bound_s": bound(duration),
-            # A fixed interval meets a change at a uniformly random phase: half of it on average.
-            "boto3_waiter_mean_lag_s": training_delay / 2,
-            "boto3_waiter_polls": math.ceil(duration / training_delay) + 1,
-            "one_second_loop_mean_lag_s": 0.5, "one_second_loop_polls": math.ceil(duration) + 1,
-        })
+        rows.append(
+            {
+                "duration_s": duration,
+                "worst_lag_s": round(max(lags), 3),
+                "mean_lag_s": round(sum(lags) / len(lags), 3),
+                "worst_share_of_bound": round(
+                    max(lag / bound(m) for lag, m in zip(lags, moments, strict=True)), 3
+                ),
+                "polls": max(p for _, p in runs),
+                "bound_s": bound(duration),
+                # A fixed interval meets a change at a random phase: half of it on average.
+                "boto3_waiter_mean_lag_s": training_delay / 2,
+                "boto3_waiter_polls": math.ceil(duration / training_delay) + 1,
+                "one_second_loop_mean_lag_s": 0.5,
+                "one_second_loop_polls": math.ceil(duration) + 1,
+            }
+        )
     worst = max(r["worst_share_of_bound"] for r in rows)
-    return {"rows": rows, "worst_share_of_bound": round(worst, 3),
-            "boto3_waiter_delays_s": delays}
+    return {"rows": rows, "worst_share_of_bound": round(worst, 3), "boto3_waiter_delays_s": delays}

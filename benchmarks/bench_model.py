@@ -128,8 +128,11 @@ def encode_png(pixels: np.ndarray) -> bytes:
 
 def labelled(pixel_arrays: list[np.ndarray], targets: np.ndarray) -> LabelledImages:
     """PNGs of the pixel arrays, labelled with their digits."""
-    return LabelledImages([encode_png(p) for p in pixel_arrays], [str(t) for t in targets],
-                          sum(p.nbytes for p in pixel_arrays))
+    return LabelledImages(
+        [encode_png(p) for p in pixel_arrays],
+        [str(t) for t in targets],
+        sum(p.nbytes for p in pixel_arrays),
+    )
 
 
 def digit_images(count: int) -> LabelledImages:
@@ -142,8 +145,9 @@ def jitter(pixels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The image moved by a few pixels each way and lightly noised."""
     dy, dx = rng.integers(-MAX_SHIFT, MAX_SHIFT + 1, size=2)
     padded = np.pad(pixels, MAX_SHIFT)
-    moved = padded[MAX_SHIFT + dy:MAX_SHIFT + dy + IMAGE_SIDE,
-                   MAX_SHIFT + dx:MAX_SHIFT + dx + IMAGE_SIDE]
+    moved = padded[
+        MAX_SHIFT + dy : MAX_SHIFT + dy + IMAGE_SIDE, MAX_SHIFT + dx : MAX_SHIFT + dx + IMAGE_SIDE
+    ]
     noisy = moved + rng.normal(0, NOISE_SIGMA, moved.shape)
     return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
 
@@ -159,8 +163,9 @@ def jittered_digits(count: int, seed: int = JITTER_SEED) -> LabelledImages:
 
 def training_indices(lines: list[dict[str, Any]], labels: list[str]) -> list[int]:
     """The images DistributeDatasetEntries puts in the training 80%, in manifest order."""
-    entries = [Entry(line, labels=[label], labeled=True)
-               for line, label in zip(lines, labels, strict=True)]
+    entries = [
+        Entry(line, labels=[label], labeled=True) for line, label in zip(lines, labels, strict=True)
+    ]
     train = {id(e) for e in split_80_20(entries)[0]}
     return [i for i, e in enumerate(entries) if id(e) in train]
 
@@ -174,15 +179,16 @@ class EmulatorProcess:
 
     def __enter__(self) -> EmulatorProcess:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rcl_emulator", "serve", "--host", "127.0.0.1",
-             "--port", "0"],
-            stdout=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "rcl_emulator", "serve", "--host", "127.0.0.1", "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert self.proc.stdout is not None
             line = self.proc.stdout.readline().strip()
             if not line.startswith(LISTENING):
                 raise RuntimeError(f"the emulator did not start: {line!r}")
-            self.url = line[len(LISTENING):]
+            self.url = line[len(LISTENING) :]
         except BaseException:
             self.stop()
             raise
@@ -218,18 +224,28 @@ def peak_mb(pid: int) -> float:
 
 def client(url: str, service: str) -> Any:
     """A boto3 client for ``service`` on the emulator."""
-    return boto3.client(service, endpoint_url=url, region_name=REGION,
-                        aws_access_key_id="bench", aws_secret_access_key="bench")
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
 
 
 def upload(s3: Any, images: LabelledImages, prefix: str) -> list[dict[str, Any]]:
     """Put the images in the bucket from a pool of threads; their manifest lines, in order."""
     keys = [f"{prefix}/{i}.png" for i in range(len(images.pngs))]
     with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
-        list(pool.map(lambda key, png: s3.put_object(Bucket=BUCKET, Key=key, Body=png),
-                      keys, images.pngs))
-    return [classification_line(f"s3://{BUCKET}/{key}", label)
-            for key, label in zip(keys, images.labels, strict=True)]
+        list(
+            pool.map(
+                lambda key, png: s3.put_object(Bucket=BUCKET, Key=key, Body=png), keys, images.pngs
+            )
+        )
+    return [
+        classification_line(f"s3://{BUCKET}/{key}", label)
+        for key, label in zip(keys, images.labels, strict=True)
+    ]
 
 
 def dataset_status(rek: Any, arn: str) -> str:
@@ -242,10 +258,15 @@ def split_project(rek: Any, s3: Any, name: str, lines: list[dict[str, Any]]) -> 
     manifest = f"{name}.manifest"
     s3.put_object(Bucket=BUCKET, Key=manifest, Body=dumps_manifest(lines).encode())
     project = rek.create_project(ProjectName=name)["ProjectArn"]
-    wait_for(lambda: rek.describe_projects(ProjectNames=[name])["ProjectDescriptions"][0][
-        "Status"], lambda s: s == "CREATED")
-    train = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN", DatasetSource={
-        "GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Name": manifest}}})["DatasetArn"]
+    wait_for(
+        lambda: rek.describe_projects(ProjectNames=[name])["ProjectDescriptions"][0]["Status"],
+        lambda s: s == "CREATED",
+    )
+    train = rek.create_dataset(
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource={"GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Name": manifest}}},
+    )["DatasetArn"]
     test = rek.create_dataset(ProjectArn=project, DatasetType="TEST")["DatasetArn"]
     for arn in (train, test):
         wait_for(lambda a=arn: dataset_status(rek, a), lambda s: s.endswith("COMPLETE"))
@@ -259,25 +280,31 @@ def train_version(rek: Any, project: str) -> TrainedVersion:
     """Train version v1, timed from CreateProjectVersion until training has ended."""
     started = time.perf_counter()
     arn = rek.create_project_version(
-        ProjectArn=project, VersionName="v1",
-        OutputConfig={"S3Bucket": BUCKET, "S3KeyPrefix": "out"})["ProjectVersionArn"]
-    description = wait_for(lambda: version_description(rek, project),
-                           lambda d: d["Status"] != "TRAINING_IN_PROGRESS")
+        ProjectArn=project,
+        VersionName="v1",
+        OutputConfig={"S3Bucket": BUCKET, "S3KeyPrefix": "out"},
+    )["ProjectVersionArn"]
+    description = wait_for(
+        lambda: version_description(rek, project), lambda d: d["Status"] != "TRAINING_IN_PROGRESS"
+    )
     seconds = time.perf_counter() - started
     if description["Status"] != "TRAINING_COMPLETED":
-        raise RuntimeError(f"training ended {description['Status']}: "
-                           f"{description.get('StatusMessage')}")
+        raise RuntimeError(
+            f"training ended {description['Status']}: {description.get('StatusMessage')}"
+        )
     return TrainedVersion(project, arn, seconds, description)
 
 
 def version_description(rek: Any, project: str) -> dict[str, Any]:
     """Version v1 of the project, as DescribeProjectVersions describes it."""
     return rek.describe_project_versions(ProjectArn=project, VersionNames=["v1"])[
-        "ProjectVersionDescriptions"][0]
+        "ProjectVersionDescriptions"
+    ][0]
 
 
-def trained_on_emulator(url: str, name: str, images: LabelledImages
-                        ) -> tuple[TrainedVersion, list[int]]:
+def trained_on_emulator(
+    url: str, name: str, images: LabelledImages
+) -> tuple[TrainedVersion, list[int]]:
     """Upload, split and train; the version and the indices of its training images."""
     s3, rek = client(url, "s3"), client(url, "rekognition")
     s3.create_bucket(Bucket=BUCKET)
@@ -289,15 +316,15 @@ def trained_on_emulator(url: str, name: str, images: LabelledImages
 def start(rek: Any, version: TrainedVersion) -> None:
     """Start the model and wait until it runs."""
     rek.start_project_version(ProjectVersionArn=version.arn, MinInferenceUnits=1)
-    wait_for(lambda: version_description(rek, version.project)["Status"],
-             lambda s: s == "RUNNING")
+    wait_for(lambda: version_description(rek, version.project)["Status"], lambda s: s == "RUNNING")
 
 
 # ---- bare fits -------------------------------------------------------------------------------
 def bare_fit(pngs: list[bytes], labels: list[str]) -> trainer.TrainedModel:
     """The emulator's features and classifier on the images, and nothing else."""
-    return trainer.fit(np.stack([trainer.image_features(png) for png in pngs]),
-                       [[label] for label in labels])
+    return trainer.fit(
+        np.stack([trainer.image_features(png) for png in pngs]), [[label] for label in labels]
+    )
 
 
 def timed_bare_fit(pngs: list[bytes], labels: list[str]) -> tuple[trainer.TrainedModel, float]:
@@ -312,8 +339,12 @@ def bare_fit_process(pngs: list[bytes], labels: list[str]) -> tuple[float, float
     with tempfile.NamedTemporaryFile(suffix=".pickle") as data:
         pickle.dump((pngs, [[label] for label in labels]), data)
         data.flush()
-        proc = subprocess.Popen([sys.executable, "-c", BARE_FIT_PROGRAM, data.name],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BARE_FIT_PROGRAM, data.name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert proc.stdin is not None and proc.stdout is not None
             seconds = json.loads(proc.stdout.readline())
@@ -351,14 +382,15 @@ def detect_run(url: str, arn: str, pngs: list[bytes], calls: int, threads: int) 
         mine = []
         for i in share:
             t = time.perf_counter()
-            rek.detect_custom_labels(ProjectVersionArn=arn,
-                                     Image={"Bytes": pngs[i % len(pngs)]})
+            rek.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": pngs[i % len(pngs)]})
             mine.append((time.perf_counter() - t) * 1000)
         with lock:
             latencies.extend(mine)
 
-    workers = [threading.Thread(target=work, args=(rek, range(n, calls, threads)))
-               for n, rek in enumerate(clients)]
+    workers = [
+        threading.Thread(target=work, args=(rek, range(n, calls, threads)))
+        for n, rek in enumerate(clients)
+    ]
     for w in workers:
         w.start()
     ready.wait()
@@ -459,8 +491,9 @@ def measure_large(images: int) -> dict[str, float]:
 def measure(images: int = 1797, large_images: int = 10_000, calls: int = 200) -> dict:
     """Every measurement of this benchmark, as JSON numbers (sizes and MiB as they are)."""
     results = {**measure_digits(images, calls), **measure_large(large_images)}
-    return {key: value if isinstance(value, int) else figure(value)
-            for key, value in results.items()}
+    return {
+        key: value if isinstance(value, int) else figure(value) for key, value in results.items()
+    }
 
 
 def main() -> None:

@@ -65,9 +65,17 @@ class Bench:
     def stack(self, work_dir: Path, name: str, config: dict[str, str]) -> auto.Stack:
         """A stack of the program in `work_dir`, pointed at the emulator."""
         s = stack(work_dir, self.state, name, env={**CREDENTIALS, "AWS_REGION": REGION})
-        s.set_all_config({k: auto.ConfigValue(v) for k, v in {
-            "rcl:endpointUrl": self.url, "rcl:s3EndpointUrl": self.url,
-            "rcl:region": REGION, **config}.items()})
+        s.set_all_config(
+            {
+                k: auto.ConfigValue(v)
+                for k, v in {
+                    "rcl:endpointUrl": self.url,
+                    "rcl:s3EndpointUrl": self.url,
+                    "rcl:region": REGION,
+                    **config,
+                }.items()
+            }
+        )
         return s
 
 
@@ -109,15 +117,25 @@ def lags(log: list[dict[str, Any]], transitions: list[dict[str, Any]]) -> list[d
     how late its first describe reported the new status."""
     out = []
     for end in transitions:
-        seen = [r["time"] for r in log
-                if (r.get("seen") or {}).get(end["arn"]) == end["status"] and
-                r["time"] >= end["time"] - 0.01]
+        seen = [
+            r["time"]
+            for r in log
+            if (r.get("seen") or {}).get(end["arn"]) == end["status"]
+            and r["time"] >= end["time"] - 0.01
+        ]
         if not seen:
             continue  # nobody waited for this one (e.g. a delete the stack did not watch)
         waited = end["time"] - end["started"]
         lag = max(0.0, min(seen) - end["time"])
-        out.append({"kind": end["kind"], "status": end["status"], "waited_s": round(waited, 2),
-                    "lag_s": round(lag, 2), "bound_s": round(max(2.0, 0.02 * waited), 2)})
+        out.append(
+            {
+                "kind": end["kind"],
+                "status": end["status"],
+                "waited_s": round(waited, 2),
+                "lag_s": round(lag, 2),
+                "bound_s": round(max(2.0, 0.02 * waited), 2),
+            }
+        )
     return out
 
 
@@ -127,8 +145,9 @@ def worst_lag(measured: list[dict[str, Any]]) -> float:
 
 
 # -- the seed flow ---------------------------------------------------------------------------
-def seed_flow(b: Bench, digits: Path, training: float, start: float,
-              dataset: float) -> dict[str, Any]:
+def seed_flow(
+    b: Bench, digits: Path, training: float, start: float, dataset: float
+) -> dict[str, Any]:
     """The default stack's first up, no-op preview and no-op up, then the boto3 script, on the
     same images and the same emulated durations."""
     timing = {"training_seconds": training, "start_seconds": start, "dataset_seconds": dataset}
@@ -158,12 +177,22 @@ def seed_flow(b: Bench, digits: Path, training: float, start: float,
     script_log, script_ends = b.control.requests_log(), b.control.transitions()
     ours, theirs = calls(ours_log), calls(script_log)
     return {
-        "ours": {**ours, "seconds": round(ours_seconds, 1), "lags": lags(ours_log, ours_ends),
-                 "handoffs": handoffs(ours_log),
-                 "f1": up.outputs["f1_score"].value, "operations": mutating(ours_log),
-                 "peak_calls_per_second": peak_per_second(ours_log)},
-        "script": {**theirs, "seconds": round(script_seconds, 1), "f1": script["f1"],
-                   "lags": lags(script_log, script_ends), "operations": mutating(script_log)},
+        "ours": {
+            **ours,
+            "seconds": round(ours_seconds, 1),
+            "lags": lags(ours_log, ours_ends),
+            "handoffs": handoffs(ours_log),
+            "f1": up.outputs["f1_score"].value,
+            "operations": mutating(ours_log),
+            "peak_calls_per_second": peak_per_second(ours_log),
+        },
+        "script": {
+            **theirs,
+            "seconds": round(script_seconds, 1),
+            "f1": script["f1"],
+            "lags": lags(script_log, script_ends),
+            "operations": mutating(script_log),
+        },
         "noop_preview_calls": preview_calls,
         "noop_up_calls": noop_calls,
         "timing": timing,
@@ -231,7 +260,8 @@ def yaml_models(models: int, running: set[int]) -> str:
               datasetType: TEST
               distributeFrom: ${train.arn}
         """)
-    model = textwrap.indent(textwrap.dedent("""\
+    model = textwrap.indent(
+        textwrap.dedent("""\
         model-{i}:
           type: rcl:index:ProjectVersion
           properties:
@@ -243,9 +273,12 @@ def yaml_models(models: int, running: set[int]) -> str:
               - ${{train.arn}}
               - ${{test.arn}}
             running: {running}
-        """), "  ")
+        """),
+        "  ",
+    )
     return head + "".join(
-        model.format(i=i, running=str(i in running).lower()) for i in range(models))
+        model.format(i=i, running=str(i in running).lower()) for i in range(models)
+    )
 
 
 def small_folder(digits: Path, root: Path, per_label: int = 25) -> Path:
@@ -257,8 +290,9 @@ def small_folder(digits: Path, root: Path, per_label: int = 25) -> Path:
     return root
 
 
-def scaling(b: Bench, digits: Path, host: str, models: int, training: float,
-            start: float) -> dict[str, Any]:
+def scaling(
+    b: Bench, digits: Path, host: str, models: int, training: float, start: float
+) -> dict[str, Any]:
     """`models` models in one stack: rounds of training taken against ceil(N/2) rounds, and
     the longest a freed training slot stayed unused. With `models` >= 3 a second up moves
     "running" from model 0 to model 2 while model 1 runs: a freed running slot's pick-up."""
@@ -267,23 +301,34 @@ def scaling(b: Bench, digits: Path, host: str, models: int, training: float,
         work = Path(work_dir)
         bucket = b.bucket("rcl-bench-scale")
         manifest = seed_flow_boto3.upload(
-            b.client("s3"), small_folder(digits, work / "images"), bucket)
+            b.client("s3"), small_folder(digits, work / "images"), bucket
+        )
         program = work / "program"
         if host == "plugin":
             program.mkdir()
             (program / "Pulumi.yaml").write_text(yaml_models(models, set()))
         else:
             write_project(program, PYTHON_MODELS, name="rcl-bench-scale")
-        s = b.stack(program, f"scale-{host}-{models}", {
-            "rcl-bench-scale:bucket": bucket, "rcl-bench-scale:manifest": manifest,
-            **({} if host == "plugin" else {"rcl-bench-scale:models": str(models)})})
+        s = b.stack(
+            program,
+            f"scale-{host}-{models}",
+            {
+                "rcl-bench-scale:bucket": bucket,
+                "rcl-bench-scale:manifest": manifest,
+                **({} if host == "plugin" else {"rcl-bench-scale:models": str(models)}),
+            },
+        )
         try:
             started = time.monotonic()
             s.up()
             seconds = time.monotonic() - started
             trainings = [e for e in b.control.transitions() if e["kind"] == "train"]
-            result = {"host": host, "models": models, "up_seconds": round(seconds, 1),
-                      **rounds(trainings)}
+            result = {
+                "host": host,
+                "models": models,
+                "up_seconds": round(seconds, 1),
+                **rounds(trainings),
+            }
             if models >= 3:
                 result["running_slot_pickup_s"] = running_pickup(b, s, host, program, models)
         finally:
@@ -303,9 +348,14 @@ def rounds(trainings: list[dict[str, Any]]) -> dict[str, Any]:
     ends = sorted(e["time"] for e in trainings)
     # The k-th training (from the third on) starts in the slot the (k-2)-th end freed.
     pickups = [max(0.0, s - ends[k]) for k, s in enumerate(starts[TRAINING_SLOTS:])]
-    return {"training_s": round(one, 2), "span_s": round(span, 2), "ideal_rounds": ideal,
-            "rounds": round(span / one, 3), "ratio": round(span / (ideal * one), 3),
-            "slot_pickup_s": round(max(pickups, default=0.0), 2)}
+    return {
+        "training_s": round(one, 2),
+        "span_s": round(span, 2),
+        "ideal_rounds": ideal,
+        "rounds": round(span / one, 3),
+        "ratio": round(span / (ideal * one), 3),
+        "slot_pickup_s": round(max(pickups, default=0.0), 2),
+    }
 
 
 def running_pickup(b: Bench, s: auto.Stack, host: str, program: Path, models: int) -> float:
@@ -315,15 +365,18 @@ def running_pickup(b: Bench, s: auto.Stack, host: str, program: Path, models: in
         if host == "plugin":
             (program / "Pulumi.yaml").write_text(yaml_models(models, running))
         else:
-            s.set_config("rcl-bench-scale:running",
-                         auto.ConfigValue(",".join(map(str, sorted(running)))))
+            s.set_config(
+                "rcl-bench-scale:running", auto.ConfigValue(",".join(map(str, sorted(running))))
+            )
         b.control.reset_requests()
         s.up()
     log = b.control.requests_log()
-    freed = min(r["time"] for r in log
-                if r["operation"] == "StopProjectVersion" and r["status"] == 200)
-    taken = min(r["time"] for r in log
-                if r["operation"] == "StartProjectVersion" and r["status"] == 200)
+    freed = min(
+        r["time"] for r in log if r["operation"] == "StopProjectVersion" and r["status"] == 200
+    )
+    taken = min(
+        r["time"] for r in log if r["operation"] == "StartProjectVersion" and r["status"] == 200
+    )
     return round(max(0.0, taken - freed), 2)
 
 
@@ -349,22 +402,32 @@ def preview_overhead(b: Bench, count: int, repeats: int) -> dict[str, Any]:
     seconds: dict[str, list[float]] = {"rcl": [], "trivial": []}
     with tempfile.TemporaryDirectory() as work_dir:
         programs = {
-            name: write_project(Path(work_dir) / name, text.format(count=count),
-                                name=f"bench-{name}")
-            for name, text in (("rcl", RCL_PROJECTS), ("trivial", TRIVIAL))}
+            name: write_project(
+                Path(work_dir) / name, text.format(count=count), name=f"bench-{name}"
+            )
+            for name, text in (("rcl", RCL_PROJECTS), ("trivial", TRIVIAL))
+        }
         for k in range(repeats):
             for name, program in programs.items():
                 s = b.stack(program, f"preview-{k}", {})
                 started = time.monotonic()
-                subprocess.run(["pulumi", "preview", "--stack", s.name, "--non-interactive"],
-                               cwd=program, env={**os.environ, **s.workspace.env_vars},
-                               check=True, capture_output=True)
+                subprocess.run(
+                    ["pulumi", "preview", "--stack", s.name, "--non-interactive"],
+                    cwd=program,
+                    env={**os.environ, **s.workspace.env_vars},
+                    check=True,
+                    capture_output=True,
+                )
                 seconds[name].append(time.monotonic() - started)
                 s.workspace.remove_stack(s.name)
     rcl, trivial = statistics.median(seconds["rcl"]), statistics.median(seconds["trivial"])
-    return {"resources": count, "rcl_s": round(rcl, 2), "trivial_s": round(trivial, 2),
-            "ratio": round(rcl / trivial, 3),
-            "runs": {k: [round(v, 2) for v in vs] for k, vs in seconds.items()}}
+    return {
+        "resources": count,
+        "rcl_s": round(rcl, 2),
+        "trivial_s": round(trivial, 2),
+        "ratio": round(rcl / trivial, 3),
+        "runs": {k: [round(v, 2) for v in vs] for k, vs in seconds.items()},
+    }
 
 
 # -- the packaged plugin -----------------------------------------------------------------------
@@ -390,21 +453,39 @@ def packaged_preview(b: Bench, archive: Path, count: int, repeats: int) -> dict[
         plugins = {"packaged": work / "packaged", "console": Path(sys.prefix) / "bin"}
         program = work / "program"
         program.mkdir()
-        (program / "Pulumi.yaml").write_text(YAML_PROJECTS.format(resources="".join(
-            f"  p{i}:\n    type: rcl:index:Project\n    properties:\n"
-            f"      tags:\n        team: vision\n" for i in range(count))))
+        (program / "Pulumi.yaml").write_text(
+            YAML_PROJECTS.format(
+                resources="".join(
+                    f"  p{i}:\n    type: rcl:index:Project\n    properties:\n"
+                    f"      tags:\n        team: vision\n"
+                    for i in range(count)
+                )
+            )
+        )
         for k in range(repeats):
             for name, plugin in plugins.items():
                 s = b.stack(program, f"packaged-{k}-{name}", {})
-                env = {**os.environ, **s.workspace.env_vars,
-                       "PATH": os.pathsep.join([str(plugin), str(engine), "/usr/bin", "/bin"])}
+                env = {
+                    **os.environ,
+                    **s.workspace.env_vars,
+                    "PATH": os.pathsep.join([str(plugin), str(engine), "/usr/bin", "/bin"]),
+                }
                 env.pop("PYTHONPATH", None)
                 started = time.monotonic()
-                subprocess.run(["pulumi", "preview", "--stack", s.name, "--non-interactive"],
-                               cwd=program, env=env, check=True, capture_output=True)
+                subprocess.run(
+                    ["pulumi", "preview", "--stack", s.name, "--non-interactive"],
+                    cwd=program,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
                 seconds[name].append(time.monotonic() - started)
                 s.workspace.remove_stack(s.name)
     packaged, console = (statistics.median(seconds[n]) for n in ("packaged", "console"))
-    return {"resources": count, "packaged_s": round(packaged, 2), "console_s": round(console, 2),
-            "ratio": round(packaged / console, 3),
-            "runs": {k: [round(v, 2) for v in vs] for k, vs in seconds.items()}}
+    return {
+        "resources": count,
+        "packaged_s": round(packaged, 2),
+        "console_s": round(console, 2),
+        "ratio": round(packaged / console, 3),
+        "runs": {k: [round(v, 2) for v in vs] for k, vs in seconds.items()},
+    }

@@ -32,14 +32,21 @@ def upload(s3: Any, folder: Path, bucket: str) -> str:
     for image in sorted(folder.glob("*/*.png")):
         key = f"seed/{image.parent.name}/{image.name}"
         s3.upload_file(str(image), bucket, key)
-        lines.append(json.dumps({
-            "source-ref": f"s3://{bucket}/{key}",
-            "label": 1,
-            "label-metadata": {
-                "class-name": image.parent.name, "confidence": 1, "human-annotated": "yes",
-                "type": "groundtruth/image-classification",
-                "creation-date": "2026-01-01T00:00:00"},
-        }))
+        lines.append(
+            json.dumps(
+                {
+                    "source-ref": f"s3://{bucket}/{key}",
+                    "label": 1,
+                    "label-metadata": {
+                        "class-name": image.parent.name,
+                        "confidence": 1,
+                        "human-annotated": "yes",
+                        "type": "groundtruth/image-classification",
+                        "creation-date": "2026-01-01T00:00:00",
+                    },
+                }
+            )
+        )
     s3.put_object(Bucket=bucket, Key="seed/output.manifest", Body="\n".join(lines).encode())
     return "seed/output.manifest"
 
@@ -49,14 +56,19 @@ def seed_flow(folder: Path, bucket: str, name: str = "seed") -> dict[str, Any]:
     s3, rek = boto3.client("s3"), boto3.client("rekognition")
     manifest = upload(s3, folder, bucket)
     project = rek.create_project(ProjectName=name)["ProjectArn"]
-    wait(lambda: rek.describe_projects(ProjectNames=[name])["ProjectDescriptions"][0]["Status"],
-         {"CREATED"})
+    wait(
+        lambda: rek.describe_projects(ProjectNames=[name])["ProjectDescriptions"][0]["Status"],
+        {"CREATED"},
+    )
 
     def dataset_status(arn: str) -> Any:
         return lambda: rek.describe_dataset(DatasetArn=arn)["DatasetDescription"]["Status"]
 
-    train = rek.create_dataset(ProjectArn=project, DatasetType="TRAIN", DatasetSource={
-        "GroundTruthManifest": {"S3Object": {"Bucket": bucket, "Name": manifest}}})["DatasetArn"]
+    train = rek.create_dataset(
+        ProjectArn=project,
+        DatasetType="TRAIN",
+        DatasetSource={"GroundTruthManifest": {"S3Object": {"Bucket": bucket, "Name": manifest}}},
+    )["DatasetArn"]
     wait(dataset_status(train), {"CREATE_COMPLETE"})
     test = rek.create_dataset(ProjectArn=project, DatasetType="TEST")["DatasetArn"]
     wait(dataset_status(test), {"CREATE_COMPLETE"})
@@ -65,19 +77,25 @@ def seed_flow(folder: Path, bucket: str, name: str = "seed") -> dict[str, Any]:
         wait(dataset_status(arn), {"UPDATE_COMPLETE"})
 
     version = rek.create_project_version(
-        ProjectArn=project, VersionName="v1",
-        OutputConfig={"S3Bucket": bucket, "S3KeyPrefix": "seed-output"})["ProjectVersionArn"]
+        ProjectArn=project,
+        VersionName="v1",
+        OutputConfig={"S3Bucket": bucket, "S3KeyPrefix": "seed-output"},
+    )["ProjectVersionArn"]
 
     def version_status() -> dict[str, Any]:
         return rek.describe_project_versions(ProjectArn=project, VersionNames=["v1"])[
-            "ProjectVersionDescriptions"][0]
+            "ProjectVersionDescriptions"
+        ][0]
 
     wait(lambda: version_status()["Status"], {"TRAINING_COMPLETED"})
     rek.start_project_version(ProjectVersionArn=version, MinInferenceUnits=1)
     wait(lambda: version_status()["Status"], {"RUNNING"})
     described = version_status()
-    return {"model_arn": version, "status": described["Status"],
-            "f1": described.get("EvaluationResult", {}).get("F1Score")}
+    return {
+        "model_arn": version,
+        "status": described["Status"],
+        "f1": described.get("EvaluationResult", {}).get("F1Score"),
+    }
 
 
 def main() -> None:

@@ -21,9 +21,11 @@ from pathlib import Path
 
 def write_archive(folder: Path, archive: Path) -> None:
     mtime = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
-    with open(archive, "wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=mtime, compresslevel=9
-    ) as zipped, tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with (
+        open(archive, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=mtime, compresslevel=9) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         for path in sorted(folder.rglob("*")):
             if path.is_symlink() and path.resolve().is_relative_to(folder.resolve()):
                 continue

@@ -61,8 +61,10 @@ def format_labels(labels: Sequence[dict[str, Any]]) -> list[str]:
         line = f"{label['Name']}  {label['Confidence']:.1f}%"
         box = (label.get("Geometry") or {}).get("BoundingBox")
         if box:
-            line += (f"  box left {box['Left']:.3f} top {box['Top']:.3f} "
-                     f"size {box['Width']:.3f} x {box['Height']:.3f}")
+            line += (
+                f"  box left {box['Left']:.3f} top {box['Top']:.3f} "
+                f"size {box['Width']:.3f} x {box['Height']:.3f}"
+            )
         lines.append(line)
     return lines
 

@@ -325,16 +325,27 @@ def scene_of(line: Mapping[str, Any], image: Image.Image) -> Scene:
         for box, obj in zip(value.get("annotations") or [], objects, strict=False):
             if keep(obj):
                 x0, y0 = box["left"], box["top"]
-                out.append((str(names.get(str(box["class_id"]), "?")), float(obj["confidence"]),
-                            x0, y0, x0 + box["width"], y0 + box["height"]))
+                out.append(
+                    (
+                        str(names.get(str(box["class_id"]), "?")),
+                        float(obj["confidence"]),
+                        x0,
+                        y0,
+                        x0 + box["width"],
+                        y0 + box["height"],
+                    )
+                )
         return out
 
     def shown(obj: Mapping[str, Any]) -> bool:
         details = obj.get("rekognition-custom-labels-evaluation-details") or {}
         return bool(details.get("is-true-positive") or details.get("is-false-positive"))
 
-    return Scene(image, boxes("rekognition-custom-labels-training-0", lambda _: True),
-                 boxes("rekognition-custom-labels-evaluation", shown))
+    return Scene(
+        image,
+        boxes("rekognition-custom-labels-training-0", lambda _: True),
+        boxes("rekognition-custom-labels-evaluation", shown),
+    )
 
 
 def _draw_scenes(canvas: _Canvas, scenes: Sequence[Scene]) -> int:
@@ -345,7 +356,8 @@ def _draw_scenes(canvas: _Canvas, scenes: Sequence[Scene]) -> int:
     for i, scene in enumerate(scenes[:MAX_SCENES]):
         scale = THUMB_WIDTH / scene.image.width
         thumb = scene.image.convert("RGB").resize(
-            (THUMB_WIDTH, round(scene.image.height * scale)), Image.Resampling.BILINEAR)
+            (THUMB_WIDTH, round(scene.image.height * scale)), Image.Resampling.BILINEAR
+        )
         draw = ImageDraw.Draw(thumb)
         for colour, boxes in ((TRUTH, scene.truth), (PREDICTED, scene.predicted)):
             for label, confidence, *box in boxes:
@@ -354,8 +366,10 @@ def _draw_scenes(canvas: _Canvas, scenes: Sequence[Scene]) -> int:
                 if colour == PREDICTED:
                     caption = f"{label} {confidence:.2f}"
                     above = max(0.0, y0 - 15)
-                    draw.rectangle((x0, above, x0 + _text_width(draw, caption, font) + 4,
-                                    above + 14), fill=colour)
+                    draw.rectangle(
+                        (x0, above, x0 + _text_width(draw, caption, font) + 4, above + 14),
+                        fill=colour,
+                    )
                     draw.text((x0 + 2, above + 1), caption, fill=BACKGROUND, font=font)
         if i % 4 == 0:  # a new row starts below the tallest thumbnail of the last one
             row_top = bottom + (10 if i else 0)
@@ -377,10 +391,12 @@ def render_report(summary: Mapping[str, Any], out: Path, scenes: Sequence[Scene]
     shown = scenes[:MAX_SCENES]
     scenes_height = 60 + sum(
         max(round(s.image.height * THUMB_WIDTH / s.image.width) for s in shown[i : i + 4]) + 10
-        for i in range(0, len(shown), 4))
+        for i in range(0, len(shown), 4)
+    )
     # Sized for the tallest layout (table under the matrix); cropped to what was drawn.
-    canvas = _Canvas(height=MARGIN * 2 + 150 + CHART_HEIGHT + 200 + matrix_height + table_height
-                     + scenes_height)
+    canvas = _Canvas(
+        height=MARGIN * 2 + 150 + CHART_HEIGHT + 200 + matrix_height + table_height + scenes_height
+    )
 
     _draw_header(canvas, summary, labels)
     _draw_bars(canvas, labels)
@@ -454,7 +470,8 @@ def fetch_scenes(s3: Any, bucket: str, summary_key: str) -> list[Scene]:
     beside the summary as ``TestingGroundTruth-<project>-<version>.json``."""
     folder, _, name = summary_key.rpartition("/")
     key = (f"{folder}/" if folder else "") + name.replace(
-        "EvaluationResultSummary-", "TestingGroundTruth-", 1)
+        "EvaluationResultSummary-", "TestingGroundTruth-", 1
+    )
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
         scenes = []
@@ -464,8 +481,9 @@ def fetch_scenes(s3: Any, bucket: str, summary_key: str) -> list[Scene]:
             data = s3.get_object(Bucket=image_bucket, Key=image_key)["Body"].read()
             scenes.append(scene_of(line, Image.open(io.BytesIO(data))))
     except (ClientError, BotoCoreError, ValueError, KeyError, OSError) as error:
-        raise DemoError(f"cannot read the test images' boxes from s3://{bucket}/{key}: "
-                        f"{error}") from None
+        raise DemoError(
+            f"cannot read the test images' boxes from s3://{bucket}/{key}: {error}"
+        ) from None
     return scenes
 
 
@@ -500,8 +518,9 @@ def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
             )
         s3 = s3 or outputs.client("s3")
         summary = fetch_summary(s3, location["bucket"], location["name"])
-        scenes = fetch_scenes(s3, location["bucket"], location["name"]) if is_detection(
-            summary) else []
+        scenes = (
+            fetch_scenes(s3, location["bucket"], location["name"]) if is_detection(summary) else []
+        )
         path = render_report(summary, args.out, scenes)
     except DemoError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -38,30 +38,44 @@ def main(argv: list[str] | None = None) -> int:
         return digits.run(args)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
 
-    server = EmulatorServer(host=args.host, port=args.port, state_dir=args.state_dir,
-                            training_seconds=args.training_seconds,
-                            start_seconds=args.start_seconds, stop_seconds=args.stop_seconds)
+    server = EmulatorServer(
+        host=args.host,
+        port=args.port,
+        state_dir=args.state_dir,
+        training_seconds=args.training_seconds,
+        start_seconds=args.start_seconds,
+        stop_seconds=args.stop_seconds,
+    )
     return _serve(server, args.bucket)
 
 
 def _parser(digits: ModuleType) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rcl-emulator",
-                                     description="Local Rekognition Custom Labels + S3.")
+    parser = argparse.ArgumentParser(
+        prog="rcl-emulator", description="Local Rekognition Custom Labels + S3."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve Rekognition and S3 on one port")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=4566)
-    serve.add_argument("--state-dir", default=None,
-                       help="persist state here and restore it at start")
+    serve.add_argument(
+        "--state-dir", default=None, help="persist state here and restore it at start"
+    )
     serve.add_argument("--training-seconds", type=float, default=0)
     serve.add_argument("--start-seconds", type=float, default=0)
     serve.add_argument("--stop-seconds", type=float, default=0)
-    serve.add_argument("--bucket", action="append", default=[], metavar="NAME",
-                       help="create this S3 bucket unless it exists (repeatable)")
+    serve.add_argument(
+        "--bucket",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="create this S3 bucket unless it exists (repeatable)",
+    )
     serve.add_argument("--log-level", default="WARNING")
     samples = sub.add_parser(
-        "sample-images", help="write labelled images to train on (scikit-learn's digits)",
-        description=digits.__doc__)
+        "sample-images",
+        help="write labelled images to train on (scikit-learn's digits)",
+        description=digits.__doc__,
+    )
     digits.add_arguments(samples)
     return parser
 
@@ -89,6 +103,7 @@ def _serve(server: EmulatorServer, buckets: list[str]) -> int:
     done.wait()
     server.stop()
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

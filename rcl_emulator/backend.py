@@ -52,19 +52,25 @@ class RekognitionBackend(BackendState):
         auto_update = p.get("AutoUpdate")
         if auto_update and feature != CONTENT_MODERATION:
             raise exc.InvalidParameterException(
-                "AutoUpdate applies only to projects with Feature CONTENT_MODERATION.")
+                "AutoUpdate applies only to projects with Feature CONTENT_MODERATION."
+            )
         if feature == CONTENT_MODERATION and not auto_update:
             raise exc.InvalidParameterException(
-                "AutoUpdate (ENABLED or DISABLED) is required for Feature CONTENT_MODERATION.")
+                "AutoUpdate (ENABLED or DISABLED) is required for Feature CONTENT_MODERATION."
+            )
         if name in self.projects:
             raise exc.ResourceInUseException(f"The project {name} already exists.")
         if len(self.projects) >= MAX_PROJECTS:
             raise exc.LimitExceededException("You have reached the limit of 100 projects.")
         self._check_tag_keys(p.get("Tags", {}))
         stamp = self._stamp()
-        project = Project(name=name, arn=self._arn(f"{name}/{stamp}"), created=stamp / 1000,
-                          feature=feature,
-                          auto_update=auto_update)
+        project = Project(
+            name=name,
+            arn=self._arn(f"{name}/{stamp}"),
+            created=stamp / 1000,
+            feature=feature,
+            auto_update=auto_update,
+        )
         self.projects[name] = project
         if p.get("Tags"):
             self.tags[project.arn] = dict(p["Tags"])
@@ -77,8 +83,7 @@ class RekognitionBackend(BackendState):
         items = sorted(self.projects.values(), key=lambda x: x.created)
         items = [x for x in items if x.feature in features and (not names or x.name in names)]
         page, token = paginate(items, p, 100, f"DescribeProjects:{names}:{features}")
-        return with_token({"ProjectDescriptions": [x.to_json() for x in page]},
-                           token)
+        return with_token({"ProjectDescriptions": [x.to_json() for x in page]}, token)
 
     def delete_project(self, p: dict[str, Any]) -> dict[str, Any]:
         project = self._project(p["ProjectArn"])
@@ -87,10 +92,12 @@ class RekognitionBackend(BackendState):
         if project.versions:
             raise exc.ResourceInUseException(
                 f"The project {project.name} has {len(project.versions)} model version(s); "
-                "delete them first.")
+                "delete them first."
+            )
         if project.datasets:
             raise exc.ResourceInUseException(
-                f"The project {project.name} has datasets; delete them first.")
+                f"The project {project.name} has datasets; delete them first."
+            )
         if project.status == "CREATING":
             raise exc.ResourceInUseException(f"The project {project.name} is being created.")
         self._begin("delete_project", project)
@@ -108,32 +115,40 @@ class RekognitionBackend(BackendState):
             has_arn = "DatasetArn" in source
             if has_manifest == has_arn:
                 raise exc.InvalidParameterException(
-                    "DatasetSource needs exactly one of GroundTruthManifest or DatasetArn.")
+                    "DatasetSource needs exactly one of GroundTruthManifest or DatasetArn."
+                )
             if has_manifest:
                 obj = source["GroundTruthManifest"].get("S3Object")
                 if not obj or not obj.get("Bucket") or not obj.get("Name"):
                     raise exc.InvalidParameterException(
-                        "GroundTruthManifest.S3Object needs Bucket and Name.")
+                        "GroundTruthManifest.S3Object needs Bucket and Name."
+                    )
                 if not s3io.bucket_exists(obj["Bucket"]):
                     raise exc.InvalidS3ObjectException(
                         f"Unable to get object metadata from S3. Bucket {obj['Bucket']} "
-                        "does not exist.")
+                        "does not exist."
+                    )
             else:
                 src = self._dataset(source["DatasetArn"])
                 if src.status in DATASET_BUSY or src.status == "CREATE_FAILED":
-                    raise exc.ResourceNotReadyException(
-                        f"The source dataset is {src.status}.")
+                    raise exc.ResourceNotReadyException(f"The source dataset is {src.status}.")
         if dtype in project.datasets:
             raise exc.ResourceAlreadyExistsException(
-                f"The project {project.name} already has a {dtype} dataset; delete it first.")
+                f"The project {project.name} already has a {dtype} dataset; delete it first."
+            )
         self._check_tag_keys(p.get("Tags", {}))
         # Observed: the ARN's number is a little earlier than the dataset's CreationTimestamp.
         # The timestamp is now, so no later LastUpdatedTimestamp can come out equal to it.
         stamp = self._stamp() - 150
         created = now()
-        ds = Dataset(arn=self._arn(f"{project.name}/dataset/{dtype.lower()}/{stamp}"),
-                     project=project.name, type=dtype, created=created, updated=created,
-                     source=source)
+        ds = Dataset(
+            arn=self._arn(f"{project.name}/dataset/{dtype.lower()}/{stamp}"),
+            project=project.name,
+            type=dtype,
+            created=created,
+            updated=created,
+            source=source,
+        )
         project.datasets[dtype] = ds
         if p.get("Tags"):
             self.tags[ds.arn] = dict(p["Tags"])
@@ -148,7 +163,8 @@ class RekognitionBackend(BackendState):
         d = self._dataset(p["DatasetArn"])
         if d.status in DATASET_BUSY:
             raise exc.ResourceInUseException(
-                f"The dataset is {d.status}; wait for it to finish before deleting it.")
+                f"The dataset is {d.status}; wait for it to finish before deleting it."
+            )
         if d.status != "DELETE_IN_PROGRESS":
             self._begin("delete_dataset", d)
         return {}
@@ -178,8 +194,10 @@ class RekognitionBackend(BackendState):
             if p.get("HasErrors") and not e.has_errors:
                 continue
             items.append(e)
-        key = f"ListDatasetEntries:{d.arn}:{sorted(wanted)}:{p.get('Labeled')}:{contains}:" \
-              f"{p.get('HasErrors')}"
+        key = (
+            f"ListDatasetEntries:{d.arn}:{sorted(wanted)}:{p.get('Labeled')}:{contains}:"
+            f"{p.get('HasErrors')}"
+        )
         page, token = paginate(items, p, 100, key)
         return with_token({"DatasetEntries": [e.listing_line() for e in page]}, token)
 
@@ -220,7 +238,8 @@ class RekognitionBackend(BackendState):
                 raise exc.ResourceNotReadyException(f"The {d.type} dataset is {d.status}.")
         if test.entries:
             raise exc.InvalidParameterException(
-                "The TEST dataset must be empty to distribute the TRAIN dataset.")
+                "The TEST dataset must be empty to distribute the TRAIN dataset."
+            )
         train.pending_peer = test.arn
         test.status = TRANSITIONS["distribute"][0]  # the peer moves with the TRAIN dataset
         self._begin("distribute", train)
@@ -239,22 +258,35 @@ class RekognitionBackend(BackendState):
             raise exc.LimitExceededException("The project has 100 versions.")
         if p.get("FeatureConfig") is not None and project.feature != CONTENT_MODERATION:
             raise exc.InvalidParameterException(
-                "FeatureConfig is only valid for CONTENT_MODERATION projects.")
+                "FeatureConfig is only valid for CONTENT_MODERATION projects."
+            )
         _check_training_data(project, training, testing)
-        training_now = sum(1 for x in self.projects.values() for v in x.versions.values()
-                           if v.status == "TRAINING_IN_PROGRESS")
+        training_now = sum(
+            1
+            for x in self.projects.values()
+            for v in x.versions.values()
+            if v.status == "TRAINING_IN_PROGRESS"
+        )
         if training_now >= MAX_CONCURRENT_TRAININGS:
             raise exc.LimitExceededException(
-                f"Only {MAX_CONCURRENT_TRAININGS} models can train at the same time.")
+                f"Only {MAX_CONCURRENT_TRAININGS} models can train at the same time."
+            )
         self._check_tag_keys(p.get("Tags", {}))
         stamp = self._stamp()
-        v = Version(arn=self._arn(f"{project.name}/version/{name}/{stamp}"), project=project.name,
-                    name=name, created=stamp / 1000, status="TRAINING_IN_PROGRESS",
-                    output_config=p["OutputConfig"], feature=project.feature,
-                    description=p.get("VersionDescription"), kms_key_id=p.get("KmsKeyId"),
-                    feature_config=p.get("FeatureConfig"),
-                    training_input=training or {},
-                    testing_input=testing or ({"AutoCreate": False} if not training else {}))
+        v = Version(
+            arn=self._arn(f"{project.name}/version/{name}/{stamp}"),
+            project=project.name,
+            name=name,
+            created=stamp / 1000,
+            status="TRAINING_IN_PROGRESS",
+            output_config=p["OutputConfig"],
+            feature=project.feature,
+            description=p.get("VersionDescription"),
+            kms_key_id=p.get("KmsKeyId"),
+            feature_config=p.get("FeatureConfig"),
+            training_input=training or {},
+            testing_input=testing or ({"AutoCreate": False} if not training else {}),
+        )
         if project.feature == CONTENT_MODERATION and not testing:
             v.testing_input = {"AutoCreate": True}
         v.message = "The model is being trained."
@@ -277,23 +309,32 @@ class RekognitionBackend(BackendState):
     def start_project_version(self, p: dict[str, Any]) -> dict[str, Any]:
         project, v = self._version(p["ProjectVersionArn"])
         if project.feature != CUSTOM_LABELS:
-            raise exc.InvalidParameterException("Adapters can't be started; use "
-                                                "DetectModerationLabels with the adapter.")
+            raise exc.InvalidParameterException(
+                "Adapters can't be started; use DetectModerationLabels with the adapter."
+            )
         if v.status not in STARTABLE:
             raise exc.ResourceInUseException(
-                f"The model {v.name} is {v.status} and can't be started.")
+                f"The model {v.name} is {v.status} and can't be started."
+            )
         min_iu, max_iu = p["MinInferenceUnits"], p.get("MaxInferenceUnits")
         if max_iu is not None and max_iu < min_iu:
             raise exc.InvalidParameterException(
-                "MaxInferenceUnits must be greater than or equal to MinInferenceUnits.")
+                "MaxInferenceUnits must be greater than or equal to MinInferenceUnits."
+            )
         if max(min_iu, max_iu or 0) > MAX_INFERENCE_UNITS:
             raise exc.LimitExceededException(
-                f"A model can use at most {MAX_INFERENCE_UNITS} inference units.")
-        running = sum(1 for x in self.projects.values() for o in x.versions.values()
-                      if o.status in ("STARTING", "RUNNING"))
+                f"A model can use at most {MAX_INFERENCE_UNITS} inference units."
+            )
+        running = sum(
+            1
+            for x in self.projects.values()
+            for o in x.versions.values()
+            if o.status in ("STARTING", "RUNNING")
+        )
         if running >= MAX_RUNNING_MODELS:
             raise exc.LimitExceededException(
-                f"At most {MAX_RUNNING_MODELS} models can run at the same time.")
+                f"At most {MAX_RUNNING_MODELS} models can run at the same time."
+            )
         v.min_iu, v.max_iu = min_iu, max_iu
         v.message = "The model is starting."
         self._begin("start", v)
@@ -305,7 +346,8 @@ class RekognitionBackend(BackendState):
             raise exc.InvalidParameterException("Adapters can't be stopped.")
         if v.status != "RUNNING":
             raise exc.ResourceInUseException(
-                f"The model {v.name} is {v.status}; only a RUNNING model can be stopped.")
+                f"The model {v.name} is {v.status}; only a RUNNING model can be stopped."
+            )
         v.message = "The model is stopping."
         self._begin("stop", v)
         return {"Status": "STOPPING"}
@@ -314,7 +356,8 @@ class RekognitionBackend(BackendState):
         _, v = self._version(p["ProjectVersionArn"])
         if v.status in UNDELETABLE_VERSION:
             raise exc.ResourceInUseException(
-                f"The model {v.name} is {v.status}; stop it or wait before deleting.")
+                f"The model {v.name} is {v.status}; stop it or wait before deleting."
+            )
         if v.status != "DELETING":
             self._begin("delete_version", v)
         return {"Status": "DELETING"}
@@ -324,23 +367,33 @@ class RekognitionBackend(BackendState):
         s_project, src = self._version(p["SourceProjectVersionArn"])
         if s_project is not src_project:
             raise exc.InvalidParameterException(
-                "SourceProjectVersionArn does not belong to SourceProjectArn.")
+                "SourceProjectVersionArn does not belong to SourceProjectArn."
+            )
         dest = self._project(p["DestinationProjectArn"])
         if src_project.feature != CUSTOM_LABELS or dest.feature != CUSTOM_LABELS:
             raise exc.InvalidParameterException("Only Custom Labels models can be copied.")
         if src.status not in TRAINED or src.model_blob is None:
             raise exc.ResourceInUseException(
-                f"The source model is {src.status}; only trained models can be copied.")
+                f"The source model is {src.status}; only trained models can be copied."
+            )
         name = p["VersionName"]
         if name in dest.versions:
             raise exc.ResourceInUseException(f"The version {name} already exists.")
         self._check_tag_keys(p.get("Tags", {}))
         stamp = self._stamp()
-        v = Version(arn=self._arn(f"{dest.name}/version/{name}/{stamp}"), project=dest.name,
-                    name=name, created=stamp / 1000, status="COPYING_IN_PROGRESS",
-                    output_config=p["OutputConfig"], kms_key_id=p.get("KmsKeyId"),
-                    source_arn=src.arn, description=src.description,
-                    training_input=src.training_input, testing_input=src.testing_input)
+        v = Version(
+            arn=self._arn(f"{dest.name}/version/{name}/{stamp}"),
+            project=dest.name,
+            name=name,
+            created=stamp / 1000,
+            status="COPYING_IN_PROGRESS",
+            output_config=p["OutputConfig"],
+            kms_key_id=p.get("KmsKeyId"),
+            source_arn=src.arn,
+            description=src.description,
+            training_input=src.training_input,
+            testing_input=src.testing_input,
+        )
         v.message = "The model is being copied."
         dest.versions[name] = v
         if p.get("Tags"):
@@ -359,7 +412,8 @@ class RekognitionBackend(BackendState):
         if existing is None:
             if rev is not None:
                 raise exc.InvalidPolicyRevisionIdException(
-                    f"The policy {name} does not exist; omit PolicyRevisionId to create it.")
+                    f"The policy {name} does not exist; omit PolicyRevisionId to create it."
+                )
             if len(project.policies) >= MAX_POLICIES:
                 raise exc.LimitExceededException("A project can have at most 5 policies.")
             t = now()
@@ -368,10 +422,12 @@ class RekognitionBackend(BackendState):
             return {"PolicyRevisionId": policy.revision}
         if rev is None:
             raise exc.ResourceAlreadyExistsException(
-                f"The policy {name} exists; pass its PolicyRevisionId to update it.")
+                f"The policy {name} exists; pass its PolicyRevisionId to update it."
+            )
         if rev != existing.revision:
             raise exc.InvalidPolicyRevisionIdException(
-                f"The revision id {rev} is not the current revision of policy {name}.")
+                f"The revision id {rev} is not the current revision of policy {name}."
+            )
         existing.document, existing.revision, existing.updated = doc, secrets.token_hex(16), now()
         return {"PolicyRevisionId": existing.revision}
 
@@ -389,7 +445,8 @@ class RekognitionBackend(BackendState):
         rev = p.get("PolicyRevisionId")
         if rev is not None and rev != policy.revision:
             raise exc.InvalidPolicyRevisionIdException(
-                f"The revision id {rev} is not the current revision.")
+                f"The revision id {rev} is not the current revision."
+            )
         del project.policies[policy.name]
         return {}
 
@@ -399,8 +456,7 @@ class RekognitionBackend(BackendState):
         self._check_tag_keys(p["Tags"])
         merged = {**self.tags.get(arn, {}), **p["Tags"]}
         if len(merged) > MAX_TAGS:
-            raise exc.ServiceQuotaExceededException(f"A resource can have at most {MAX_TAGS} "
-                                                    "tags.")
+            raise exc.ServiceQuotaExceededException(f"A resource can have at most {MAX_TAGS} tags.")
         self.tags[arn] = merged
         return {}
 
@@ -421,10 +477,12 @@ class RekognitionBackend(BackendState):
         project, v = self._version(p["ProjectVersionArn"])
         if project.feature != CUSTOM_LABELS:
             raise exc.InvalidParameterException(
-                "DetectCustomLabels does not accept adapters; use DetectModerationLabels.")
+                "DetectCustomLabels does not accept adapters; use DetectModerationLabels."
+            )
         if v.status != "RUNNING" or v.model_blob is None:
             raise exc.ResourceNotReadyException(
-                f"The model {v.name} is {v.status}; start it before calling DetectCustomLabels.")
+                f"The model {v.name} is {v.status}; start it before calling DetectCustomLabels."
+            )
         return v.arn, v.model_blob
 
     def adapter_for_detection(self, p: dict[str, Any]) -> tuple[str, bytes]:
@@ -433,16 +491,19 @@ class RekognitionBackend(BackendState):
             # Not the caller's fault: the real call is valid, the emulator just can't serve it.
             raise exc.UnknownOperationException(
                 "The emulator does not implement the base moderation model: call "
-                "DetectModerationLabels with ProjectVersion set to a trained adapter's ARN.")
+                "DetectModerationLabels with ProjectVersion set to a trained adapter's ARN."
+            )
         project, v = self._version(p["ProjectVersion"])
         if project.feature != CONTENT_MODERATION:
             raise exc.InvalidParameterException(
                 "ProjectVersion is a Custom Labels model, not a Content Moderation adapter; "
-                "use DetectCustomLabels.")
+                "use DetectCustomLabels."
+            )
         if v.status not in ADAPTER_USABLE or v.model_blob is None:
             raise exc.ResourceNotReadyException(
                 f"The adapter {v.name} is {v.status}; only a trained adapter "
-                "(TRAINING_COMPLETED) can be used.")
+                "(TRAINING_COMPLETED) can be used."
+            )
         return v.arn, v.model_blob
 
 
@@ -451,19 +512,24 @@ def _check_policy_document(doc: str) -> None:
         parsed = json.loads(doc)
     except ValueError:
         raise exc.MalformedPolicyDocumentException(
-            "The policy document is not valid JSON.") from None
+            "The policy document is not valid JSON."
+        ) from None
     statements = parsed.get("Statement") if isinstance(parsed, dict) else None
     if isinstance(statements, dict):
         statements = [statements]
-    if not isinstance(statements, list) or not statements or not all(
-            isinstance(s, dict) and s.get("Effect") in ("Allow", "Deny") for s in statements):
+    if (
+        not isinstance(statements, list)
+        or not statements
+        or not all(isinstance(s, dict) and s.get("Effect") in ("Allow", "Deny") for s in statements)
+    ):
         raise exc.MalformedPolicyDocumentException(
-            "The policy document needs a Statement list whose entries have Effect Allow or "
-            "Deny.")
+            "The policy document needs a Statement list whose entries have Effect Allow or Deny."
+        )
 
 
-def _check_training_data(project: Project, training: dict[str, Any] | None,
-                         testing: dict[str, Any] | None) -> None:
+def _check_training_data(
+    project: Project, training: dict[str, Any] | None, testing: dict[str, Any] | None
+) -> None:
     """What a new version trains from: an adapter's TrainingData, else the project's datasets
     (when it has any, and ready), else both TrainingData and TestingData; each asset names
     its manifest."""
@@ -473,21 +539,23 @@ def _check_training_data(project: Project, training: dict[str, Any] | None,
     elif project.datasets:
         if training or testing:
             raise exc.InvalidParameterException(
-                "The project has datasets; TrainingData and TestingData are not allowed.")
+                "The project has datasets; TrainingData and TestingData are not allowed."
+            )
         if "TRAIN" not in project.datasets:
             raise exc.InvalidParameterException("The project has no TRAIN dataset.")
         for d in project.datasets.values():
             if d.status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED"):
-                raise exc.ResourceNotReadyException(
-                    f"The {d.type} dataset is {d.status}.")
+                raise exc.ResourceNotReadyException(f"The {d.type} dataset is {d.status}.")
     else:
         if not training or not testing:
             raise exc.InvalidParameterException(
                 "The project has no datasets: pass both TrainingData and TestingData "
-                "(TestingData may be {\"AutoCreate\": true}).")
+                '(TestingData may be {"AutoCreate": true}).'
+            )
     for data in (training, testing):
         for asset in (data or {}).get("Assets", []):
             obj = asset.get("GroundTruthManifest", {}).get("S3Object")
             if not obj or not obj.get("Bucket") or not obj.get("Name"):
                 raise exc.InvalidParameterException(
-                    "Each asset needs GroundTruthManifest.S3Object with Bucket and Name.")
+                    "Each asset needs GroundTruthManifest.S3Object with Bucket and Name."
+                )

@@ -48,8 +48,9 @@ def min_labels(adapter: bool) -> int:
     return 1 if adapter else MIN_LABELS
 
 
-def fit_and_evaluate(v: Version, train: list[Entry], test: list[Entry], adapter: bool,
-                     detection: bool) -> tuple[Results, list[Entry]]:
+def fit_and_evaluate(
+    v: Version, train: list[Entry], test: list[Entry], adapter: bool, detection: bool
+) -> tuple[Results, list[Entry]]:
     """The model and its evaluation in the format of its kind (detector, adapter, classifier),
     and the testing entries the image-level models could read."""
     if detection:
@@ -79,32 +80,48 @@ def _check_readable(train: list[Entry], test: list[Entry], min_labels: int) -> N
     if len({lab for e in train for lab in e.labels}) < min_labels or not test:
         raise trainer.TrainingError(
             "ERROR_FAILED_IMAGES_S3_COPY",
-            "Too many images could not be read from S3; check the source-ref keys.")
+            "Too many images could not be read from S3; check the source-ref keys.",
+        )
 
 
-def _evaluation_details(v: Version, model: trainer.TrainedModel | detector.Detector,
-                        train: list[Entry], test: list[Entry]) -> dict[str, Any]:
-    return {"ProjectVersionArn": v.arn,
-            "EvaluationEndTimestamp": datetime.now(timezone.utc).replace(tzinfo=None)
-            .isoformat(),
-            "Labels": model.labels, "NumberOfTrainingImages": len(train),
-            "NumberOfTestingImages": len(test)}
+def _evaluation_details(
+    v: Version,
+    model: trainer.TrainedModel | detector.Detector,
+    train: list[Entry],
+    test: list[Entry],
+) -> dict[str, Any]:
+    return {
+        "ProjectVersionArn": v.arn,
+        "EvaluationEndTimestamp": datetime.now(timezone.utc).replace(tzinfo=None).isoformat(),
+        "Labels": model.labels,
+        "NumberOfTrainingImages": len(train),
+        "NumberOfTestingImages": len(test),
+    }
 
 
-def _custom_labels_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
-                           train: list[Entry], test: list[Entry]) -> Results:
+def _custom_labels_results(
+    v: Version, x_train: np.ndarray, x_test: np.ndarray, train: list[Entry], test: list[Entry]
+) -> Results:
     model = trainer.fit(x_train, [e.labels for e in train])
     metrics = trainer.evaluate(model, x_test, [e.labels for e in test])
     summary = {
         "Version": 1,
         "AggregatedEvaluationResults": {
-            "F1Score": metrics["F1Score"], "Precision": metrics["Precision"],
-            "Recall": metrics["Recall"], "ConfusionMatrix": metrics["ConfusionMatrix"]},
+            "F1Score": metrics["F1Score"],
+            "Precision": metrics["Precision"],
+            "Recall": metrics["Recall"],
+            "ConfusionMatrix": metrics["ConfusionMatrix"],
+        },
         "EvaluationDetails": _evaluation_details(v, model, train, test),
         "LabelEvaluationResults": metrics["LabelEvaluationResults"],
     }
-    return Results(model, summary, metrics["F1Score"], [e.line for e in train],
-                    _snapshot_lines(model, test, metrics))
+    return Results(
+        model,
+        summary,
+        metrics["F1Score"],
+        [e.line for e in train],
+        _snapshot_lines(model, test, metrics),
+    )
 
 
 def _annotated(entries: list[Entry]) -> tuple[list[detector.Annotated], list[Entry]]:
@@ -122,9 +139,13 @@ def _annotated(entries: list[Entry]) -> tuple[list[detector.Annotated], list[Ent
             continue
         (declared_w, declared_h), objects = detection_objects(e)
         sx, sy = width / (declared_w or width), height / (declared_h or height)
-        images.append(detector.Annotated(data, tuple(
-            (lab, x0 * sx, y0 * sy, x1 * sx, y1 * sy) for lab, x0, y0, x1, y1 in objects),
-            (width, height)))
+        images.append(
+            detector.Annotated(
+                data,
+                tuple((lab, x0 * sx, y0 * sy, x1 * sx, y1 * sy) for lab, x0, y0, x1, y1 in objects),
+                (width, height),
+            )
+        )
         kept.append(e)
     return images, kept
 
@@ -143,12 +164,21 @@ def _detection_results(v: Version, train: list[Entry], test: list[Entry]) -> Res
         "LabelEvaluationResults": result.labels,
     }
     log.info("trained detector %s with %d labels", v.arn, len(model.labels))
-    return Results(model, summary, result.aggregate["F1Score"], [e.line for e in train],
-                    _detection_snapshot(model, test_images, test, result))
+    return Results(
+        model,
+        summary,
+        result.aggregate["F1Score"],
+        [e.line for e in train],
+        _detection_snapshot(model, test_images, test, result),
+    )
 
 
-def _detection_snapshot(model: detector.Detector, images: list[detector.Annotated],
-                        test: list[Entry], result: detector.Evaluation) -> list[dict[str, Any]]:
+def _detection_snapshot(
+    model: detector.Detector,
+    images: list[detector.Annotated],
+    test: list[Entry],
+    result: detector.Evaluation,
+) -> list[dict[str, Any]]:
     """Evaluation snapshot for detection: the true boxes, and the predictions with their
     confidence and outcome. A prediction below its label's threshold is listed only when it
     matches a true box (a false negative)."""
@@ -158,7 +188,8 @@ def _detection_snapshot(model: detector.Detector, images: list[detector.Annotate
     class_id = {lab: int(i) for i, lab in class_map.items()}
     lines = []
     for row, (image, e, found, matched) in enumerate(
-            zip(images, test, result.found, result.matched, strict=True)):
+        zip(images, test, result.found, result.matched, strict=True)
+    ):
         assert image.size is not None
         size = [{"width": image.size[0], "height": image.size[1], "depth": 3}]
         predicted: list[dict[str, int]] = []
@@ -168,26 +199,43 @@ def _detection_snapshot(model: detector.Detector, images: list[detector.Annotate
             if not above and m is None:
                 continue
             predicted.append(_annotation(class_id[d.label], d.box))
-            objects.append({"confidence": round(d.score, 5),
-                            "rekognition-custom-labels-evaluation-details": _outcome(
-                                above, m is not None)})
-        lines.append({
-            "source-ref": e.source_ref, "rekognition-custom-labels-object-id": row,
-            "rekognition-custom-labels-training-0": {
-                "annotations": [_annotation(class_id[o[0]], o[1:])
-                                for o in image.objects], "image_size": size},
-            "rekognition-custom-labels-training-0-metadata": {
-                "job-name": "rekognition-custom-labels-training-job", "class-map": class_map,
-                "human-annotated": "yes", "objects": [{"confidence": 1}] * len(image.objects),
-                "creation-date": created, "type": DETECTION},
-            "rekognition-custom-labels-evaluation": {"annotations": predicted,
-                                                     "image_size": size},
-            "rekognition-custom-labels-evaluation-metadata": {
-                "confidence": max((o["confidence"] for o in objects), default=0.0),
-                "job-name": "rekognition-custom-labels-evaluation-job", "class-map": class_map,
-                "human-annotated": "no", "objects": objects, "creation-date": created,
-                "type": DETECTION},
-        })
+            objects.append(
+                {
+                    "confidence": round(d.score, 5),
+                    "rekognition-custom-labels-evaluation-details": _outcome(above, m is not None),
+                }
+            )
+        lines.append(
+            {
+                "source-ref": e.source_ref,
+                "rekognition-custom-labels-object-id": row,
+                "rekognition-custom-labels-training-0": {
+                    "annotations": [_annotation(class_id[o[0]], o[1:]) for o in image.objects],
+                    "image_size": size,
+                },
+                "rekognition-custom-labels-training-0-metadata": {
+                    "job-name": "rekognition-custom-labels-training-job",
+                    "class-map": class_map,
+                    "human-annotated": "yes",
+                    "objects": [{"confidence": 1}] * len(image.objects),
+                    "creation-date": created,
+                    "type": DETECTION,
+                },
+                "rekognition-custom-labels-evaluation": {
+                    "annotations": predicted,
+                    "image_size": size,
+                },
+                "rekognition-custom-labels-evaluation-metadata": {
+                    "confidence": max((o["confidence"] for o in objects), default=0.0),
+                    "job-name": "rekognition-custom-labels-evaluation-job",
+                    "class-map": class_map,
+                    "human-annotated": "no",
+                    "objects": objects,
+                    "creation-date": created,
+                    "type": DETECTION,
+                },
+            }
+        )
     return lines
 
 
@@ -198,19 +246,24 @@ def _annotation(class_id: int, box: Any) -> dict[str, int]:
 
 def _outcome(predicted: bool, present: bool) -> dict[str, Any]:
     """AWS's ``rekognition-custom-labels-evaluation-details`` for one prediction."""
-    return {"version": 1, "is-true-positive": predicted and present,
-            "is-true-negative": not predicted and not present,
-            "is-false-positive": predicted and not present,
-            "is-false-negative": present and not predicted, "is-present-in-ground-truth": present,
-            "ground-truth-labelling-jobs": ["rekognition-custom-labels-training-job"]}
+    return {
+        "version": 1,
+        "is-true-positive": predicted and present,
+        "is-true-negative": not predicted and not present,
+        "is-false-positive": predicted and not present,
+        "is-false-negative": present and not predicted,
+        "is-present-in-ground-truth": present,
+        "ground-truth-labelling-jobs": ["rekognition-custom-labels-training-job"],
+    }
 
 
 def _created() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _adapter_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
-                     train: list[Entry], test: list[Entry]) -> Results:
+def _adapter_results(
+    v: Version, x_train: np.ndarray, x_test: np.ndarray, train: list[Entry], test: list[Entry]
+) -> Results:
     """One-vs-rest over the adapter's labels (safe images are all-negative rows), evaluated at
     FeatureConfig.ContentModeration.ConfidenceThreshold."""
     always = sorted(set.intersection(*(set(e.labels) for e in train)))
@@ -218,7 +271,8 @@ def _adapter_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
         raise trainer.TrainingError(
             "ERROR_INSUFFICIENT_NEGATIVE_EXAMPLES",
             f"Every training image has the label(s) {', '.join(always)}; add safe images "
-            '("ModerationLabels": []) or images of other labels.')
+            '("ModerationLabels": []) or images of other labels.',
+        )
     model = trainer.fit(x_train, [e.labels for e in train], one_vs_rest=True)
     config = (v.feature_config or {}).get("ContentModeration") or {}
     threshold = float(config.get("ConfidenceThreshold", DEFAULT_ADAPTER_THRESHOLD))
@@ -231,37 +285,51 @@ def _adapter_results(v: Version, x_train: np.ndarray, x_test: np.ndarray,
     testing_lines = []
     for e, scores in zip(test, metrics["scores"], strict=True):
         found = moderation_labels(model.labels, scores, OUTPUT_MIN_CONFIDENCE)
-        testing_lines.append({
-            **_moderation_line(e),
-            "detect-moderation-labels": {"ModerationLabels": found,
-                                         "ModerationModelVersion": BASE_MODEL_VERSION,
-                                         "ProjectVersion": v.arn},
-            # The stand-in base model finds nothing (the emulator has no moderation model).
-            "detect-moderation-labels-base-model": {"ModerationLabels": [],
-                                                    "ModerationModelVersion": BASE_MODEL_VERSION},
-        })
+        testing_lines.append(
+            {
+                **_moderation_line(e),
+                "detect-moderation-labels": {
+                    "ModerationLabels": found,
+                    "ModerationModelVersion": BASE_MODEL_VERSION,
+                    "ProjectVersion": v.arn,
+                },
+                # The stand-in base model finds nothing (the emulator has no moderation model).
+                "detect-moderation-labels-base-model": {
+                    "ModerationLabels": [],
+                    "ModerationModelVersion": BASE_MODEL_VERSION,
+                },
+            }
+        )
     log.info("trained adapter %s with %d labels", v.arn, len(model.labels))
-    return Results(model, summary, metrics["F1Score"],
-                    [_moderation_line(e) for e in train], testing_lines)
+    return Results(
+        model, summary, metrics["F1Score"], [_moderation_line(e) for e in train], testing_lines
+    )
 
 
 def _moderation_line(e: Entry) -> dict[str, Any]:
     return {"source-ref": e.source_ref, MODERATION_ATTRIBUTE: e.line[MODERATION_ATTRIBUTE]}
 
 
-def _snapshot_lines(model: trainer.TrainedModel, test: list[Entry],
-                    metrics: dict[str, Any]) -> list[dict[str, Any]]:
+def _snapshot_lines(
+    model: trainer.TrainedModel, test: list[Entry], metrics: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Evaluation snapshot: ground truth renamed, predictions with per-label outcome."""
     created = _created()
     lines = []
     for row, e in enumerate(test):
-        line: dict[str, Any] = {"source-ref": e.source_ref,
-                                "rekognition-custom-labels-object-id": row}
+        line: dict[str, Any] = {
+            "source-ref": e.source_ref,
+            "rekognition-custom-labels-object-id": row,
+        }
         for i, lab in enumerate(e.labels):
             line[f"rekognition-custom-labels-training-{i}"] = 1
             line[f"rekognition-custom-labels-training-{i}-metadata"] = {
-                "class-name": lab, "confidence": 1, "human-annotated": "yes",
-                "type": "groundtruth/image-classification", "creation-date": created}
+                "class-name": lab,
+                "confidence": 1,
+                "human-annotated": "yes",
+                "type": "groundtruth/image-classification",
+                "creation-date": created,
+            }
         j = 0
         for li, lab in enumerate(model.labels):
             pred = bool(metrics["predicted"][row, li])
@@ -270,11 +338,14 @@ def _snapshot_lines(model: trainer.TrainedModel, test: list[Entry],
                 continue
             line[f"rekognition-custom-labels-evaluation-{j}"] = 1
             line[f"rekognition-custom-labels-evaluation-{j}-metadata"] = {
-                "class-name": lab, "confidence": float(metrics["scores"][row, li]),
-                "human-annotated": "no", "job-name": "rekognition-custom-labels-evaluation-job",
-                "type": "groundtruth/image-classification", "creation-date": created,
-                "rekognition-custom-labels-evaluation-details": _outcome(pred, truth)}
+                "class-name": lab,
+                "confidence": float(metrics["scores"][row, li]),
+                "human-annotated": "no",
+                "job-name": "rekognition-custom-labels-evaluation-job",
+                "type": "groundtruth/image-classification",
+                "creation-date": created,
+                "rekognition-custom-labels-evaluation-details": _outcome(pred, truth),
+            }
             j += 1
         lines.append(line)
     return lines
-

@@ -52,7 +52,8 @@ def _image_bytes(image: dict[str, Any]) -> bytes:
     except s3io.S3ReadError as e:
         raise exc.InvalidS3ObjectException(
             f"Unable to get object metadata from S3. Check object key, region and/or access "
-            f"permissions ({e.reason}).") from None
+            f"permissions ({e.reason})."
+        ) from None
 
 
 def _checked_image(image: dict[str, Any]) -> bytes:
@@ -116,8 +117,9 @@ def detect(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any]:
     return {"CustomLabels": found}
 
 
-def _objects(model: detector.Detector, image: dict[str, Any], min_conf: float | None
-             ) -> list[dict[str, Any]]:
+def _objects(
+    model: detector.Detector, image: dict[str, Any], min_conf: float | None
+) -> list[dict[str, Any]]:
     """A detector's objects as CustomLabels with ratio bounding boxes."""
     _, img = _decoded_image(image)
     width, height = img.size
@@ -128,22 +130,36 @@ def _objects(model: detector.Detector, image: dict[str, Any], min_conf: float | 
         if confidence < limit:
             continue
         x0, y0, x1, y1 = d.box
-        found.append({"Name": d.label, "Confidence": round(confidence, 5), "Geometry": {
-            "BoundingBox": {"Width": (x1 - x0) / width, "Height": (y1 - y0) / height,
-                            "Left": x0 / width, "Top": y0 / height}}})
+        found.append(
+            {
+                "Name": d.label,
+                "Confidence": round(confidence, 5),
+                "Geometry": {
+                    "BoundingBox": {
+                        "Width": (x1 - x0) / width,
+                        "Height": (y1 - y0) / height,
+                        "Left": x0 / width,
+                        "Top": y0 / height,
+                    }
+                },
+            }
+        )
     return found
 
 
-def moderation_labels(labels: list[str], scores: Any, min_confidence: float
-                      ) -> list[dict[str, Any]]:
+def moderation_labels(
+    labels: list[str], scores: Any, min_confidence: float
+) -> list[dict[str, Any]]:
     """Adapter labels scoring at least ``min_confidence`` (0..100), most confident first, as
     DetectModerationLabels' ``ModerationLabels`` (without ``TaxonomyLevel``).
 
     Adapter labels are the manifest's names, treated as top-level labels (no parent).
     """
-    found = [{"Confidence": round(float(score) * 100, 5), "Name": label, "ParentName": ""}
-             for label, score in zip(labels, scores, strict=True)
-             if float(score) * 100 >= min_confidence]
+    found = [
+        {"Confidence": round(float(score) * 100, 5), "Name": label, "ParentName": ""}
+        for label, score in zip(labels, scores, strict=True)
+        if float(score) * 100 >= min_confidence
+    ]
     return sorted(found, key=lambda x: -x["Confidence"])
 
 
@@ -151,8 +167,12 @@ def detect_moderation(arn: str, blob: bytes, p: dict[str, Any]) -> dict[str, Any
     """DetectModerationLabels with an adapter: its labels at ``MinConfidence`` (default 50)."""
     model, scores = _predict(blob, p["Image"])
     min_conf = p.get("MinConfidence")
-    found = moderation_labels(model.labels, scores,
-                              MODERATION_MIN_CONFIDENCE if min_conf is None else min_conf)
-    return {"ModerationLabels": [{**x, "TaxonomyLevel": 1} for x in found],
-            "ModerationModelVersion": BASE_MODEL_VERSION, "ProjectVersion": arn,
-            "ContentTypes": []}
+    found = moderation_labels(
+        model.labels, scores, MODERATION_MIN_CONFIDENCE if min_conf is None else min_conf
+    )
+    return {
+        "ModerationLabels": [{**x, "TaxonomyLevel": 1} for x in found],
+        "ModerationModelVersion": BASE_MODEL_VERSION,
+        "ProjectVersion": arn,
+        "ContentTypes": [],
+    }

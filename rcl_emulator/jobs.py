@@ -50,8 +50,9 @@ class DatasetFailure(Exception):
         self.code, self.message, self.message_code = code, message, message_code
 
 
-def run_job(world: World, backend: RekognitionBackend, kind: str, target: Any,
-            generation: int) -> None:
+def run_job(
+    world: World, backend: RekognitionBackend, kind: str, target: Any, generation: int
+) -> None:
     """Run one job to completion (called on the pool)."""
     started = target.job_started or now()
     try:
@@ -68,8 +69,7 @@ def run_job(world: World, backend: RekognitionBackend, kind: str, target: Any,
             break
         time.sleep(min(remaining, 0.2))
     with world.lock:
-        if world.generation != generation or world.closing.is_set() \
-                or not _alive(backend, target):
+        if world.generation != generation or world.closing.is_set() or not _alive(backend, target):
             return
         target.pending = None
         commit()
@@ -77,13 +77,19 @@ def run_job(world: World, backend: RekognitionBackend, kind: str, target: Any,
         world.mutated()
 
 
-def _transition(backend: RekognitionBackend, kind: str, target: Any,
-                started: float) -> dict[str, Any]:
+def _transition(
+    backend: RekognitionBackend, kind: str, target: Any, started: float
+) -> dict[str, Any]:
     """The transitions-log entry of a job that has just committed (epoch seconds)."""
     # A resource its delete job removed has no status any more.
     status = target.status if _alive(backend, target) else None
-    return {"arn": target.arn, "kind": kind, "status": status, "started": started,
-            "time": time.time()}
+    return {
+        "arn": target.arn,
+        "kind": kind,
+        "status": status,
+        "started": started,
+        "time": time.time(),
+    }
 
 
 def _alive(backend: RekognitionBackend, target: Any) -> bool:
@@ -130,38 +136,53 @@ def _delete_project(world: World, backend: RekognitionBackend, project: Project)
     return commit
 
 
+def image_buckets(entries: list[Entry]) -> set[str]:
+    """The S3 buckets the entries' images are in."""
+    found = (s3io.parse_s3_uri(e.source_ref) for e in entries if e.source_ref)
+    return {parsed[0] for parsed in found if parsed}
+
+
 # ---- datasets ----------------------------------------------------------------------------
 def _validated_entries(data: bytes) -> list[Entry]:
     lines_total = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     if lines_total > MAX_MANIFEST_LINES:
-        raise DatasetFailure("ERROR_MANIFEST_ROWS_EXCEEDS_MAXIMUM",
-                             f"The manifest file has more than {MAX_MANIFEST_LINES} lines.")
+        raise DatasetFailure(
+            "ERROR_MANIFEST_ROWS_EXCEEDS_MAXIMUM",
+            f"The manifest file has more than {MAX_MANIFEST_LINES} lines.",
+        )
     try:
         entries, invalid = parse_manifest(data, ImageChecker())
     except UnicodeDecodeError:
-        raise DatasetFailure("ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT",
-                             "The manifest file is not UTF-8 JSON Lines.") from None
+        raise DatasetFailure(
+            "ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT",
+            "The manifest file is not UTF-8 JSON Lines.",
+        ) from None
     total = invalid + sum(1 for e in entries if not e.has_errors)
     if total and invalid / total > MAX_INVALID_FRACTION:
         raise DatasetFailure(
             "ERROR_TOO_MANY_RECORDS_IN_ERROR",
             f"The manifest file has too many invalid rows: {invalid} of {total} JSON lines "
             "have errors (more than 20%). List them with ListDatasetEntries after fixing, or "
-            "check each line's source-ref, image and label attributes.")
-    buckets = {s3io.parse_s3_uri(e.source_ref)[0] for e in entries  # type: ignore[index]
-               if e.source_ref and s3io.parse_s3_uri(e.source_ref)}
+            "check each line's source-ref, image and label attributes.",
+        )
+    buckets = image_buckets(entries)
     if len(buckets) > 1:
-        raise DatasetFailure("ERROR_IMAGES_IN_MULTIPLE_S3_BUCKETS",
-                             "The manifest file contains images from multiple S3 buckets.")
+        raise DatasetFailure(
+            "ERROR_IMAGES_IN_MULTIPLE_S3_BUCKETS",
+            "The manifest file contains images from multiple S3 buckets.",
+        )
     labels = {lab for e in entries for lab in e.labels}
     if len(labels) > MAX_LABELS:
-        raise DatasetFailure("ERROR_MANIFEST_TOO_MANY_LABELS",
-                             f"The manifest file has more than {MAX_LABELS} labels.")
+        raise DatasetFailure(
+            "ERROR_MANIFEST_TOO_MANY_LABELS",
+            f"The manifest file has more than {MAX_LABELS} labels.",
+        )
     return entries
 
 
-def _dataset_commit(ds: Dataset, kind: str, entries: list[Entry] | None,
-                    message: str, error: DatasetFailure | None) -> Commit:
+def _dataset_commit(
+    ds: Dataset, kind: str, entries: list[Entry] | None, message: str, error: DatasetFailure | None
+) -> Commit:
     def commit() -> None:
         touch(ds)
         if error is not None:
@@ -189,7 +210,8 @@ def _create_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> C
                 raise DatasetFailure(
                     "ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT",
                     f"The manifest file s3://{obj['Bucket']}/{obj['Name']} can't be read "
-                    f"({e.reason}).") from None
+                    f"({e.reason}).",
+                ) from None
             entries = _validated_entries(data)
             message = "The dataset was successfully created from the manifest file."
         elif "DatasetArn" in source:
@@ -198,8 +220,9 @@ def _create_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> C
                     src = backend._dataset(source["DatasetArn"])
                     entries = copy.deepcopy(src.entries)
                 except Exception:
-                    raise DatasetFailure("ERROR_SOURCE_DATASET_NOT_FOUND",
-                                         "The source dataset no longer exists.") from None
+                    raise DatasetFailure(
+                        "ERROR_SOURCE_DATASET_NOT_FOUND", "The source dataset no longer exists."
+                    ) from None
             message = "The dataset was successfully created from the source dataset."
         else:
             entries = []
@@ -214,15 +237,17 @@ def _update_dataset(world: World, backend: RekognitionBackend, ds: Dataset) -> C
         new = _validated_entries(ds.pending_changes)
         with world.lock:
             merged = apply_changes(ds.entries, new)
-        buckets = {s3io.parse_s3_uri(e.source_ref)[0] for e in merged  # type: ignore[index]
-                   if e.source_ref and s3io.parse_s3_uri(e.source_ref)}
+        buckets = image_buckets(merged)
         if len(buckets) > 1:
-            raise DatasetFailure("ERROR_IMAGES_IN_MULTIPLE_S3_BUCKETS",
-                                 "The manifest file contains images from multiple S3 buckets.")
+            raise DatasetFailure(
+                "ERROR_IMAGES_IN_MULTIPLE_S3_BUCKETS",
+                "The manifest file contains images from multiple S3 buckets.",
+            )
     except DatasetFailure as e:
         return _dataset_commit(ds, "update_dataset", None, "", e)
-    return _dataset_commit(ds, "update_dataset", merged,
-                           "The dataset was successfully updated.", None)
+    return _dataset_commit(
+        ds, "update_dataset", merged, "The dataset was successfully updated.", None
+    )
 
 
 def _distribute(world: World, backend: RekognitionBackend, train_ds: Dataset) -> Commit:
@@ -236,16 +261,19 @@ def _distribute(world: World, backend: RekognitionBackend, train_ds: Dataset) ->
     labeled = [e for e in entries if e.labeled]
 
     def commit() -> None:
-        targets = [train_ds] + ([test_ds] if test_ds is not None and _alive(backend, test_ds)
-                                else [])
+        targets = [train_ds] + (
+            [test_ds] if test_ds is not None and _alive(backend, test_ds) else []
+        )
         if too_few or not labeled:
             for d in targets:
                 d.status, d.message_code = ended("distribute", ok=False), "CLIENT_ERROR"
                 touch(d)
-                d.message = ("The manifest file doesn't have enough labeled images to "
-                             "distribute the dataset. (ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_"
-                             f"DISTRIBUTE: labels with fewer than 2 images: "
-                             f"{', '.join(too_few) or 'all'})")
+                d.message = (
+                    "The manifest file doesn't have enough labeled images to "
+                    "distribute the dataset. (ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_"
+                    f"DISTRIBUTE: labels with fewer than 2 images: "
+                    f"{', '.join(too_few) or 'all'})"
+                )
             return
         order = {id(e): i for i, e in enumerate(entries)}
         train_ds.entries = sorted(train, key=lambda e: order[id(e)])
@@ -308,7 +336,8 @@ def _train(world: World, backend: RekognitionBackend, v: Version) -> Commit:
         if injected:
             raise trainer.TrainingError(
                 "ERROR_INJECTED_FAULT",
-                "Training failed because a fault was injected (fail_next_training).")
+                "Training failed because a fault was injected (fail_next_training).",
+            )
         return training.train(v, datasets, feature, started)
     except trainer.TrainingError as e:
         message = f"{e.code}: {e}".replace(f"{e.code}: {e.code}: ", f"{e.code}: ")
@@ -326,13 +355,17 @@ def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
             blob, evaluation = src.model_blob, copy.deepcopy(src.evaluation)
             src_fields = (src.billable_seconds, src.training_end)
             src_results = copy.deepcopy(
-                (src.training_result, src.testing_result, src.manifest_summary))
+                (src.training_result, src.testing_result, src.manifest_summary)
+            )
         except Exception:
             blob = None
     bucket = v.output_config.get("S3Bucket", "")
     if blob is None or not s3io.bucket_exists(bucket):
-        reason = ("the source model no longer exists" if blob is None
-                  else f"the output bucket {bucket} does not exist")
+        reason = (
+            "the source model no longer exists"
+            if blob is None
+            else f"the output bucket {bucket} does not exist"
+        )
 
         def fail() -> None:
             v.status, v.message = ended("copy", ok=False), f"The model copy failed: {reason}."
@@ -347,12 +380,15 @@ def _copy(world: World, backend: RekognitionBackend, v: Version) -> Commit:
             summary = json.loads(s3io.get_object(old["Bucket"], old["Name"]))
             summary["EvaluationDetails"]["ProjectVersionArn"] = v.arn
             s3io.put_object(bucket, key, json.dumps(summary).encode())
-            new_eval = {"F1Score": evaluation["F1Score"],
-                        "Summary": {"S3Object": {"Bucket": bucket, "Name": key}}}
+            new_eval = {
+                "F1Score": evaluation["F1Score"],
+                "Summary": {"S3Object": {"Bucket": bucket, "Name": key}},
+            }
         except (s3io.S3ReadError, ValueError, KeyError):
             new_eval = {"F1Score": evaluation["F1Score"]}
     training_result, testing_result, manifest_summary = _copy_results(
-        v, bucket, prefix, *src_results)
+        v, bucket, prefix, *src_results
+    )
 
     def commit() -> None:
         v.status, v.message = ended("copy"), "The model was copied."
@@ -376,16 +412,22 @@ def _copy_s3_file(src: dict[str, Any] | None, bucket: str, key: str) -> dict[str
     return {"Bucket": bucket, "Name": key}
 
 
-def _copy_results(v: Version, bucket: str, prefix: str, training: dict[str, Any] | None,
-                  testing: dict[str, Any] | None, summary: dict[str, Any] | None
-                  ) -> tuple[dict[str, Any] | None, dict[str, Any] | None,
-                             dict[str, Any] | None]:
+def _copy_results(
+    v: Version,
+    bucket: str,
+    prefix: str,
+    training: dict[str, Any] | None,
+    testing: dict[str, Any] | None,
+    summary: dict[str, Any] | None,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
     """The source's training results, with their files re-written under the new OutputConfig.
 
     Files that can no longer be read are left out (the Input part is always kept).
     """
-    def side(result: dict[str, Any] | None, output_kind: str,
-             validation_kind: str) -> dict[str, Any] | None:
+
+    def side(
+        result: dict[str, Any] | None, output_kind: str, validation_kind: str
+    ) -> dict[str, Any] | None:
         if result is None:
             return None
         out: dict[str, Any] = {"Input": result.get("Input", {})}
@@ -404,12 +446,17 @@ def _copy_results(v: Version, bucket: str, prefix: str, training: dict[str, Any]
 
     new_summary = None
     if summary is not None:
-        obj = _copy_s3_file(summary.get("S3Object"), bucket,
-                            output_key(prefix, "ManifestSummary", v.project, v.name))
+        obj = _copy_s3_file(
+            summary.get("S3Object"),
+            bucket,
+            output_key(prefix, "ManifestSummary", v.project, v.name),
+        )
         new_summary = {"S3Object": obj} if obj is not None else None
-    return (side(training, "TrainingGroundTruth", "TrainingManifestWithValidation"),
-            side(testing, "TestingGroundTruth", "TestingManifestWithValidation"),
-            new_summary)
+    return (
+        side(training, "TrainingGroundTruth", "TrainingManifestWithValidation"),
+        side(testing, "TestingGroundTruth", "TestingManifestWithValidation"),
+        new_summary,
+    )
 
 
 JOBS: dict[str, Callable[[World, RekognitionBackend, Any], Commit]] = {

@@ -106,15 +106,19 @@ def parse_line(text: str, images: ImageChecker | None, adapter: bool = False) ->
     ``adapter`` selects the Content Moderation adapter format instead of Ground Truth's.
     """
     if len(text) > MAX_LINE_CHARS:
-        return Entry({"cl-errors": [_err("ERROR_INVALID_JSON_LINE", "The JSON line is too long.")]},
-                     has_errors=True)
+        return Entry(
+            {"cl-errors": [_err("ERROR_INVALID_JSON_LINE", "The JSON line is too long.")]},
+            has_errors=True,
+        )
     try:
         line = json.loads(text)
     except ValueError:
         line = None
     if not isinstance(line, dict):
-        return Entry({"cl-errors": [_err("ERROR_INVALID_JSON_LINE", "The JSON line is invalid.")]},
-                     has_errors=True)
+        return Entry(
+            {"cl-errors": [_err("ERROR_INVALID_JSON_LINE", "The JSON line is invalid.")]},
+            has_errors=True,
+        )
     line.pop("cl-metadata", None)
     line.pop("cl-errors", None)
     entry = Entry(line)
@@ -123,10 +127,19 @@ def parse_line(text: str, images: ImageChecker | None, adapter: bool = False) ->
     if ref is None:
         top.append(_err("ERROR_MISSING_SOURCE_REF", "The JSON line has no source-ref key."))
     elif s3io.parse_s3_uri(ref) is None:
-        top.append(_err("ERROR_INVALID_SOURCE_REF_FORMAT",
-                        f"The source-ref {ref!r} is not an s3://bucket/key URI."))
-    attrs = [k for k in line if k != "source-ref" and not k.endswith("-metadata")
-             and isinstance(line.get(f"{k}-metadata"), dict)]
+        top.append(
+            _err(
+                "ERROR_INVALID_SOURCE_REF_FORMAT",
+                f"The source-ref {ref!r} is not an s3://bucket/key URI.",
+            )
+        )
+    attrs = [
+        k
+        for k in line
+        if k != "source-ref"
+        and not k.endswith("-metadata")
+        and isinstance(line.get(f"{k}-metadata"), dict)
+    ]
     if adapter:
         top.extend(_check_moderation(entry, attrs))
         attrs = []
@@ -140,8 +153,9 @@ def parse_line(text: str, images: ImageChecker | None, adapter: bool = False) ->
         else:
             valid_attrs += 1
     if attrs and not valid_attrs:
-        top.append(_err("ERROR_NO_VALID_LABEL_ATTRIBUTES", "The JSON line has no valid label "
-                        "attributes."))
+        top.append(
+            _err("ERROR_NO_VALID_LABEL_ATTRIBUTES", "The JSON line has no valid label attributes.")
+        )
     if not top and ref is not None and images is not None:
         image_error = images.check(ref)
         if image_error:
@@ -162,21 +176,33 @@ def _check_moderation(entry: Entry, attrs: list[str]) -> list[dict[str, str]]:
     """Adapter ground truth; any non-empty label name is accepted (AWS's examples use names
     outside the moderation taxonomy)."""
     if attrs:
-        return [_err("ERROR_UNSUPPORTED_USE_CASE_TYPE",
-                     f"Ground Truth label attributes ({', '.join(attrs)}) can't train an "
-                     f"adapter; label the image with {MODERATION_ATTRIBUTE}.")]
+        return [
+            _err(
+                "ERROR_UNSUPPORTED_USE_CASE_TYPE",
+                f"Ground Truth label attributes ({', '.join(attrs)}) can't train an "
+                f"adapter; label the image with {MODERATION_ATTRIBUTE}.",
+            )
+        ]
     value = entry.line.get(MODERATION_ATTRIBUTE)
     if value is None:
-        return [_err("ERROR_NO_VALID_LABEL_ATTRIBUTES",
-                     f"The JSON line has no {MODERATION_ATTRIBUTE} key; a safe image has "
-                     '{"ModerationLabels": []}.')]
+        return [
+            _err(
+                "ERROR_NO_VALID_LABEL_ATTRIBUTES",
+                f"The JSON line has no {MODERATION_ATTRIBUTE} key; a safe image has "
+                '{"ModerationLabels": []}.',
+            )
+        ]
     labels = value.get("ModerationLabels") if isinstance(value, dict) else None
     if not isinstance(labels, list) or not all(
-            isinstance(x, dict) and isinstance(x.get("Name"), str) and x["Name"]
-            for x in labels):
-        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT",
-                     f'{MODERATION_ATTRIBUTE} must be {{"ModerationLabels": [{{"Name": '
-                     '"<label>"}, ...]}.')]
+        isinstance(x, dict) and isinstance(x.get("Name"), str) and x["Name"] for x in labels
+    ):
+        return [
+            _err(
+                "ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT",
+                f'{MODERATION_ATTRIBUTE} must be {{"ModerationLabels": [{{"Name": '
+                '"<label>"}, ...]}.',
+            )
+        ]
     names = [x["Name"] for x in labels]
     if any(len(n) > MAX_LABEL_NAME for n in names):
         return [_err("ERROR_INVALID_LABEL_NAME_LENGTH", "A label name is too long.")]
@@ -191,8 +217,12 @@ def _check_attribute(entry: Entry, value: Any, meta: dict[str, Any]) -> list[dic
     if kind not in (CLASSIFICATION, MULTILABEL, DETECTION):
         return [_err("ERROR_UNSUPPORTED_USE_CASE_TYPE", f"Unsupported type {kind!r}.")]
     if any(k not in meta for k in required):
-        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",
-                     "The label attribute metadata needs human-annotated and creation-date.")]
+        return [
+            _err(
+                "ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",
+                "The label attribute metadata needs human-annotated and creation-date.",
+            )
+        ]
     if kind == CLASSIFICATION:
         return _check_classification(entry, meta)
     class_map = meta.get("class-map")
@@ -206,8 +236,12 @@ def _check_attribute(entry: Entry, value: Any, meta: dict[str, Any]) -> list[dic
 def _check_classification(entry: Entry, meta: dict[str, Any]) -> list[dict[str, str]]:
     name = meta.get("class-name")
     if not isinstance(name, str) or not name or "confidence" not in meta:
-        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",
-                     "The label attribute metadata needs class-name and confidence.")]
+        return [
+            _err(
+                "ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",
+                "The label attribute metadata needs class-name and confidence.",
+            )
+        ]
     if len(name) > MAX_LABEL_NAME:
         return [_err("ERROR_INVALID_LABEL_NAME_LENGTH", "The label name is too long.")]
     entry.labels.append(name)
@@ -215,8 +249,7 @@ def _check_classification(entry: Entry, meta: dict[str, Any]) -> list[dict[str, 
     return []
 
 
-def _check_multilabel(entry: Entry, value: Any,
-                      class_map: dict[str, Any]) -> list[dict[str, str]]:
+def _check_multilabel(entry: Entry, value: Any, class_map: dict[str, Any]) -> list[dict[str, str]]:
     if not isinstance(value, list):
         return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT", "Expected a list of class ids.")]
     names = []
@@ -231,12 +264,18 @@ def _check_multilabel(entry: Entry, value: Any,
     return []
 
 
-def _check_detection(entry: Entry, value: Any, meta: dict[str, Any],
-                     class_map: dict[str, Any]) -> list[dict[str, str]]:
-    if not isinstance(value, dict) or not isinstance(value.get("annotations"), list) \
-            or not isinstance(value.get("image_size"), list) or not value["image_size"]:
-        return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT",
-                     "Expected image_size and annotations.")]
+def _check_detection(
+    entry: Entry, value: Any, meta: dict[str, Any], class_map: dict[str, Any]
+) -> list[dict[str, str]]:
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("annotations"), list)
+        or not isinstance(value.get("image_size"), list)
+        or not value["image_size"]
+    ):
+        return [
+            _err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT", "Expected image_size and annotations.")
+        ]
     size = value["image_size"][0]
     try:
         width, height = float(size["width"]), float(size["height"])
@@ -244,13 +283,26 @@ def _check_detection(entry: Entry, value: Any, meta: dict[str, Any],
         return [_err("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT", "image_size needs width/height.")]
     annotations = value["annotations"]
     objects = meta.get("objects")
-    if not isinstance(objects, list) or len(objects) < len(annotations) or any(
-            not isinstance(o, dict) or "confidence" not in o for o in objects[:len(annotations)]):
-        return [_err("ERROR_MISSING_BOUNDING_BOX_CONFIDENCE",
-                     "Every annotation needs an objects[] entry with a confidence.")]
+    if (
+        not isinstance(objects, list)
+        or len(objects) < len(annotations)
+        or any(
+            not isinstance(o, dict) or "confidence" not in o for o in objects[: len(annotations)]
+        )
+    ):
+        return [
+            _err(
+                "ERROR_MISSING_BOUNDING_BOX_CONFIDENCE",
+                "Every annotation needs an objects[] entry with a confidence.",
+            )
+        ]
     if len(annotations) > MAX_BOXES:
-        return [_err("ERROR_TOO_MANY_BOUNDING_BOXES",
-                     f"There are {len(annotations)} bounding boxes; the limit is {MAX_BOXES}.")]
+        return [
+            _err(
+                "ERROR_TOO_MANY_BOUNDING_BOXES",
+                f"There are {len(annotations)} bounding boxes; the limit is {MAX_BOXES}.",
+            )
+        ]
     entry.use_case = "OBJECT_LOCALIZATION"
     # A bad box is dropped with its error recorded on it; the line keeps its other boxes.
     valid = 0
@@ -271,8 +323,9 @@ def _check_detection(entry: Entry, value: Any, meta: dict[str, Any],
     return []
 
 
-def _box(box: Any, class_map: dict[str, Any], width: float, height: float
-         ) -> tuple[str, float, float, float, float] | dict[str, str]:
+def _box(
+    box: Any, class_map: dict[str, Any], width: float, height: float
+) -> tuple[str, float, float, float, float] | dict[str, str]:
     """A bounding box as (label, x0, y0, x1, y1) in pixels, or its error."""
     try:
         cid = str(box["class_id"])
@@ -287,17 +340,20 @@ def _box(box: Any, class_map: dict[str, Any], width: float, height: float
     # Training scales an image whose longer side exceeds 1280 px down to 1280 px first.
     shrink = min(1.0, TRAINING_SIDE / max(width, height))
     if w * shrink <= 1 or h * shrink <= 1:
-        return _err("ERROR_BOUNDING_BOX_TOO_SMALL",
-                    "The bounding box must be larger than 1x1 pixels after resizing to "
-                    f"{TRAINING_SIDE} pixels.")
+        return _err(
+            "ERROR_BOUNDING_BOX_TOO_SMALL",
+            "The bounding box must be larger than 1x1 pixels after resizing to "
+            f"{TRAINING_SIDE} pixels.",
+        )
     name = str(class_map[cid])
     if not name or len(name) > MAX_LABEL_NAME:
         return _err("ERROR_INVALID_LABEL_NAME_LENGTH", "The label name is empty or too long.")
     return name, left, top, left + w, top + h
 
 
-def detection_objects(entry: Entry) -> tuple[tuple[float, float], list[tuple[str, float, float,
-                                                                             float, float]]]:
+def detection_objects(
+    entry: Entry,
+) -> tuple[tuple[float, float], list[tuple[str, float, float, float, float]]]:
     """A valid detection entry's declared image size and its valid boxes (label, x0, y0, x1,
     y1), from its first object-detection attribute."""
     line = entry.line
@@ -321,8 +377,9 @@ def split_lines(data: bytes) -> list[str]:
     return [ln.rstrip("\r") for ln in lines]
 
 
-def split_80_20(entries: list[Entry], split_safe: bool = False
-                ) -> tuple[list[Entry], list[Entry], list[str]]:
+def split_80_20(
+    entries: list[Entry], split_safe: bool = False
+) -> tuple[list[Entry], list[Entry], list[str]]:
     """Deterministic stratified split of labeled entries.
 
     Entries are grouped by their first label, ordered by a hash of the source-ref, and the
@@ -369,8 +426,9 @@ def apply_changes(entries: list[Entry], new: list[Entry]) -> list[Entry]:
     return out
 
 
-def parse_manifest(data: bytes, images: ImageChecker | None = None,
-                   adapter: bool = False) -> tuple[list[Entry], int]:
+def parse_manifest(
+    data: bytes, images: ImageChecker | None = None, adapter: bool = False
+) -> tuple[list[Entry], int]:
     """Entries of a manifest (duplicates of a source-ref dropped) and the invalid-line count.
 
     ``adapter`` reads Content Moderation adapter lines instead of Ground Truth lines.

@@ -45,10 +45,22 @@ def ended(kind: str, ok: bool = True) -> str:
 
 
 STARTABLE = {"TRAINING_COMPLETED", "STOPPED", "COPYING_COMPLETED", "FAILED"}
-UNDELETABLE_VERSION = {"TRAINING_IN_PROGRESS", "STARTING", "RUNNING", "STOPPING",
-                       "COPYING_IN_PROGRESS"}
-TRAINED = {"TRAINING_COMPLETED", "STARTING", "RUNNING", "STOPPING", "STOPPED", "FAILED",
-           "COPYING_COMPLETED"}
+UNDELETABLE_VERSION = {
+    "TRAINING_IN_PROGRESS",
+    "STARTING",
+    "RUNNING",
+    "STOPPING",
+    "COPYING_IN_PROGRESS",
+}
+TRAINED = {
+    "TRAINING_COMPLETED",
+    "STARTING",
+    "RUNNING",
+    "STOPPING",
+    "STOPPED",
+    "FAILED",
+    "COPYING_COMPLETED",
+}
 DATASET_BUSY = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"}
 # A deprecated adapter (older base model) still serves until it expires.
 ADAPTER_USABLE = {"TRAINING_COMPLETED", "DEPRECATED"}
@@ -99,13 +111,23 @@ class Dataset:
 
     def to_json(self) -> dict[str, Any]:
         """DescribeDataset's ``DatasetDescription``."""
-        return {"CreationTimestamp": self.created, "LastUpdatedTimestamp": self.updated,
-                "Status": self.status, **self._status_message(), "DatasetStats": self.stats()}
+        return {
+            "CreationTimestamp": self.created,
+            "LastUpdatedTimestamp": self.updated,
+            "Status": self.status,
+            **self._status_message(),
+            "DatasetStats": self.stats(),
+        }
 
     def to_metadata_json(self) -> dict[str, Any]:
         """The ``DatasetMetadata`` DescribeProjects lists for each of a project's datasets."""
-        return {"CreationTimestamp": self.created, "DatasetType": self.type,
-                "DatasetArn": self.arn, "Status": self.status, **self._status_message()}
+        return {
+            "CreationTimestamp": self.created,
+            "DatasetType": self.type,
+            "DatasetArn": self.arn,
+            "Status": self.status,
+            **self._status_message(),
+        }
 
     def _status_message(self) -> dict[str, str]:
         """StatusMessage/StatusMessageCode, left out while empty (e.g. while in progress)."""
@@ -148,18 +170,25 @@ class Version:
     def to_json(self) -> dict[str, Any]:
         """DescribeProjectVersions' ``ProjectVersionDescription``; unset fields left out."""
         out: dict[str, Any] = {
-            "ProjectVersionArn": self.arn, "CreationTimestamp": self.created,
-            "Status": self.status, "StatusMessage": self.message,
+            "ProjectVersionArn": self.arn,
+            "CreationTimestamp": self.created,
+            "Status": self.status,
+            "StatusMessage": self.message,
             "OutputConfig": self.output_config,
         }
         optional = {
-            "MinInferenceUnits": self.min_iu, "MaxInferenceUnits": self.max_iu,
+            "MinInferenceUnits": self.min_iu,
+            "MaxInferenceUnits": self.max_iu,
             "BillableTrainingTimeInSeconds": self.billable_seconds,
-            "TrainingEndTimestamp": self.training_end, "TrainingDataResult": self.training_result,
-            "TestingDataResult": self.testing_result, "EvaluationResult": self.evaluation,
-            "ManifestSummary": self.manifest_summary, "KmsKeyId": self.kms_key_id,
+            "TrainingEndTimestamp": self.training_end,
+            "TrainingDataResult": self.training_result,
+            "TestingDataResult": self.testing_result,
+            "EvaluationResult": self.evaluation,
+            "ManifestSummary": self.manifest_summary,
+            "KmsKeyId": self.kms_key_id,
             "SourceProjectVersionArn": self.source_arn,
-            "VersionDescription": self.description, "FeatureConfig": self.feature_config,
+            "VersionDescription": self.description,
+            "FeatureConfig": self.feature_config,
         }
         out.update({k: val for k, val in optional.items() if val is not None})
         if self.feature == CONTENT_MODERATION:
@@ -178,9 +207,14 @@ class Policy:
 
     def to_json(self, project_arn: str) -> dict[str, Any]:
         """ListProjectPolicies' ``ProjectPolicy``."""
-        return {"ProjectArn": project_arn, "PolicyName": self.name,
-                "PolicyRevisionId": self.revision, "PolicyDocument": self.document,
-                "CreationTimestamp": self.created, "LastUpdatedTimestamp": self.updated}
+        return {
+            "ProjectArn": project_arn,
+            "PolicyName": self.name,
+            "PolicyRevisionId": self.revision,
+            "PolicyDocument": self.document,
+            "CreationTimestamp": self.created,
+            "LastUpdatedTimestamp": self.updated,
+        }
 
 
 @dataclass
@@ -200,9 +234,13 @@ class Project:
     def to_json(self) -> dict[str, Any]:
         """DescribeProjects' ``ProjectDescription``."""
         out: dict[str, Any] = {
-            "ProjectArn": self.arn, "CreationTimestamp": self.created, "Status": self.status,
-            "Datasets": [d.to_metadata_json()
-                         for d in sorted(self.datasets.values(), key=lambda d: d.created)],
+            "ProjectArn": self.arn,
+            "CreationTimestamp": self.created,
+            "Status": self.status,
+            "Datasets": [
+                d.to_metadata_json()
+                for d in sorted(self.datasets.values(), key=lambda d: d.created)
+            ],
         }
         # The real API leaves Feature empty for Custom Labels and AutoUpdate for DISABLED.
         if self.feature != CUSTOM_LABELS:
@@ -223,10 +261,15 @@ class Timing:
     dataset_seconds: float = 0.0
 
     def minimum(self, kind: str) -> float:
-        return {"train": self.training_seconds, "copy": self.training_seconds,
-                "start": self.start_seconds, "stop": self.stop_seconds,
-                "create_dataset": self.dataset_seconds, "update_dataset": self.dataset_seconds,
-                "distribute": self.dataset_seconds}.get(kind, 0.0)
+        return {
+            "train": self.training_seconds,
+            "copy": self.training_seconds,
+            "start": self.start_seconds,
+            "stop": self.stop_seconds,
+            "create_dataset": self.dataset_seconds,
+            "update_dataset": self.dataset_seconds,
+            "distribute": self.dataset_seconds,
+        }.get(kind, 0.0)
 
 
 @dataclass

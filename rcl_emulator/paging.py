@@ -10,8 +10,9 @@ from typing import Any
 from . import exceptions as exc
 
 
-def paginate(items: list[Any], p: dict[str, Any], default_max: int,
-             key: str) -> tuple[list[Any], str | None]:
+def paginate(
+    items: list[Any], p: dict[str, Any], default_max: int, key: str
+) -> tuple[list[Any], str | None]:
     """One page of ``items`` for NextToken/MaxResults; tokens are bound to ``key``."""
     start = 0
     token = p.get("NextToken")
@@ -26,12 +27,14 @@ def paginate(items: list[Any], p: dict[str, Any], default_max: int,
                 raise ValueError
         except (ValueError, KeyError, TypeError):
             raise exc.InvalidPaginationTokenException(
-                "The pagination token is invalid or belongs to another request.") from None
+                "The pagination token is invalid or belongs to another request."
+            ) from None
     size = p.get("MaxResults") or default_max
-    page = items[start:start + size]
+    page = items[start : start + size]
     if start + size < len(items):
         nxt = base64.urlsafe_b64encode(
-            json.dumps({"o": start + size, "k": digest}).encode()).decode()
+            json.dumps({"o": start + size, "k": digest}).encode()
+        ).decode()
         return page, nxt
     return page, None
 

@@ -19,31 +19,60 @@ log = logging.getLogger("rcl_emulator")
 
 TARGET_PREFIX = "RekognitionService."
 OPERATIONS = {
-    "CreateProject", "DescribeProjects", "DeleteProject",
-    "CreateDataset", "DescribeDataset", "DeleteDataset", "ListDatasetEntries",
-    "ListDatasetLabels", "UpdateDatasetEntries", "DistributeDatasetEntries",
-    "CreateProjectVersion", "DescribeProjectVersions", "StartProjectVersion",
-    "StopProjectVersion", "DeleteProjectVersion", "CopyProjectVersion",
-    "PutProjectPolicy", "ListProjectPolicies", "DeleteProjectPolicy",
-    "TagResource", "UntagResource", "ListTagsForResource", "DetectCustomLabels",
+    "CreateProject",
+    "DescribeProjects",
+    "DeleteProject",
+    "CreateDataset",
+    "DescribeDataset",
+    "DeleteDataset",
+    "ListDatasetEntries",
+    "ListDatasetLabels",
+    "UpdateDatasetEntries",
+    "DistributeDatasetEntries",
+    "CreateProjectVersion",
+    "DescribeProjectVersions",
+    "StartProjectVersion",
+    "StopProjectVersion",
+    "DeleteProjectVersion",
+    "CopyProjectVersion",
+    "PutProjectPolicy",
+    "ListProjectPolicies",
+    "DeleteProjectPolicy",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
+    "DetectCustomLabels",
     "DetectModerationLabels",
 }
-READ_ONLY = {"DescribeProjects", "DescribeDataset", "ListDatasetEntries", "ListDatasetLabels",
-             "DescribeProjectVersions", "ListProjectPolicies", "ListTagsForResource",
-             "DetectCustomLabels", "DetectModerationLabels"}
+READ_ONLY = {
+    "DescribeProjects",
+    "DescribeDataset",
+    "ListDatasetEntries",
+    "ListDatasetLabels",
+    "DescribeProjectVersions",
+    "ListProjectPolicies",
+    "ListTagsForResource",
+    "DetectCustomLabels",
+    "DetectModerationLabels",
+}
 # Inference operation -> (backend method that finds the model, function in inference.py).
-INFERENCE = {"DetectCustomLabels": ("model_for_detection", "detect"),
-             "DetectModerationLabels": ("adapter_for_detection", "detect_moderation")}
+INFERENCE = {
+    "DetectCustomLabels": ("model_for_detection", "detect"),
+    "DetectModerationLabels": ("adapter_for_detection", "detect_moderation"),
+}
 # Describe operation -> the statuses its reply reports, as ARN -> Status (from the request's
 # parameters and the reply's body). Recorded in the request log as "seen", so the log tells
 # when a client first noticed a status change.
 SEEN: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, str]]] = {
     "DescribeProjects": lambda params, out: {
-        d["ProjectArn"]: d["Status"] for d in out["ProjectDescriptions"]},
+        d["ProjectArn"]: d["Status"] for d in out["ProjectDescriptions"]
+    },
     "DescribeProjectVersions": lambda params, out: {
-        d["ProjectVersionArn"]: d["Status"] for d in out["ProjectVersionDescriptions"]},
+        d["ProjectVersionArn"]: d["Status"] for d in out["ProjectVersionDescriptions"]
+    },
     "DescribeDataset": lambda params, out: {
-        params["DatasetArn"]: out["DatasetDescription"]["Status"]},
+        params["DatasetArn"]: out["DatasetDescription"]["Status"]
+    },
 }
 _CREDENTIAL_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 JSON_TYPE = "application/x-amz-json-1.1"
@@ -65,8 +94,13 @@ class Reply:
     ``seen`` is what a successful Describe reply reports (ARN -> Status), for the request log.
     """
 
-    def __init__(self, status: int, body: dict[str, Any], error: str | None = None,
-                 seen: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: dict[str, Any],
+        error: str | None = None,
+        seen: dict[str, str] | None = None,
+    ) -> None:
         self.status, self.body, self.error, self.seen = status, body, error, seen
 
     def headers(self) -> list[tuple[str, str]]:
@@ -85,12 +119,19 @@ def _error_reply(e: exc.RekognitionError) -> Reply:
 
 def handle(world: World, target: str, authorization: str, body: bytes) -> tuple[str, Reply]:
     """Serve one Rekognition request; returns (operation, reply) and records it in the log."""
-    op = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else target
+    op = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else target
     reply = _dispatch(world, op, authorization, body)
     seen = {} if reply.seen is None else {"seen": reply.seen}
     with world.lock:
-        world.requests.append({"operation": op, "time": time.time(), "status": reply.status,
-                               "error": reply.error, **seen})
+        world.requests.append(
+            {
+                "operation": op,
+                "time": time.time(),
+                "status": reply.status,
+                "error": reply.error,
+                **seen,
+            }
+        )
     return op, reply
 
 
@@ -99,8 +140,10 @@ def _dispatch(world: World, op: str, authorization: str, body: bytes) -> Reply:
         if op not in OPERATIONS:
             known = op in service_model().operation_names
             raise exc.UnknownOperationException(
-                f"The operation {op} is not supported by the emulator." if known
-                else f"Unknown operation {op}.")
+                f"The operation {op} is not supported by the emulator."
+                if known
+                else f"Unknown operation {op}."
+            )
         with world.lock:
             faults = world.faults
             throttle, error_rate = faults.throttle_rate, faults.error_rate
@@ -132,7 +175,8 @@ def _dispatch(world: World, op: str, authorization: str, body: bytes) -> Reply:
         if lose:
             # The change is committed; only the reply is lost, as after a network failure.
             raise exc.InternalServerError(
-                f"The response to {op} was lost after the change was made (injected fault).")
+                f"The response to {op} was lost after the change was made (injected fault)."
+            )
         seen = SEEN.get(op)
         return Reply(200, result, seen=seen(params, result) if seen else None)
     except exc.RekognitionError as e:

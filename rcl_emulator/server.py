@@ -34,8 +34,10 @@ class EmulatorApp:
             body = _read_body(environ)
             _, reply = responses.handle(self.world, target, auth, body)
             payload = reply.payload()
-            start_response(f"{reply.status} {'OK' if reply.status == 200 else 'Error'}",
-                           [*reply.headers(), ("Content-Length", str(len(payload)))])
+            start_response(
+                f"{reply.status} {'OK' if reply.status == 200 else 'Error'}",
+                [*reply.headers(), ("Content-Length", str(len(payload)))],
+            )
             return [payload]
         return self.s3_app(environ, start_response)
 
@@ -44,13 +46,14 @@ class EmulatorApp:
         try:
             raw = _read_body(environ)
             body = json.loads(raw or b"{}")
-            status, out = handle_control(self.world, method, path[len(CONTROL_PREFIX):], body)
+            status, out = handle_control(self.world, method, path[len(CONTROL_PREFIX) :], body)
         except (ValueError, TypeError) as e:
             status, out = 400, {"error": str(e)}
         payload = json.dumps(out).encode()
-        start_response(f"{status} {'OK' if status == 200 else 'Error'}",
-                       [("Content-Type", "application/json"),
-                        ("Content-Length", str(len(payload)))])
+        start_response(
+            f"{status} {'OK' if status == 200 else 'Error'}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
         return [payload]
 
 
@@ -128,12 +131,20 @@ class EmulatorServer:
     ``state_dir`` the state is loaded at start and saved while running and at stop.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, state_dir: str | None = None,
-                 training_seconds: float = 0, start_seconds: float = 0,
-                 stop_seconds: float = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        state_dir: str | None = None,
+        training_seconds: float = 0,
+        start_seconds: float = 0,
+        stop_seconds: float = 0,
+    ) -> None:
         self.host, self.port, self.state_dir = host, port, state_dir
-        self.world = World(Timing(float(training_seconds), float(start_seconds),
-                                  float(stop_seconds)), run_job=jobs.run_job)
+        self.world = World(
+            Timing(float(training_seconds), float(start_seconds), float(stop_seconds)),
+            run_job=jobs.run_job,
+        )
         self.store = StateStore(state_dir, self.world) if state_dir else None
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -147,12 +158,18 @@ class EmulatorServer:
         """Load state, bind and serve in a daemon thread."""
         if self.store:
             self.store.load()
-        self._server = make_server(self.host, self.port, EmulatorApp(self.world), threaded=True,
-                                   request_handler=_QuietHandler)
+        self._server = make_server(
+            self.host,
+            self.port,
+            EmulatorApp(self.world),
+            threaded=True,
+            request_handler=_QuietHandler,
+        )
         self._server.daemon_threads = True
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="rcl-http",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="rcl-http", daemon=True
+        )
         self._thread.start()
         if self.store:
             self.store.start()

@@ -49,8 +49,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
 class StateStore:
     """Loads and saves one emulator's state under ``directory``."""
 
-    def __init__(self, directory: str | os.PathLike[str], world: World,
-                 interval: float = 0.5) -> None:
+    def __init__(
+        self, directory: str | os.PathLike[str], world: World, interval: float = 0.5
+    ) -> None:
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.world = world

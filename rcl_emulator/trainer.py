@@ -49,7 +49,7 @@ def image_features(data: bytes) -> np.ndarray:
     mag = np.hypot(gx, gy)
     ang = np.mod(np.arctan2(gy, gx), np.pi)
     bins = np.minimum((ang / np.pi * 8).astype(np.int64), 7)
-    cells = (np.arange(THUMB) // 8)
+    cells = np.arange(THUMB) // 8
     cell_idx = (cells[:, None] * 4 + cells[None, :]) * 8 + bins
     hog = np.bincount(cell_idx.ravel(), weights=mag.ravel(), minlength=128)
     hog = hog / (np.linalg.norm(hog) + 1e-6)
@@ -82,8 +82,9 @@ class TrainedModel:
         return pickle.loads(blob)
 
 
-def fit(features: np.ndarray, label_sets: list[list[str]],
-        one_vs_rest: bool = False) -> TrainedModel:
+def fit(
+    features: np.ndarray, label_sets: list[list[str]], one_vs_rest: bool = False
+) -> TrainedModel:
     """Fit on features and each image's label list.
 
     ``one_vs_rest`` (adapters) fits one binary classifier per label, so an image may have no
@@ -105,12 +106,14 @@ def fit(features: np.ndarray, label_sets: list[list[str]],
     thresholds: dict[str, float] = {}
     counts = y.sum(axis=0) if multilabel else np.bincount(y, minlength=len(labels))
     if not one_vs_rest and counts.min() >= 3 and len(label_sets) >= 6:
-        folds = KFold(3, shuffle=True, random_state=0) if multilabel else StratifiedKFold(
-            3, shuffle=True, random_state=0)
+        folds = (
+            KFold(3, shuffle=True, random_state=0)
+            if multilabel
+            else StratifiedKFold(3, shuffle=True, random_state=0)
+        )
         oof = cross_val_predict(pipeline, features, y, cv=folds, method="predict_proba")
         truth = y if multilabel else np.eye(len(labels), dtype=np.int64)[y]
-        thresholds = {lab: best_threshold(oof[:, i], truth[:, i])
-                      for i, lab in enumerate(labels)}
+        thresholds = {lab: best_threshold(oof[:, i], truth[:, i]) for i, lab in enumerate(labels)}
     pipeline.fit(features, y)
     return TrainedModel(labels, multilabel, pipeline, thresholds)
 
@@ -132,8 +135,9 @@ def best_threshold(scores: np.ndarray, hits: np.ndarray, total: int | None = Non
     return float(s[best])
 
 
-def evaluate(model: TrainedModel, features: np.ndarray,
-             label_sets: list[list[str]]) -> dict[str, Any]:
+def evaluate(
+    model: TrainedModel, features: np.ndarray, label_sets: list[list[str]]
+) -> dict[str, Any]:
     """Set per-label thresholds and return metrics (per label and aggregated)."""
     scores = model.scores(features)
     truth = _truth(model.labels, label_sets)
@@ -150,9 +154,18 @@ def evaluate(model: TrainedModel, features: np.ndarray,
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label.append({"Label": lab, "NumberOfTestingImages": int(truth[:, i].sum()),
-                          "Metrics": {"F1Score": f1, "Precision": precision, "Recall": recall,
-                                      "Threshold": th}})
+        per_label.append(
+            {
+                "Label": lab,
+                "NumberOfTestingImages": int(truth[:, i].sum()),
+                "Metrics": {
+                    "F1Score": f1,
+                    "Precision": precision,
+                    "Recall": recall,
+                    "Threshold": th,
+                },
+            }
+        )
     present = [p for p in per_label if p["NumberOfTestingImages"] > 0] or per_label
     confusion = []
     top = scores.argmax(axis=1)
@@ -163,8 +176,7 @@ def evaluate(model: TrainedModel, features: np.ndarray,
         for j, other in enumerate(model.labels):
             value = float((top[rows] == j).mean())
             if value:
-                confusion.append({"GroundTruthLabel": lab, "PredictedLabel": other,
-                                  "Value": value})
+                confusion.append({"GroundTruthLabel": lab, "PredictedLabel": other, "Value": value})
     return {
         "F1Score": float(np.mean([p["Metrics"]["F1Score"] for p in present])),
         "Precision": float(np.mean([p["Metrics"]["Precision"] for p in present])),
@@ -191,10 +203,12 @@ def _truth(labels: list[str], label_sets: list[list[str]]) -> np.ndarray:
 def _counts(pred: np.ndarray, truth: np.ndarray) -> dict[str, int]:
     """Confusion counts of boolean predictions against a 0/1 truth column."""
     positive = truth == 1
-    return {"TruePositive": int((pred & positive).sum()),
-            "TrueNegative": int((~pred & ~positive).sum()),
-            "FalsePositive": int((pred & ~positive).sum()),
-            "FalseNegative": int((~pred & positive).sum())}
+    return {
+        "TruePositive": int((pred & positive).sum()),
+        "TrueNegative": int((~pred & ~positive).sum()),
+        "FalsePositive": int((pred & ~positive).sum()),
+        "FalseNegative": int((~pred & positive).sum()),
+    }
 
 
 def _sum_counts(counts: list[dict[str, int]]) -> dict[str, int]:
@@ -202,8 +216,9 @@ def _sum_counts(counts: list[dict[str, int]]) -> dict[str, int]:
     return {k: sum(c[k] for c in counts) for k in keys}
 
 
-def evaluate_adapter(model: TrainedModel, features: np.ndarray, label_sets: list[list[str]],
-                     threshold: float) -> dict[str, Any]:
+def evaluate_adapter(
+    model: TrainedModel, features: np.ndarray, label_sets: list[list[str]], threshold: float
+) -> dict[str, Any]:
     """Adapter metrics in AWS's ``ContentModeration`` shape, and the micro-averaged F1 of the
     adapter at ``threshold`` (0..100).
 
@@ -218,11 +233,20 @@ def evaluate_adapter(model: TrainedModel, features: np.ndarray, label_sets: list
     def at(th: float) -> dict[str, Any]:
         pred = scores * 100 >= th
         per_label: list[dict[str, Any]] = [
-            {"Label": lab, "BaseModel": _counts(base, truth[:, i]),
-             "Adapter": _counts(pred[:, i], truth[:, i])} for i, lab in enumerate(model.labels)]
-        return {"ConfidenceThreshold": th, "AggregatedEvaluationResults": {
-            side: _sum_counts([x[side] for x in per_label]) for side in ("BaseModel", "Adapter")},
-            "LabelEvaluationResults": per_label}
+            {
+                "Label": lab,
+                "BaseModel": _counts(base, truth[:, i]),
+                "Adapter": _counts(pred[:, i], truth[:, i]),
+            }
+            for i, lab in enumerate(model.labels)
+        ]
+        return {
+            "ConfidenceThreshold": th,
+            "AggregatedEvaluationResults": {
+                side: _sum_counts([x[side] for x in per_label]) for side in ("BaseModel", "Adapter")
+            },
+            "LabelEvaluationResults": per_label,
+        }
 
     current = at(float(threshold))
     adapter = current["AggregatedEvaluationResults"]["Adapter"]
@@ -232,6 +256,7 @@ def evaluate_adapter(model: TrainedModel, features: np.ndarray, label_sets: list
         "F1Score": 2 * tp / (2 * tp + errors) if tp else 0.0,
         "ContentModeration": {
             "InputConfidenceThresholdEvalResults": current,
-            "AllConfidenceThresholdsEvalResults": [at(th) for th in MODERATION_THRESHOLDS]},
+            "AllConfidenceThresholdsEvalResults": [at(th) for th in MODERATION_THRESHOLDS],
+        },
         "scores": scores,
     }

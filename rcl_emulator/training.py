@@ -23,13 +23,17 @@ from .models import (
     now,
 )
 
-OUTPUT_KINDS = ("EvaluationResultSummary", "ManifestSummary", "TrainingGroundTruth",
-                "TestingGroundTruth", "TrainingManifestWithValidation",
-                "TestingManifestWithValidation")
+OUTPUT_KINDS = (
+    "EvaluationResultSummary",
+    "ManifestSummary",
+    "TrainingGroundTruth",
+    "TestingGroundTruth",
+    "TrainingManifestWithValidation",
+    "TestingManifestWithValidation",
+)
 
 
-def train(v: Version, datasets: dict[str, list[Entry]], feature: str,
-          started: float) -> Commit:
+def train(v: Version, datasets: dict[str, list[Entry]], feature: str, started: float) -> Commit:
     """Train ``v`` (outside the world lock) and write its outputs; commit records the result.
 
     ``datasets`` holds the project's dataset entries by type. Raises
@@ -41,7 +45,8 @@ def train(v: Version, datasets: dict[str, list[Entry]], feature: str,
         raise trainer.TrainingError(
             "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET",
             f"The output bucket {out_bucket} does not exist. Create it or fix "
-            "OutputConfig.S3Bucket, then train a new version.")
+            "OutputConfig.S3Bucket, then train a new version.",
+        )
     selection = _select(v, datasets, adapter)
     train_set, test_set, detection = _validate(selection, adapter)
     results, test_set = fit_and_evaluate(v, train_set, test_set, adapter, detection)
@@ -67,18 +72,22 @@ def _select(v: Version, datasets: dict[str, list[Entry]], adapter: bool) -> _Sel
             raise trainer.TrainingError(
                 "ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST",
                 f"{train_invalid} of {total} lines of the training manifest are invalid (more "
-                "than 20%). Fix the manifest and train a new version.")
+                "than 20%). Fix the manifest and train a new version.",
+            )
     else:
         train_all = datasets.get("TRAIN", [])
     autosplit = bool(v.testing_input.get("AutoCreate")) or (
-        not v.testing_input.get("Assets") and not v.training_input.get("Assets")
-        and not datasets.get("TEST"))
+        not v.testing_input.get("Assets")
+        and not v.training_input.get("Assets")
+        and not datasets.get("TEST")
+    )
     if v.testing_input.get("Assets"):
         test_all, test_invalid, total = _read_manifest_assets(v.testing_input, adapter)
         if total and test_invalid / total > MAX_INVALID_FRACTION:
             raise trainer.TrainingError(
                 "ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST",
-                f"{test_invalid} of {total} lines of the testing manifest are invalid.")
+                f"{test_invalid} of {total} lines of the testing manifest are invalid.",
+            )
     elif autosplit:
         test_all = []
     else:
@@ -94,34 +103,44 @@ def _validate(selection: _Selection, adapter: bool) -> tuple[list[Entry], list[E
     detection = not adapter and _detection(train + test)
     fewest = MIN_DETECTION_LABELS if detection else min_labels(adapter)
     if not train:
-        raise trainer.TrainingError("ERROR_EMPTY_MANIFEST",
-                                    "The training data has no labeled images.")
+        raise trainer.TrainingError(
+            "ERROR_EMPTY_MANIFEST", "The training data has no labeled images."
+        )
     labels = {lab for e in train for lab in e.labels}
     if len(labels) < fewest:
         model = "an adapter" if adapter else "a classification model"
         raise trainer.TrainingError(
             "ERROR_MANIFEST_TOO_FEW_LABELS",
-            f"The training data has {len(labels)} label(s); {model} needs at least "
-            f"{fewest}.")
+            f"The training data has {len(labels)} label(s); {model} needs at least {fewest}.",
+        )
     if selection.autosplit:
         train, test, too_few = split_80_20(train, split_safe=adapter)
         if too_few:
             raise trainer.TrainingError(
                 "ERROR_INSUFFICIENT_IMAGES_PER_LABEL_FOR_AUTOSPLIT",
-                f"Labels with fewer than 2 images can't be split: {', '.join(too_few)}.")
+                f"Labels with fewer than 2 images can't be split: {', '.join(too_few)}.",
+            )
     if not test:
-        raise trainer.TrainingError("ERROR_EMPTY_MANIFEST",
-                                    "The testing data has no labeled images.")
+        raise trainer.TrainingError(
+            "ERROR_EMPTY_MANIFEST", "The testing data has no labeled images."
+        )
     test_labels = {lab for e in test for lab in e.labels}
     if len(labels & test_labels) / len(labels) < 0.5:
         raise trainer.TrainingError(
             "ERROR_INSUFFICIENT_LABEL_OVERLAP",
-            "Less than 50% label overlap between the training and testing data.")
+            "Less than 50% label overlap between the training and testing data.",
+        )
     return train, test, detection
 
 
-def _write_outputs(v: Version, out_bucket: str, selection: _Selection, test: list[Entry],
-                   results: Results, detection: bool) -> dict[str, str]:
+def _write_outputs(
+    v: Version,
+    out_bucket: str,
+    selection: _Selection,
+    test: list[Entry],
+    results: Results,
+    detection: bool,
+) -> dict[str, str]:
     """Write the evaluation summary, manifest summary and output manifests; their keys by
     kind."""
     prefix = v.output_config.get("S3KeyPrefix", "")
@@ -130,9 +149,10 @@ def _write_outputs(v: Version, out_bucket: str, selection: _Selection, test: lis
     train_all, test_all = selection.train_all, selection.test_all
     manifest_summary = {
         "version": 1,
-        "statistics": {"training": _side_stats(train_all, use_case),
-                       "testing": _side_stats(test_all if not selection.autosplit else test,
-                                              use_case)},
+        "statistics": {
+            "training": _side_stats(train_all, use_case),
+            "testing": _side_stats(test_all if not selection.autosplit else test, use_case),
+        },
         "errors": [],
     }
     files = {
@@ -147,13 +167,15 @@ def _write_outputs(v: Version, out_bucket: str, selection: _Selection, test: lis
         for key, body in files.items():
             s3io.put_object(out_bucket, key, body)
     except s3io.S3ReadError:
-        raise trainer.TrainingError("ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET",
-                                    f"Can't write to the output bucket {out_bucket}.") from None
+        raise trainer.TrainingError(
+            "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET", f"Can't write to the output bucket {out_bucket}."
+        ) from None
     return keys
 
 
-def _trained_commit(v: Version, results: Results, out_bucket: str, keys: dict[str, str],
-                    started: float) -> Commit:
+def _trained_commit(
+    v: Version, results: Results, out_bucket: str, keys: dict[str, str], started: float
+) -> Commit:
     """Record the trained model, its F1 and where its outputs are on the version."""
     blob = results.model.to_bytes()
     f1 = round(float(results.f1), 6)
@@ -166,22 +188,31 @@ def _trained_commit(v: Version, results: Results, out_bucket: str, keys: dict[st
         v.model_blob = blob
         v.billable_seconds = billable_seconds(started, finished)
         v.training_end = finished
-        v.evaluation = {"F1Score": f1, "Summary": {"S3Object": {
-            "Bucket": out_bucket, "Name": keys["EvaluationResultSummary"]}}}
-        v.manifest_summary = {"S3Object": {"Bucket": out_bucket,
-                                           "Name": keys["ManifestSummary"]}}
+        v.evaluation = {
+            "F1Score": f1,
+            "Summary": {
+                "S3Object": {"Bucket": out_bucket, "Name": keys["EvaluationResultSummary"]}
+            },
+        }
+        v.manifest_summary = {"S3Object": {"Bucket": out_bucket, "Name": keys["ManifestSummary"]}}
         v.training_result = {
             "Input": v.training_input,
             "Output": {"Assets": [manifest_asset(out_bucket, keys["TrainingGroundTruth"])]},
-            "Validation": {"Assets": [manifest_asset(out_bucket,
-                                                     keys["TrainingManifestWithValidation"])]}}
+            "Validation": {
+                "Assets": [manifest_asset(out_bucket, keys["TrainingManifestWithValidation"])]
+            },
+        }
         auto = bool(v.testing_input.get("AutoCreate", False))
         v.testing_result = {
             "Input": v.testing_input,
-            "Output": {"Assets": [manifest_asset(out_bucket, keys["TestingGroundTruth"])],
-                       "AutoCreate": auto},
-            "Validation": {"Assets": [manifest_asset(out_bucket,
-                                                     keys["TestingManifestWithValidation"])]}}
+            "Output": {
+                "Assets": [manifest_asset(out_bucket, keys["TestingGroundTruth"])],
+                "AutoCreate": auto,
+            },
+            "Validation": {
+                "Assets": [manifest_asset(out_bucket, keys["TestingManifestWithValidation"])]
+            },
+        }
 
     return commit
 
@@ -204,7 +235,8 @@ def _read_manifest_assets(data: dict[str, Any], adapter: bool) -> tuple[list[Ent
             raise trainer.TrainingError(
                 "ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT",
                 f"The manifest file s3://{obj['Bucket']}/{obj['Name']} can't be read or is "
-                "not JSON Lines.") from None
+                "not JSON Lines.",
+            ) from None
         entries.extend(part)
         invalid += bad
         total += len(part)
@@ -224,7 +256,8 @@ def _detection(entries: list[Entry]) -> bool:
         raise trainer.TrainingError(
             "ERROR_UNSUPPORTED_USE_CASE_TYPE",
             "The training and testing data mix image-level labels and bounding boxes; a model "
-            "either classifies images or detects objects. Label every image the same way.")
+            "either classifies images or detects objects. Label every image the same way.",
+        )
     return "OBJECT_LOCALIZATION" in kinds
 
 
@@ -248,12 +281,16 @@ def manifest_asset(bucket: str, key: str) -> dict[str, Any]:
 def _side_stats(entries: list[Entry], use_case: str) -> dict[str, Any]:
     """One side of the manifest summary; the counts agree with ``error_json_line_indices``."""
     errors = [i for i, e in enumerate(entries) if e.has_errors]
-    return {"use_case": use_case, "total_json_lines": len(entries),
-            "valid_json_lines": len(entries) - len(errors), "invalid_json_lines": len(errors),
-            "ignored_json_lines": sum(1 for e in entries if not e.labeled and not e.has_errors),
-            "error_json_line_indices": errors, "errors": []}
+    return {
+        "use_case": use_case,
+        "total_json_lines": len(entries),
+        "valid_json_lines": len(entries) - len(errors),
+        "invalid_json_lines": len(errors),
+        "ignored_json_lines": sum(1 for e in entries if not e.labeled and not e.has_errors),
+        "error_json_line_indices": errors,
+        "errors": [],
+    }
 
 
 def _jsonl(lines: Any) -> bytes:
     return ("\n".join(json.dumps(line, separators=(",", ":")) for line in lines) + "\n").encode()
-

@@ -130,9 +130,7 @@ def _check_blob(shape: Shape, value: Any, path: str) -> bytes:
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidParameterException(
-            f"Value at '{path}' is not valid base64."
-        ) from None
+        raise InvalidParameterException(f"Value at '{path}' is not valid base64.") from None
     if path.endswith("Image.Bytes") and len(raw) > meta.get("max", len(raw)):
         raise ImageTooLargeException("The image is larger than the allowed size.")
     _length(meta, len(raw), path, "length")
@@ -145,17 +143,29 @@ def _sub(path: str, name: str) -> str:
 
 def _length(meta: dict[str, Any], n: int, path: str, what: str) -> None:
     if "min" in meta and n < meta["min"]:
-        _fail(path, f"failed to satisfy constraint: Member must have {what} greater than or "
-              f"equal to {meta['min']}")
+        _fail(
+            path,
+            f"failed to satisfy constraint: Member must have {what} greater than or "
+            f"equal to {meta['min']}",
+        )
     if "max" in meta and n > meta["max"]:
-        _fail(path, f"failed to satisfy constraint: Member must have {what} less than or "
-              f"equal to {meta['max']}")
+        _fail(
+            path,
+            f"failed to satisfy constraint: Member must have {what} less than or "
+            f"equal to {meta['max']}",
+        )
 
 
 def _range(meta: dict[str, Any], v: float, path: str) -> None:
     if "min" in meta and v < meta["min"]:
-        _fail(path, f"failed to satisfy constraint: Member must have value greater than or "
-              f"equal to {meta['min']}")
+        _fail(
+            path,
+            f"failed to satisfy constraint: Member must have value greater than or "
+            f"equal to {meta['min']}",
+        )
     if "max" in meta and v > meta["max"]:
-        _fail(path, f"failed to satisfy constraint: Member must have value less than or "
-              f"equal to {meta['max']}")
+        _fail(
+            path,
+            f"failed to satisfy constraint: Member must have value less than or "
+            f"equal to {meta['max']}",
+        )

@@ -19,8 +19,9 @@ ACCOUNT_ID = s3io.ACCOUNT_ID
 class World:
     """Everything the emulator holds: backends per account/region, timing, faults, logs."""
 
-    def __init__(self, timing: Timing | None = None,
-                 run_job: Callable[..., None] | None = None) -> None:
+    def __init__(
+        self, timing: Timing | None = None, run_job: Callable[..., None] | None = None
+    ) -> None:
         self.lock = threading.RLock()
         # Given by the server (jobs.run_job), so this module never imports the jobs it runs.
         self.run_job = run_job
@@ -69,8 +70,11 @@ class World:
             for backend in self.backends.values():
                 backend.world = self
                 for project in backend.projects.values():
-                    targets: list[Any] = [project, *project.datasets.values(),
-                                          *project.versions.values()]
+                    targets: list[Any] = [
+                        project,
+                        *project.datasets.values(),
+                        *project.versions.values(),
+                    ]
                     for t in targets:
                         if t.pending:
                             self.submit(backend, t.pending, t)

@@ -95,6 +95,7 @@ _CLIENTS_LOCK = threading.Lock()
 def _leave_quota_errors_to_the_caller(client: Any) -> None:
     """botocore's standard retries, except for quota errors, which reach the caller at once."""
     from botocore.retries import standard
+
     event = f"needs-retry.{client.meta.service_model.service_id.hyphenize()}"
     unique_id = f"retry-config-{client.meta.service_model.service_id.hyphenize()}"
     client.meta.events.unregister(event, unique_id=unique_id)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound=Resource)
 
+
 def load_provider(kind: str) -> Provider:
     """A new provider of resource `kind`. Stacks pickle this function's path and `kind`
     (`rcl_resources._dynamic.load_provider`): keep both."""

@@ -202,8 +202,9 @@ def upload_image_folder(
     )
 
 
-def upload_images(s3_client: Any, bucket: str, prefix: str, path_by_key: Mapping[str, Path],
-                  max_workers: int = 8) -> list[bool]:
+def upload_images(
+    s3_client: Any, bucket: str, prefix: str, path_by_key: Mapping[str, Path], max_workers: int = 8
+) -> list[bool]:
     """Put each file at its content-addressed key unless it is there already (one listing of
     ``{prefix}/images/``, or a HEAD per image when listing is denied); True for each written."""
     existing = _existing_keys(s3_client, bucket, _join_key(prefix, "images/"))

@@ -148,8 +148,15 @@ def detection_line(
         attribute: {
             "image_size": [{"width": size[0], "height": size[1], "depth": 3}],
             "annotations": [
-                {"class_id": class_ids[label], "left": left, "top": top, "width": width,
-                 "height": height} for label, left, top, width, height in boxes],
+                {
+                    "class_id": class_ids[label],
+                    "left": left,
+                    "top": top,
+                    "width": width,
+                    "height": height,
+                }
+                for label, left, top, width, height in boxes
+            ],
         },
         attribute + METADATA_SUFFIX: {
             "objects": [{"confidence": 1} for _ in boxes],

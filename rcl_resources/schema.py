@@ -134,6 +134,7 @@ really trains runs with `pipx run --spec 'rcl-resources[emulator]' rcl-emulator 
 Documentation, examples in every language and the changelog: {REPOSITORY}
 """
 
+
 def non_empty(key: str, names: list[str]) -> dict[str, list[str]]:
     """`{key: names}`, or nothing when there are none (the engine drops empty lists)."""
     return {key: names} if names else {}
@@ -154,8 +155,11 @@ def attribute_docs(cls: type) -> dict[str, str]:
 def model_docs(model: type[pydantic.BaseModel]) -> dict[str, str]:
     """An input model's field docstrings, its bases' included. Read here, not by pydantic at
     class creation, so that importing the resources does not parse their source."""
-    bases = [c for c in reversed(model.__mro__)
-             if issubclass(c, pydantic.BaseModel) and c is not pydantic.BaseModel]
+    bases = [
+        c
+        for c in reversed(model.__mro__)
+        if issubclass(c, pydantic.BaseModel) and c is not pydantic.BaseModel
+    ]
     return {name: doc for c in bases for name, doc in attribute_docs(c).items()}
 
 

@@ -1,7 +1,7 @@
 """Start the local emulator in the background (or reuse the running one), or stop it.
 
-    python scripts/emulatorctl.py start --port 4566 --state-dir .rcl-emulator
-    python scripts/emulatorctl.py stop --state-dir .rcl-emulator
+python scripts/emulatorctl.py start --port 4566 --state-dir .rcl-emulator
+python scripts/emulatorctl.py stop --state-dir .rcl-emulator
 """
 
 from __future__ import annotations
@@ -33,9 +33,21 @@ def start(port: int, state_dir: Path) -> int:
     state_dir.mkdir(parents=True, exist_ok=True)
     log = open(state_dir / "emulator.log", "ab")  # noqa: SIM115 - handed to the child
     child = subprocess.Popen(
-        [sys.executable, "-m", "rcl_emulator", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--state-dir", str(state_dir / "state")],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "rcl_emulator",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--state-dir",
+            str(state_dir / "state"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     (state_dir / "emulator.pid").write_text(str(child.pid))
     deadline = time.monotonic() + 60

@@ -94,8 +94,13 @@ class Module:
             return f"{args_name(annotation)} | dict[str, Any]"
         return "Any" if annotation is Any else annotation.__name__
 
-    def args_class(self, model: type[pydantic.BaseModel], doc: str | None = None,
-                   order: list[str] | None = None, name: str | None = None) -> None:
+    def args_class(
+        self,
+        model: type[pydantic.BaseModel],
+        doc: str | None = None,
+        order: list[str] | None = None,
+        name: str | None = None,
+    ) -> None:
         """The Args class of `model`, here or imported from the module that owns it."""
         name = name or args_name(model)
         owner = self.owners.get(name, self.name)
@@ -106,14 +111,18 @@ class Module:
             return
         self.done.add(name)
         docs = model_docs(model)
-        fields = [f"@dataclasses.dataclass(kw_only=True)\nclass {name}:\n"
-                  f"{docstring(doc or model.__doc__ or name, 4)}\n"]
+        fields = [
+            f"@dataclasses.dataclass(kw_only=True)\nclass {name}:\n"
+            f"{docstring(doc or model.__doc__ or name, 4)}\n"
+        ]
         for field_name in order or list(model.model_fields):
             info = model.model_fields[field_name]
             typed = f"pulumi.Input[{self.field_type(info)}]"
             default = "" if info.is_required() else " | None = None"
-            fields.append(f"    {field_name}: {typed}{default}\n"
-                          f"{docstring(docs.get(field_name, field_name), 4)}")
+            fields.append(
+                f"    {field_name}: {typed}{default}\n"
+                f"{docstring(docs.get(field_name, field_name), 4)}"
+            )
         self.classes.append("\n".join(fields))
 
 
@@ -152,11 +161,13 @@ def resource_module(kind: Kind, found: dict[str, str]) -> str:
     described = attribute_docs(core.outputs)
     annotations = "\n".join(
         f"    {name}: pulumi.Output[{output_type(hint)}]\n{docstring(described[name], 4)}"
-        for name, hint in outputs.items())
+        for name, hint in outputs.items()
+    )
     args = kind.args[0]
     keywords = "".join(
-        f"        {n}: pulumi.Input[{module.field_type(model.model_fields[n])}]"
-        " | None = None,\n" for n in own + LAST)
+        f"        {n}: pulumi.Input[{module.field_type(model.model_fields[n])}] | None = None,\n"
+        for n in own + LAST
+    )
     # A resource that reads the machine running the program (ImageFolder's folder) does it
     # where it is declared, so a preview sees what changed there.
     reads_local = core.local_inputs is not Provider.local_inputs
@@ -165,13 +176,17 @@ def resource_module(kind: Kind, found: dict[str, str]) -> str:
     after = "".join(
         f"        self.{name}: pulumi.Output[str] = "
         f"{function.__name__}(self, resource_name, props)\n"
-        for name, function in computed.items())
+        for name, function in computed.items()
+    )
     module.imports.setdefault("_dynamic", set()).update(
         ["existing", "moved_provider", "program_props", "provider_of"]
-        + (["read_local"] if local else []) + [f.__name__ for f in computed.values()])
+        + (["read_local"] if local else [])
+        + [f.__name__ for f in computed.values()]
+    )
     imports = "".join(
         f"from .{owner} import {', '.join(sorted(names))}\n"
-        for owner, names in sorted(module.imports.items()))
+        for owner, names in sorted(module.imports.items())
+    )
     first_line = textwrap.fill(f"{kind.name}: {core.summary}", 96)
     source = f"rcl_resources/providers/{kind.module}.py"
     return f'''"""{first_line}
@@ -211,9 +226,14 @@ class {kind.name}(Resource, module="rcl", name="{kind.name}"):
 {keywords}    ) -> None: ...
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
-{docstring(f"Inputs as a `{args}` (`(name, args, opts)`) or as keyword arguments of the "
-           f"same names (`(name, opts, **inputs)`), like pulumi_aws; `{args}` says what "
-           "each means.", 8)}
+{
+        docstring(
+            f"Inputs as a `{args}` (`(name, args, opts)`) or as keyword arguments of the "
+            f"same names (`(name, opts, **inputs)`), like pulumi_aws; `{args}` says what "
+            "each means.",
+            8,
+        )
+    }
         props, opts = program_props({kind.name}, {args}, resource_name, args, kwargs)
 {local}        super().__init__(provider_of({kind.name!r}), resource_name, props, opts)
 {after}
@@ -221,8 +241,13 @@ class {kind.name}(Resource, module="rcl", name="{kind.name}"):
     def get(
         resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
     ) -> {kind.name}:
-{docstring(f"The existing {kind.name} whose id is {core.id_form}, read into the program "
-           "(not managed by it).", 8)}
+{
+        docstring(
+            f"The existing {kind.name} whose id is {core.id_form}, read into the program "
+            "(not managed by it).",
+            8,
+        )
+    }
         return existing({kind.name}, {kind.name!r}, resource_name, id, opts)
 
 
@@ -264,16 +289,24 @@ def generated() -> dict[Path, str]:
 
 def formatted(text: str) -> str:
     ruff = Path(sys.executable).parent / "ruff"
-    done = subprocess.run([str(ruff), "format", "--line-length", "100", "-"], input=text,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(ruff), "format", "--line-length", "100", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
 def main(argv: list[str]) -> int:
     texts = generated()
     if argv[1:] == ["--check"]:
-        stale = [str(p.relative_to(PACKAGE.parent)) for p, t in texts.items()
-                 if not p.exists() or p.read_text() != t]
+        stale = [
+            str(p.relative_to(PACKAGE.parent))
+            for p, t in texts.items()
+            if not p.exists() or p.read_text() != t
+        ]
         if stale:
             print(f"stale: {', '.join(stale)}; run `make sdk`", file=sys.stderr)
             return 1

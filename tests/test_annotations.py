@@ -40,8 +40,10 @@ def convert(folder: Path, annotation_format: str, out: Path) -> Path:
 
 
 def boxes_by_file(folder: Path, annotations: Path, annotation_format: str) -> dict:
-    return {image.path.name: sorted(image.boxes, key=lambda b: (b.left, b.top))
-            for image in scan_annotated_images(folder, annotations, annotation_format)}
+    return {
+        image.path.name: sorted(image.boxes, key=lambda b: (b.left, b.top))
+        for image in scan_annotated_images(folder, annotations, annotation_format)
+    }
 
 
 def test_coco_voc_and_yolo_give_the_same_boxes(coco_folder, tmp_path):
@@ -86,8 +88,12 @@ def edit_coco(folder: Path, change) -> None:
         (lambda d: d["annotations"][0].update(bbox=[240, 10, 30, 30]), "outside the 256x192"),
         (lambda d: d["annotations"][0].update(bbox=[10, 10, 0.5, 30]), "too small"),
         (lambda d: d["annotations"][0].update(bbox=[10, 10, -4, 30]), "xmax` must be greater"),
-        (lambda d: d["annotations"].extend(
-            {**d["annotations"][0], "id": 1000 + i} for i in range(51)), "at most 50"),
+        (
+            lambda d: d["annotations"].extend(
+                {**d["annotations"][0], "id": 1000 + i} for i in range(51)
+            ),
+            "at most 50",
+        ),
         (lambda d: d["annotations"][0].update(category_id=99), "not valid COCO JSON: 99"),
         (lambda d: d["images"][0].update(file_name="missing.png"), "missing.png"),
         (lambda d: d["images"][0].update(width=300), "says 300x192"),
@@ -128,6 +134,12 @@ def test_importing_a_detection_manifest_reads_back_its_kind_and_labels(coco_fold
 
 def test_one_image_file_annotated_twice_still_has_a_digest(coco_folder):
     images = scan_annotated_images(coco_folder, coco_folder / "annotations.json", "coco")
-    twin = type(images[0])(images[0].path, images[0].sha256, images[0].extension,
-                           images[0].width, images[0].height, images[1].boxes)
+    twin = type(images[0])(
+        images[0].path,
+        images[0].sha256,
+        images[0].extension,
+        images[0].width,
+        images[0].height,
+        images[1].boxes,
+    )
     assert annotated_digest([*images, twin]) != annotated_digest(images)

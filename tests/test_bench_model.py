@@ -11,11 +11,24 @@ import pytest
 from benchmarks import bench_model
 
 KEYS = (
-    "emulator_training_s", "bare_fit_s", "training_ratio", "f1",
-    "large_training_s", "large_bare_fit_s", "large_training_ratio", "large_peak_mb",
-    "large_bare_peak_mb", "large_memory_ratio", "large_pixels_mb",
-    "detect_p50_ms", "detect_p99_ms", "detect_p50_1thread_ms", "requests_per_s_1thread",
-    "requests_per_s_4threads", "throughput_ratio_4_to_1", "detect_model_only_p50_ms",
+    "emulator_training_s",
+    "bare_fit_s",
+    "training_ratio",
+    "f1",
+    "large_training_s",
+    "large_bare_fit_s",
+    "large_training_ratio",
+    "large_peak_mb",
+    "large_bare_peak_mb",
+    "large_memory_ratio",
+    "large_pixels_mb",
+    "detect_p50_ms",
+    "detect_p99_ms",
+    "detect_p50_1thread_ms",
+    "requests_per_s_1thread",
+    "requests_per_s_4threads",
+    "throughput_ratio_4_to_1",
+    "detect_model_only_p50_ms",
     "detect_overhead_ratio",
     "protocol_p50_ms",
 )
@@ -44,8 +57,7 @@ def test_smoke_sizes_report_every_measurement_and_stop_the_emulator() -> None:
     assert child_processes() <= before
 
 
-def test_the_emulator_is_stopped_when_a_measurement_fails(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_emulator_is_stopped_when_a_measurement_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object) -> None:
         raise RuntimeError("training failed")
 

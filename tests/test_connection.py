@@ -92,8 +92,7 @@ class SlowClient(RecordingClient):
 
     def describe_dataset(self, DatasetArn: str) -> dict[str, Any]:
         status = "UPDATE_COMPLETE" if self.clock.now >= self.done_at else "UPDATE_IN_PROGRESS"
-        return {"DatasetDescription": {"Status": status,
-                                       "LastUpdatedTimestamp": len(self.batches)}}
+        return {"DatasetDescription": {"Status": status, "LastUpdatedTimestamp": len(self.batches)}}
 
     def update_dataset_entries(self, DatasetArn: str, Changes: dict[str, Any]) -> None:
         super().update_dataset_entries(DatasetArn, Changes)

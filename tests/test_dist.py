@@ -59,7 +59,9 @@ def test_every_sdk_names_the_plugin_download_server() -> None:
     # The releases named there are the repository's, as are the Go module and the links.
     repository = "https://github.com/rcl-resources/rcl-resources"
     assert SCHEMA["repository"] == SCHEMA["homepage"] == repository
-    assert SCHEMA["language"]["go"]["importBasePath"].startswith(repository.removeprefix("https://"))
+    assert SCHEMA["language"]["go"]["importBasePath"].startswith(
+        repository.removeprefix("https://")
+    )
 
 
 def test_registry_metadata_uses_the_registry_s_vocabulary() -> None:
@@ -89,7 +91,10 @@ def test_the_library_wheel_carries_complete_metadata() -> None:
     assert metadata["Description-Content-Type"] == "text/markdown"
     assert "# rcl-resources" in metadata.get_payload()
     assert {u.split(",")[0] for u in metadata.get_all("Project-URL")} >= {
-        "Homepage", "Repository", "Changelog", "Issues"
+        "Homepage",
+        "Repository",
+        "Changelog",
+        "Issues",
     }
     assert len(metadata.get_all("Classifier")) >= 5
     assert set(metadata.get_all("Provides-Extra")) >= {"emulator", "detection"}
@@ -107,8 +112,9 @@ def test_the_python_distributions_pass_twine_check() -> None:
         artefact(f"pulumi_rcl-{VERSION}-py3-none-any.whl"),
     ]
     twine = Path(sys.prefix) / "bin" / "twine"
-    done = subprocess.run([str(twine), "check", "--strict", *map(str, dists)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(twine), "check", "--strict", *map(str, dists)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -121,8 +127,12 @@ def test_the_node_package_is_compiled_javascript() -> None:
     sources = [n for n in names if n.endswith(".ts") and not n.endswith(".d.ts")]
     assert sources == []
     assert package["name"] == "@rcl-resources/pulumi-rcl" and package["version"] == VERSION
-    assert package["pulumi"] == {"resource": True, "name": "rcl", "version": VERSION,
-                                 "server": SERVER}
+    assert package["pulumi"] == {
+        "resource": True,
+        "name": "rcl",
+        "version": VERSION,
+        "server": SERVER,
+    }
 
 
 def test_the_plugin_archive_has_pulumi_s_layout(tmp_path: Path) -> None:
@@ -131,17 +141,22 @@ def test_the_plugin_archive_has_pulumi_s_layout(tmp_path: Path) -> None:
     with tarfile.open(artefact(PLUGIN_ARCHIVE)) as archive:
         members = archive.getmembers()
         archive.extractall(tmp_path, filter="data")
-    assert all(m.isfile() or m.isdir() for m in members), [m.name for m in members
-                                                          if not (m.isfile() or m.isdir())]
+    assert all(m.isfile() or m.isdir() for m in members), [
+        m.name for m in members if not (m.isfile() or m.isdir())
+    ]
     executable = next(m for m in members if m.name == "pulumi-resource-rcl")
     assert executable.mode & stat.S_IXUSR
     assert {"LICENSE", "README.md"} <= {m.name for m in members}
     unresolved = []
     for library in tmp_path.rglob("*.so*"):
-        done = subprocess.run(["ldd", str(library)], capture_output=True, text=True,
-                              env={"PATH": os.environ["PATH"]})
-        unresolved += [f"{library.name}: {line.strip()}" for line in done.stdout.splitlines()
-                       if "not found" in line]
+        done = subprocess.run(
+            ["ldd", str(library)], capture_output=True, text=True, env={"PATH": os.environ["PATH"]}
+        )
+        unresolved += [
+            f"{library.name}: {line.strip()}"
+            for line in done.stdout.splitlines()
+            if "not found" in line
+        ]
     assert unresolved == []
 
 
@@ -152,11 +167,19 @@ def test_the_packaged_plugin_runs_with_nothing_of_ours_installed(
     committed schema."""
     with tarfile.open(artefact(PLUGIN_ARCHIVE)) as archive:
         archive.extractall(tmp_path / "plugin", filter="data")
-    env = {"PATH": f"{pulumi_engine}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "PULUMI_HOME": str(tmp_path / "home"), "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    env = {
+        "PATH": f"{pulumi_engine}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PULUMI_HOME": str(tmp_path / "home"),
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
     done = subprocess.run(
         ["pulumi", "package", "get-schema", str(tmp_path / "plugin" / "pulumi-resource-rcl")],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == SCHEMA
@@ -170,8 +193,10 @@ def test_sha256sums_covers_every_artefact() -> None:
     present = {p.name for p in DIST.iterdir() if p.name != "SHA256SUMS"}
     assert set(listed) == present
     assert {
-        f"rcl_resources-{VERSION}-py3-none-any.whl", f"rcl_resources-{VERSION}.tar.gz",
-        f"pulumi_rcl-{VERSION}-py3-none-any.whl", f"rcl-resources-pulumi-rcl-{VERSION}.tgz",
+        f"rcl_resources-{VERSION}-py3-none-any.whl",
+        f"rcl_resources-{VERSION}.tar.gz",
+        f"pulumi_rcl-{VERSION}-py3-none-any.whl",
+        f"rcl-resources-pulumi-rcl-{VERSION}.tgz",
         PLUGIN_ARCHIVE,
     } <= present
     for name, digest in listed.items():

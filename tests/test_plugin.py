@@ -123,11 +123,23 @@ def test_a_bad_box_in_an_annotated_folder_fails_check_naming_annotations(tmp_pat
     (folder / "annotations.json").write_text(json.dumps(coco))
 
     def check(**extra: str) -> api.CheckResponse:
-        inputs = {"folder": str(folder), "bucket": "data", "kind": "object_detection",
-                  "region": "us-east-1", **extra}
-        return asyncio.run(RclProvider().check(api.CheckRequest(
-            urn="urn:pulumi:dev::app::rcl:index:ImageFolder::images", old_inputs={},
-            new_inputs=props_out(inputs), random_seed=b"")))
+        inputs = {
+            "folder": str(folder),
+            "bucket": "data",
+            "kind": "object_detection",
+            "region": "us-east-1",
+            **extra,
+        }
+        return asyncio.run(
+            RclProvider().check(
+                api.CheckRequest(
+                    urn="urn:pulumi:dev::app::rcl:index:ImageFolder::images",
+                    old_inputs={},
+                    new_inputs=props_out(inputs),
+                    random_seed=b"",
+                )
+            )
+        )
 
     failures = check().failures or []
     assert [f.property for f in failures] == ["annotations"]

@@ -49,7 +49,9 @@ def actionlint() -> Path:
         pytest.fail("Go is needed to build actionlint (scripts/install-actionlint)")
     done = subprocess.run(
         ["bash", str(REPO / "scripts" / "install-actionlint")],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
         env={**os.environ, "GOTOOLCHAIN": "local"},
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -64,7 +66,10 @@ def lint(actionlint: Path, root: Path) -> subprocess.CompletedProcess[str]:
     assert files, f"no workflow under {root}"
     return subprocess.run(
         [str(actionlint), "-no-color", "-oneline", *files],
-        cwd=root, capture_output=True, text=True, timeout=120,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -256,7 +261,10 @@ def run_step(
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-        cwd=cwd, capture_output=True, text=True, timeout=60,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "PATH": path, **env},
     )
 
@@ -319,8 +327,12 @@ def test_this_checkout_would_pass_the_tag_gate(workflow: dict[str, Any], tmp_pat
     version = found.group(1)
     out = tmp_path / "github_output"
     done = run_step(
-        workflow["jobs"]["version"], "version", REPO, tmp_path,
-        GITHUB_REF_NAME=f"v{version}", GITHUB_OUTPUT=str(out),
+        workflow["jobs"]["version"],
+        "version",
+        REPO,
+        tmp_path,
+        GITHUB_REF_NAME=f"v{version}",
+        GITHUB_OUTPUT=str(out),
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -332,13 +344,25 @@ def test_the_release_notes_are_the_versions_changelog_section(
     repo = fake_repo(tmp_path / "repo", "1.2.3", CHANGELOG)
     sections = {"1.2.3": "\n### Added\n- One thing.\n\n", "1.2.2": "\n### Fixed\n- Another.\n\n"}
     for version, notes in sections.items():
-        done = run_step(job, "Release notes from CHANGELOG.md", repo, tmp_path, VERSION=version,
-                        RUNNER_TEMP=str(tmp_path))
+        done = run_step(
+            job,
+            "Release notes from CHANGELOG.md",
+            repo,
+            tmp_path,
+            VERSION=version,
+            RUNNER_TEMP=str(tmp_path),
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert (tmp_path / "notes.md").read_text() == notes
 
-    empty = run_step(job, "Release notes from CHANGELOG.md", repo, tmp_path, VERSION="0.0.1",
-                     RUNNER_TEMP=str(tmp_path))
+    empty = run_step(
+        job,
+        "Release notes from CHANGELOG.md",
+        repo,
+        tmp_path,
+        VERSION="0.0.1",
+        RUNNER_TEMP=str(tmp_path),
+    )
     assert empty.returncode == 1
     assert "section for 0.0.1 is empty" in empty.stdout
 

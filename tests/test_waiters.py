@@ -84,8 +84,10 @@ def test_a_change_is_noticed_within_2_s_or_2_percent_of_the_time_waited(moment: 
     lag = clock.now - moment
     assert 0 <= lag <= max(2.0, 0.02 * moment)
     # ...with few calls: a poll every 2 s at first, then ever rarer (about 390 in a day).
-    assert len(polls) <= 12 + moment / 2 if moment <= 100 else len(polls) <= 60 + 50 * (
-        math.log(moment / 100) + 1
+    assert (
+        len(polls) <= 12 + moment / 2
+        if moment <= 100
+        else len(polls) <= 60 + 50 * (math.log(moment / 100) + 1)
     )
 
 
@@ -175,8 +177,9 @@ def test_a_delete_ends_when_the_resource_is_gone() -> None:
     # A retried delete whose first attempt got through: nothing left to wait for.
     poller(FakeClock()).wait_gone("thing", statuses(None), {"DELETING"}, until=Deadline(100))
     with pytest.raises(ValueError, match="wait_gone"):
-        poller(FakeClock()).wait("thing", statuses(None), Wait.of({GONE}, {"DELETING"}),
-                                 until=Deadline(100))
+        poller(FakeClock()).wait(
+            "thing", statuses(None), Wait.of({GONE}, {"DELETING"}), until=Deadline(100)
+        )
 
 
 def test_progress_lines_on_change_and_at_a_steady_rhythm() -> None:

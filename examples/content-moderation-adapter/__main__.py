@@ -13,8 +13,13 @@ bucket = config.require("bucket")
 
 # One subfolder per moderation label and a `safe/` one for images with nothing unsafe: the
 # manifest holds AWS's adapter lines ("content-moderation-groundtruth").
-images = rcl.ImageFolder("images", folder=config.require("folder"), bucket=bucket,
-                         prefix="moderation-adapter", kind="content_moderation")
+images = rcl.ImageFolder(
+    "images",
+    folder=config.require("folder"),
+    bucket=bucket,
+    prefix="moderation-adapter",
+    kind="content_moderation",
+)
 
 project = rcl.Project("moderation", feature="CONTENT_MODERATION", auto_update="ENABLED")
 

@@ -9,15 +9,19 @@ config = pulumi.Config()
 bucket = config.require("bucket")
 account = config.get("account") or "123456789012"
 
-images = rcl.ImageFolder("images", folder=config.require("folder"), bucket=bucket,
-                         prefix="copy-model")
+images = rcl.ImageFolder(
+    "images", folder=config.require("folder"), bucket=bucket, prefix="copy-model"
+)
 
 # The source project and its trained model.
 source = rcl.Project("source")
-train = rcl.Dataset("train", project_arn=source.arn, dataset_type="TRAIN",
-                    dataset_source={"ground_truth_manifest": {"s3_object": images.manifest}})
-test = rcl.Dataset("test", project_arn=source.arn, dataset_type="TEST",
-                   distribute_from=train.arn)
+train = rcl.Dataset(
+    "train",
+    project_arn=source.arn,
+    dataset_type="TRAIN",
+    dataset_source={"ground_truth_manifest": {"s3_object": images.manifest}},
+)
+test = rcl.Dataset("test", project_arn=source.arn, dataset_type="TEST", distribute_from=train.arn)
 model = rcl.ProjectVersion(
     "model",
     project_arn=source.arn,

@@ -24,11 +24,9 @@ images = rcl.ImageFolder(
 project = rcl.Project("classifier")
 
 # Built from entries rather than a manifest, so new images update the dataset in place.
-train = rcl.Dataset("train", project_arn=project.arn, dataset_type="TRAIN",
-                    entries=images.entries)
+train = rcl.Dataset("train", project_arn=project.arn, dataset_type="TRAIN", entries=images.entries)
 # 20% of the TRAIN dataset, moved once when the TEST dataset is created.
-test = rcl.Dataset("test", project_arn=project.arn, dataset_type="TEST",
-                   distribute_from=train.arn)
+test = rcl.Dataset("test", project_arn=project.arn, dataset_type="TEST", distribute_from=train.arn)
 
 model = rcl.ProjectVersion(
     "model",

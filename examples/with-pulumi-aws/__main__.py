@@ -12,16 +12,21 @@ config = pulumi.Config()
 # images and evaluation files the Custom Labels resources leave in it.
 bucket = aws.s3.Bucket("rcl-data", force_destroy=True)
 # Encrypts the trained model (and the copies of the images Rekognition keeps for it).
-key = aws.kms.Key("rcl-model", description="Rekognition Custom Labels model",
-                  deletion_window_in_days=7)
+key = aws.kms.Key(
+    "rcl-model", description="Rekognition Custom Labels model", deletion_window_in_days=7
+)
 
-images = rcl.ImageFolder("images", folder=config.require("folder"), bucket=bucket.bucket,
-                         prefix="images")
+images = rcl.ImageFolder(
+    "images", folder=config.require("folder"), bucket=bucket.bucket, prefix="images"
+)
 project = rcl.Project("classifier")
-train = rcl.Dataset("train", project_arn=project.arn, dataset_type="TRAIN",
-                    dataset_source={"ground_truth_manifest": {"s3_object": images.manifest}})
-test = rcl.Dataset("test", project_arn=project.arn, dataset_type="TEST",
-                   distribute_from=train.arn)
+train = rcl.Dataset(
+    "train",
+    project_arn=project.arn,
+    dataset_type="TRAIN",
+    dataset_source={"ground_truth_manifest": {"s3_object": images.manifest}},
+)
+test = rcl.Dataset("test", project_arn=project.arn, dataset_type="TEST", distribute_from=train.arn)
 model = rcl.ProjectVersion(
     "model",
     project_arn=project.arn,

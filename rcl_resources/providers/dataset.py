@@ -461,6 +461,7 @@ class _DatasetProvider(Provider):
                     wait_dataset(client, arn, operation="finishing before delete", until=until)
             client.delete_dataset(DatasetArn=arn)
         except Exception as err:
+
             def deleting() -> bool:
                 return (describe_dataset(client, arn) or {}).get("Status") == "DELETE_IN_PROGRESS"
 
@@ -522,4 +523,3 @@ def _api_source(source: dict[str, Any]) -> dict[str, Any]:
     if s3.get("version"):
         obj["Version"] = s3["version"]
     return {"GroundTruthManifest": {"S3Object": obj}}
-

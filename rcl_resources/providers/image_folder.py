@@ -229,4 +229,3 @@ def _annotated(props: dict[str, Any]) -> tuple[Path, Path, str]:
     given = props.get("annotations")
     annotations = Path(given).resolve() if given else default_annotations(folder, annotation_format)
     return folder, annotations, annotation_format
-

@@ -72,6 +72,7 @@ def wait_trained(client: Any, props: dict[str, Any], until: Deadline) -> dict[st
         until=until,
     )
 
+
 def converge(
     client: Any,
     props: dict[str, Any],
@@ -103,8 +104,12 @@ def converge(
         until=starting,
     )
 
+
 def start(
-    client: Any, props: dict[str, Any], arn: str, units: tuple[int, int | None],
+    client: Any,
+    props: dict[str, Any],
+    arn: str,
+    units: tuple[int, int | None],
     until: Deadline,
 ) -> None:
     """StartProjectVersion, waiting for a running slot while the account has none free."""
@@ -126,14 +131,14 @@ def start(
         if not (is_code(err, "ResourceInUseException") and starting(client, props)):
             raise explain(err, f"starting model {name}") from err
 
+
 def starting(client: Any, props: dict[str, Any]) -> bool:
     """Whether the model is RUNNING or STARTING."""
     found = find_version(client, props["project_arn"], props["version_name"]) or {}
     return found.get("Status") in UP
 
-def stop(
-    client: Any, props: dict[str, Any], arn: str, until: Deadline
-) -> dict[str, Any]:
+
+def stop(client: Any, props: dict[str, Any], arn: str, until: Deadline) -> dict[str, Any]:
     """Stop the model and wait for STOPPED. A STARTING model cannot be stopped yet: wait for
     it to run first; a stop that did not take (still RUNNING after a while) is re-sent."""
     name = props["version_name"]

@@ -195,6 +195,7 @@ class _ProjectProvider(Provider):
         try:
             client.delete_project(ProjectArn=arn)
         except Exception as err:
+
             def deleting() -> bool:
                 return (find_project(client, name) or {}).get("Status") == "DELETING"
 
@@ -273,4 +274,3 @@ def _with_identity(id_: str, props: dict[str, Any]) -> dict[str, Any]:
     props = import_props(id_, props)
     props["project_name"] = props.get("project_name") or project_name_of(id_)
     return props
-

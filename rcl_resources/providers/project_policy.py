@@ -157,4 +157,3 @@ class _ProjectPolicyProvider(Provider):
             if is_code(err, "ResourceNotFoundException"):
                 return
             raise explain(err, f"deleting project policy {props['policy_name']}") from err
-

@@ -66,6 +66,7 @@ from .model_state import (
 TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
 DELETE_TIMEOUT = 60 * 60
 
+
 class _OutputConfig(BaseModel):
     """Where training writes its output: the evaluation, manifests and the model's files."""
 
@@ -519,6 +520,7 @@ class _ProjectVersionProvider(Provider):
         try:
             client.delete_project_version(ProjectVersionArn=arn)
         except Exception as err:
+
             def deleting() -> bool:
                 return (find_version(client, project_arn, name) or {}).get("Status") == "DELETING"
 
@@ -592,5 +594,3 @@ def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
         )
         return []
     return [metric.model_dump() for metric in label_metrics(summary)]
-
-

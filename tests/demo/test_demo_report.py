@@ -158,8 +158,13 @@ def test_detection_thumbnails_of_mixed_shapes_are_drawn_whole(tmp_path):
 
     wide = [Scene(PILImage.new("RGB", (256, 192), (200, 200, 200)), [], []) for _ in range(4)]
     tall = Scene(PILImage.new("RGB", (192, 256), (1, 2, 3)), [], [])
-    summary = {"AggregatedEvaluationResults": {"F1Score": 0.9, "AveragePrecision": 0.9,
-                                               "AverageRecall": 0.8}}
+    summary = {
+        "AggregatedEvaluationResults": {
+            "F1Score": 0.9,
+            "AveragePrecision": 0.9,
+            "AverageRecall": 0.8,
+        }
+    }
     out = render_report(summary, tmp_path / "r.png", [*wide, tall, *wide[:1]])
     with PILImage.open(out) as drawn:
         colours = dict((c, n) for n, c in drawn.convert("RGB").getcolors(1 << 22))

@@ -323,8 +323,9 @@ def test_an_entry_with_a_bad_box_is_an_error_entry_and_keeps_its_other_boxes(rek
         data, _ = scene_png(seed)
         uri = f"s3://{BUCKET}/bad-boxes/{seed}.png"
         s3.put_object(Bucket=BUCKET, Key=f"bad-boxes/{seed}.png", Body=data)
-        line = detection_line(uri, (256, 192), [("circle", 10, 10, 40, 40),
-                                                ("square", 100, 60, 50, 50)], ids)
+        line = detection_line(
+            uri, (256, 192), [("circle", 10, 10, 40, 40), ("square", 100, 60, 50, 50)], ids
+        )
         second = line["bounding-box"]["annotations"][1]
         if seed == 15:
             second["left"] = 230  # runs off the 256 px wide image
@@ -337,7 +338,8 @@ def test_an_entry_with_a_bad_box_is_an_error_entry_and_keeps_its_other_boxes(rek
         lines.append(line)
     project = create_project(rek, "bad-boxes")
     arn = rek.create_dataset(
-        ProjectArn=project, DatasetType="TRAIN",
+        ProjectArn=project,
+        DatasetType="TRAIN",
         DatasetSource=_manifest_source(put_manifest(s3, lines)),
     )["DatasetArn"]
     desc = wait_dataset(rek, arn)
@@ -345,13 +347,17 @@ def test_an_entry_with_a_bad_box_is_an_error_entry_and_keeps_its_other_boxes(rek
     assert desc["DatasetStats"]["ErrorEntries"] == 3
     assert desc["DatasetStats"]["LabeledEntries"] == 18  # every line still trains
 
-    listed = [json.loads(x) for x in
-              rek.list_dataset_entries(DatasetArn=arn, HasErrors=True)["DatasetEntries"]]
+    listed = [
+        json.loads(x)
+        for x in rek.list_dataset_entries(DatasetArn=arn, HasErrors=True)["DatasetEntries"]
+    ]
     assert sorted(e["source-ref"] for e in listed) == sorted(broken)
     for entry in listed:
         first, second = entry["bounding-box"]["annotations"]
         assert "cl-errors" not in first and second["cl-errors"][0]["code"]  # where it is
-    labels = {x["LabelName"]: x["LabelStats"]
-              for x in rek.list_dataset_labels(DatasetArn=arn)["DatasetLabelDescriptions"]}
+    labels = {
+        x["LabelName"]: x["LabelStats"]
+        for x in rek.list_dataset_labels(DatasetArn=arn)["DatasetLabelDescriptions"]
+    }
     assert labels["circle"] == {"EntryCount": 18, "BoundingBoxCount": 18}
     assert labels["square"] == {"EntryCount": 15, "BoundingBoxCount": 15}

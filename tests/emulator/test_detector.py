@@ -12,8 +12,7 @@ from rcl_emulator import detector
 
 def annotated(seed: int, rename: str | None = None) -> detector.Annotated:
     data, boxes = scene_png(seed)
-    return detector.Annotated(
-        data, tuple((rename or b.label, *b.corners()) for b in boxes))
+    return detector.Annotated(data, tuple((rename or b.label, *b.corners()) for b in boxes))
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +27,11 @@ def test_a_label_only_the_tuning_images_show_does_not_shift_the_others(trained):
     assert "rare" in model.labels
     said = [d.label for image in images[20:] for d in model.detect(image.data, floor=0.5)]
     assert said and "rare" not in said
-    hits = sum(m is not None for image in images[20:]
-               for m in detector.match(model.detect(image.data, floor=0.5), image.objects))
+    hits = sum(
+        m is not None
+        for image in images[20:]
+        for m in detector.match(model.detect(image.data, floor=0.5), image.objects)
+    )
     assert hits >= 0.6 * len(said)
 
 
@@ -41,8 +43,10 @@ def test_an_image_no_window_fits_has_no_objects(trained):
 def test_boxes_of_labels_the_model_never_learned_count_as_missed(trained):
     model, images = trained
     seen = detector.evaluate(model, images[20:30])
-    unknown = [detector.Annotated(i.data, tuple(("zebra", *o[1:]) for o in i.objects))
-               for i in images[20:30]]
+    unknown = [
+        detector.Annotated(i.data, tuple(("zebra", *o[1:]) for o in i.objects))
+        for i in images[20:30]
+    ]
     both = detector.evaluate(model, images[20:30] + unknown)
     assert both.aggregate["Recall"] < seen.aggregate["Recall"]
     assert {x["Label"] for x in both.labels} == set(model.labels)

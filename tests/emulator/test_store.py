@@ -15,7 +15,8 @@ def test_a_state_file_naming_the_backend_where_it_used_to_live_loads(tmp_path: P
     # Protocol 0 names each class as text, so the old module name can be written in.
     old = pickle.dumps({"backends": saved.backends}, protocol=0).replace(
         b"crcl_emulator.backend\nRekognitionBackend\n",
-        b"crcl_emulator.models\nRekognitionBackend\n")
+        b"crcl_emulator.models\nRekognitionBackend\n",
+    )
     assert b"rcl_emulator.models\nRekognitionBackend" in old
     (tmp_path / "state.pkl").write_bytes(old)
     restored = World(run_job=lambda *args: None)

@@ -36,15 +36,23 @@ def test_object_detection_trains_runs_and_finds_boxes(
         "object-detection",
         tmp_path,
         emulator_server,
-        {"train_folder": str(data / "train"), "test_folder": str(data / "holdout"),
-         "annotation_format": "pascal_voc", "running": "true"},
+        {
+            "train_folder": str(data / "train"),
+            "test_folder": str(data / "holdout"),
+            "annotation_format": "pascal_voc",
+            "running": "true",
+        },
     )
     try:
         out = outputs(s.up(on_output=print))
         assert out["model_status"] == "RUNNING"
         assert out["f1_score"] >= 0.8
         assert {m["label"] for m in out["label_metrics"]} == {
-            "circle", "square", "triangle", "cross"}
+            "circle",
+            "square",
+            "triangle",
+            "cross",
+        }
         rekognition = client("rekognition", emulator_server)
         found = hits = truth = seen = 0
         for seed in range(UNSEEN, UNSEEN + 10):
@@ -74,8 +82,9 @@ def test_object_detection_trains_runs_and_finds_boxes(
         image.save(tmp_path / "scene.png")
         assert detect.main(["--outputs", str(saved), str(tmp_path / "scene.png")]) == 0
         printed = capsys.readouterr().out.splitlines()
-        assert printed and all(re.search(r"%  box left 0\.\d+ top 0\.\d+ size", x)
-                               for x in printed), printed
+        assert printed and all(
+            re.search(r"%  box left 0\.\d+ top 0\.\d+ size", x) for x in printed
+        ), printed
         assert report.main(["--outputs", str(saved), "--out", str(tmp_path / "r.png")]) == 0
         with Image.open(tmp_path / "r.png") as drawn:
             colours = {c for _, c in drawn.convert("RGB").getcolors(1 << 20)}

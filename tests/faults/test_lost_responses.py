@@ -196,6 +196,9 @@ def test_a_lost_response_converges(
     finally:
         control.clear_faults()
         s.destroy(on_output=print)
-    assert rekognition.describe_projects(ProjectNames=[out["project_arn"].split("/")[1]])[
-        "ProjectDescriptions"
-    ] == []
+    assert (
+        rekognition.describe_projects(ProjectNames=[out["project_arn"].split("/")[1]])[
+            "ProjectDescriptions"
+        ]
+        == []
+    )

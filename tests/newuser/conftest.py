@@ -36,8 +36,18 @@ def wheel_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pipx = Path(sys.prefix) / "bin" / "pipx"
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     process = subprocess.Popen(
-        [str(pipx), "run", "--spec", f"{wheel}[emulator]", "rcl-emulator", "serve",
-         "--port", "0", "--bucket", BUCKET],
+        [
+            str(pipx),
+            "run",
+            "--spec",
+            f"{wheel}[emulator]",
+            "rcl-emulator",
+            "serve",
+            "--port",
+            "0",
+            "--bucket",
+            BUCKET,
+        ],
         env={**env, "PIPX_HOME": str(home)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -69,7 +79,10 @@ def wheel_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture()
 def newcomer(
-    pulumi_engine: Path, plugin_mirror: Mirror, wheel_emulator: str, small_digits: Path,
+    pulumi_engine: Path,
+    plugin_mirror: Mirror,
+    wheel_emulator: str,
+    small_digits: Path,
     tmp_path: Path,
 ) -> Newcomer:
     return Newcomer(tmp_path, pulumi_engine, plugin_mirror, wheel_emulator, small_digits)

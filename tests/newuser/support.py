@@ -81,8 +81,9 @@ def machine_env(
     of this checkout's virtualenv. `path` goes first (e.g. the user's own virtualenv)."""
     env = {
         "HOME": os.environ.get("HOME", str(home)),
-        "PATH": os.pathsep.join([*map(str, path), str(engine), "/usr/local/bin", "/usr/bin",
-                                 "/bin"]),
+        "PATH": os.pathsep.join(
+            [*map(str, path), str(engine), "/usr/local/bin", "/usr/bin", "/bin"]
+        ),
         "PULUMI_HOME": str(home / "pulumi-home"),
         "PULUMI_BACKEND_URL": f"file://{home / 'state'}",
         "PULUMI_CONFIG_PASSPHRASE": "new-user",
@@ -197,8 +198,9 @@ class Newcomer:
         shutil.copytree(
             REPO / "examples" / name,
             work,
-            ignore=shutil.ignore_patterns("node_modules", "bin", "venv", "__pycache__",
-                                          "Pulumi.*.yaml"),
+            ignore=shutil.ignore_patterns(
+                "node_modules", "bin", "venv", "__pycache__", "Pulumi.*.yaml"
+            ),
         )
         return work
 

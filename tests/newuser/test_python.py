@@ -23,9 +23,17 @@ def test_python_program_installs_the_sdk_and_the_plugin_and_trains_a_model(
     env = newcomer.env()
     run(str(Path(sys.base_prefix) / "bin" / "python3"), "-m", "venv", "venv", cwd=work, env=env)
     pip = (str(work / "venv" / "bin" / "python"), "-m", "pip")
-    run(*pip, "install", "--quiet", "-r", "requirements.txt",
-        str(artefact(f"pulumi_rcl-{VERSION}-py3-none-any.whl")), "pulumi==3.259.0",
-        cwd=work, env=env)
+    run(
+        *pip,
+        "install",
+        "--quiet",
+        "-r",
+        "requirements.txt",
+        str(artefact(f"pulumi_rcl-{VERSION}-py3-none-any.whl")),
+        "pulumi==3.259.0",
+        cwd=work,
+        env=env,
+    )
     listed = run(*pip, "list", "--format=freeze", cwd=work, env=env).stdout
     assert "rcl-resources" not in listed and "rcl_resources" not in listed
 

@@ -194,9 +194,7 @@ def test_import_of_a_content_moderation_project_plans_no_replacement(
     try:
         imported = provider.read(arn, {})
         assert imported.outs["auto_update"] == "DISABLED"
-        program = checked(
-            provider, props(aws_env, project_name=name, feature="CONTENT_MODERATION")
-        )
+        program = checked(provider, props(aws_env, project_name=name, feature="CONTENT_MODERATION"))
         diff = provider.diff(arn, imported.inputs, program)
         assert diff.replaces == []
     finally:
