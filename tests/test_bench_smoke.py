@@ -45,6 +45,8 @@ def test_smoke_run_writes_results_and_meets_size_free_targets(tmp_path: Path) ->
         "import-light",
         "train-vs-sklearn",
         "detection-f1",
+        "detection-glyphs-",
+        "detection-outlines-",
     ):
         assert any(key.startswith(target) for key in measured), (target, sorted(measured))
     held = {t["id"]: t["ok"] for t in results["targets"] if t["id"] in SIZE_FREE}

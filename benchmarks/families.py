@@ -1,0 +1,319 @@
+"""Object-detection scene families the detector was not designed on, for judging it.
+
+Each family draws scenes of 1-4 labelled objects (24-96 px on their longer side) in images of
+200-400 px and several aspect ratios, with objects that are drawn but not labelled
+(distractors), and encodes them as JPEG or PNG. Every scene is a pure function of its family
+and seed. The families differ in what they draw and on what:
+
+- ``marks`` (the family the detector is tuned on): filled arrows, crescents and diamonds,
+  with ellipses and rectangles as distractors, on textured or smooth backgrounds, PNG or JPEG.
+- ``glyphs``: the letters A, G and 4 of a typeface (holes, thin strokes), with other letters
+  as distractors, on textured backgrounds, JPEG at quality 55-90.
+- ``outlines``: ring and hexagon outlines (2-5 px strokes) and thin bars, with scribbles and
+  filled blobs as distractors, on smooth gradients, PNG.
+
+Boxes are the tight bounds of what was drawn. ``manifest_line`` writes a scene's Ground Truth
+line with the family's own job attribute name and class-map ids.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from rcl_resources.manifest import detection_line
+
+SHAPES = (
+    (256, 256),
+    (320, 240),
+    (240, 320),
+    (400, 300),
+    (400, 225),
+    (200, 200),
+    (300, 400),
+    (360, 270),
+)
+"""Image sizes (width, height) scenes are drawn at."""
+SIDES = (24, 96)
+MAX_OBJECTS = 4
+MAX_DISTRACTORS = 3
+HOLDOUT_SEED = 2_000_000
+"""Held-out scenes use seeds at and above this one; training and test scenes below it."""
+
+Mask = Callable[[ImageDraw.ImageDraw, str, tuple[int, int, int, int], random.Random], None]
+"""Draws one object of a kind into a mask, inside a box (x0, y0, x1, y1)."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """A kind of scene: what is labelled, what is not, and how scenes look."""
+
+    name: str
+    classes: tuple[str, ...]
+    distractors: tuple[str, ...]
+    draw: Mask
+    backgrounds: tuple[str, ...]
+    formats: tuple[str, ...]
+    attribute: str
+    class_ids: dict[str, int]
+
+    def scene(
+        self, seed: int, size: tuple[int, int] | None = None
+    ) -> tuple[bytes, tuple[int, int], list[tuple[str, int, int, int, int]]]:
+        """The encoded image for ``seed``, its size (one of SHAPES unless given) and its boxes
+        (label, left, top, width, height)."""
+        rng = random.Random(f"{self.name}-{seed}")
+        size = size or rng.choice(SHAPES)
+        image = _background(rng, size, rng.choice(self.backgrounds))
+        taken: list[tuple[int, int, int, int]] = []
+        boxes = []
+        kinds = [(rng.choice(self.classes), True) for _ in range(rng.randint(1, MAX_OBJECTS))]
+        kinds += [
+            (rng.choice(self.distractors), False) for _ in range(rng.randint(0, MAX_DISTRACTORS))
+        ]
+        for kind, labelled in kinds:
+            drawn = _place(image, kind, self.draw, rng, taken)
+            if drawn and labelled:
+                x0, y0, x1, y1 = drawn
+                boxes.append((kind, x0, y0, x1 - x0, y1 - y0))
+        return _encoded(image, rng.choice(self.formats), rng), size, boxes
+
+    def manifest_line(self, source_ref: str, seed: int) -> dict[str, Any]:
+        """The Ground Truth object-detection line of scene ``seed`` stored at ``source_ref``."""
+        _, size, boxes = self.scene(seed)
+        return detection_line(
+            source_ref,
+            size,
+            boxes,
+            self.class_ids,
+            attribute=self.attribute,
+            job_name=f"labeling-job/{self.attribute}",
+        )
+
+
+def _place(
+    image: Image.Image,
+    kind: str,
+    draw: Mask,
+    rng: random.Random,
+    taken: list[tuple[int, int, int, int]],
+) -> tuple[int, int, int, int] | None:
+    """Draw one object where it overlaps nothing drawn before; its tight box, or None."""
+    width, height = image.size
+    side = rng.randint(*SIDES)
+    for _ in range(20):
+        x0, y0 = rng.randint(2, width - side - 2), rng.randint(2, height - side - 2)
+        box = (x0, y0, x0 + side, y0 + side)
+        if not any(_overlap(box, t) for t in taken):
+            break
+    else:
+        return None
+    mask = Image.new("L", image.size, 0)
+    draw(ImageDraw.Draw(mask), kind, box, rng)
+    bounds = mask.getbbox()
+    if bounds is None:
+        return None
+    image.paste(_contrasting(rng, image, bounds), bounds, mask.crop(bounds))
+    taken.append((bounds[0] - 4, bounds[1] - 4, bounds[2] + 4, bounds[3] + 4))
+    return bounds
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _contrasting(
+    rng: random.Random, image: Image.Image, bounds: tuple[int, int, int, int]
+) -> tuple[int, int, int]:
+    """A colour that stands out from the background under ``bounds``."""
+    under = np.asarray(image.crop(bounds)).reshape(-1, 3).mean(axis=0)
+    while True:
+        colour = tuple(rng.randint(0, 255) for _ in range(3))
+        if np.abs(np.array(colour) - under).sum() > 160:
+            return colour  # type: ignore[return-value]
+
+
+def _background(rng: random.Random, size: tuple[int, int], kind: str) -> Image.Image:
+    """A smooth two-colour gradient, or a textured one: blotches, grain and streaks."""
+    width, height = size
+    a = np.array([rng.randint(40, 215) for _ in range(3)], np.float32)
+    b = np.clip(a + [rng.randint(-70, 70) for _ in range(3)], 0, 255)
+    angle = rng.uniform(0, math.pi)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    t = xx * math.cos(angle) + yy * math.sin(angle)
+    t = (t - t.min()) / (np.ptp(t) + 1e-6)
+    pixels = a + (b - a) * t[..., None]
+    noise = np.random.default_rng(rng.randrange(2**32))
+    if kind == "textured":
+        cell = rng.choice((4, 8, 16))
+        blotches = noise.normal(0, 22, (height // cell + 2, width // cell + 2, 3))
+        pixels += np.asarray(
+            Image.fromarray(blotches.astype(np.float32)[..., 0]).resize(
+                (width, height), Image.Resampling.BILINEAR
+            )
+        )[..., None]
+        pixels += noise.normal(0, 7, pixels.shape)
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    if kind == "textured":
+        draw = ImageDraw.Draw(image)
+        for _ in range(rng.randint(3, 9)):
+            shade = tuple(
+                int(v) for v in np.clip(a + [rng.randint(-50, 50) for _ in range(3)], 0, 255)
+            )
+            x, y = rng.randint(0, width), rng.randint(0, height)
+            end = (x + rng.randint(-width, width), y + rng.randint(-height, height))
+            draw.line([(x, y), end], fill=shade, width=rng.randint(1, 3))
+    return image
+
+
+def _encoded(image: Image.Image, fmt: str, rng: random.Random) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        image.save(buf, format="JPEG", quality=rng.randint(55, 90))
+    else:
+        image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _polygon(
+    box: tuple[int, int, int, int], points: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """Points given in the unit square, placed in ``box``."""
+    x0, y0, x1, y1 = box
+    return [(x0 + px * (x1 - x0 - 1), y0 + py * (y1 - y0 - 1)) for px, py in points]
+
+
+def _squashed(
+    box: tuple[int, int, int, int], rng: random.Random, low: float = 0.6
+) -> tuple[int, int, int, int]:
+    """``box`` narrowed or flattened by a random factor, so objects are not all square."""
+    x0, y0, x1, y1 = box
+    keep = rng.uniform(low, 1.0)
+    if rng.random() < 0.5:
+        cut = int((x1 - x0) * (1 - keep) / 2)
+        return x0 + cut, y0, x1 - cut, y1
+    cut = int((y1 - y0) * (1 - keep) / 2)
+    return x0, y0 + cut, x1, y1 - cut
+
+
+def _draw_mark(
+    draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng: random.Random
+) -> None:
+    box = _squashed(box, rng)
+    x0, y0, x1, y1 = box
+    if kind == "arrow":
+        shaft = [
+            (0, 0.35),
+            (0.55, 0.35),
+            (0.55, 0.1),
+            (1, 0.5),
+            (0.55, 0.9),
+            (0.55, 0.65),
+            (0, 0.65),
+        ]
+        turn = rng.choice((0, 1, 2, 3))
+        for _ in range(turn):  # a quarter turn each time
+            shaft = [(1 - py, px) for px, py in shaft]
+        draw.polygon(_polygon(box, shaft), fill=255)
+    elif kind == "crescent":
+        draw.ellipse((x0, y0, x1 - 1, y1 - 1), fill=255)
+        dx = int((x1 - x0) * rng.uniform(0.3, 0.45)) * rng.choice((-1, 1))
+        draw.ellipse((x0 + dx, y0 - 2, x1 - 1 + dx, y1 + 1), fill=0)
+    elif kind == "diamond":
+        draw.polygon(_polygon(box, [(0.5, 0), (1, 0.5), (0.5, 1), (0, 0.5)]), fill=255)
+    elif kind == "ellipse":
+        draw.ellipse((x0, y0, x1 - 1, y1 - 1), fill=255)
+    else:  # rectangle
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=255)
+
+
+def _draw_glyph(
+    draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng: random.Random
+) -> None:
+    x0, y0, _, y1 = box
+    font = ImageFont.load_default(size=int((y1 - y0) * 1.2))
+    left, top, right, bottom = font.getbbox(kind)
+    scale = (y1 - y0) / max(bottom - top, right - left)
+    font = ImageFont.load_default(size=max(8, int((y1 - y0) * 1.2 * scale)))
+    left, top, _, _ = font.getbbox(kind)
+    draw.text(
+        (x0 - left, y0 - top),
+        kind,
+        fill=255,
+        font=font,
+        stroke_width=rng.choice((0, 0, 1, 2)),
+        stroke_fill=255,
+    )
+
+
+def _draw_outline(
+    draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng: random.Random
+) -> None:
+    x0, y0, x1, y1 = box
+    stroke = rng.randint(2, 5)
+    if kind == "ring":
+        x0, y0, x1, y1 = _squashed(box, rng, 0.75)
+        draw.ellipse((x0, y0, x1 - 1, y1 - 1), outline=255, width=stroke)
+    elif kind == "hexagon":
+        turn = rng.uniform(0, math.pi / 3)
+        cx, cy, r = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2 - 1
+        corners = [
+            (cx + r * math.cos(turn + k * math.pi / 3), cy + r * math.sin(turn + k * math.pi / 3))
+            for k in range(6)
+        ]
+        draw.polygon(corners, outline=255, width=stroke)
+    elif kind == "bar":
+        thin = max(3, int((x1 - x0) * rng.uniform(0.12, 0.25)))
+        cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+        if rng.random() < 0.5:
+            draw.rectangle((x0, cy - thin // 2, x1 - 1, cy + thin // 2), fill=255)
+        else:
+            draw.rectangle((cx - thin // 2, y0, cx + thin // 2, y1 - 1), fill=255)
+    elif kind == "scribble":
+        points = [(rng.uniform(x0, x1), rng.uniform(y0, y1)) for _ in range(rng.randint(3, 6))]
+        draw.line(points, fill=255, width=stroke, joint="curve")
+    else:  # blob
+        draw.ellipse(_squashed(box, rng, 0.5), fill=255)
+
+
+FAMILIES = {
+    "marks": Family(
+        "marks",
+        ("arrow", "crescent", "diamond"),
+        ("ellipse", "rectangle"),
+        _draw_mark,
+        ("textured", "smooth"),
+        ("PNG", "JPEG"),
+        "marks",
+        {"arrow": 0, "crescent": 1, "diamond": 2},
+    ),
+    "glyphs": Family(
+        "glyphs",
+        ("A", "G", "4"),
+        ("X", "M", "S", "7", "e"),
+        _draw_glyph,
+        ("textured",),
+        ("JPEG",),
+        "glyph-labeling-job",
+        {"4": 3, "A": 11, "G": 17},
+    ),
+    "outlines": Family(
+        "outlines",
+        ("ring", "hexagon", "bar"),
+        ("scribble", "blob"),
+        _draw_outline,
+        ("smooth",),
+        ("PNG",),
+        "outline-boxes",
+        {"bar": 5, "hexagon": 9, "ring": 12},
+    ),
+}
+TUNING = "marks"
+JUDGED = ("glyphs", "outlines")

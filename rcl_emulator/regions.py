@@ -1,0 +1,76 @@
+"""Where objects may be, from colour: the object-sized regions of one colour, whatever their
+shape (proposals a sliding window cannot make: thin, long or hollow objects).
+
+Uses scipy's connected-component labelling; scipy is installed with scikit-learn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+COLOURS = 10
+"""Colour clusters a working image is split into."""
+SAMPLE = 3000
+"""Pixels the colour clusters are fitted on."""
+LLOYD_STEPS = 6
+MIN_LONG_SIDE = 12
+MIN_AREA = 20
+"""A region smaller than this (px) or whose box's longer side is under MIN_LONG_SIDE is
+noise."""
+MAX_SHARE = 0.85
+"""A region spanning more than this share of the image's width or height is background."""
+
+
+def colour_regions(pixels: np.ndarray) -> np.ndarray:
+    """Boxes (x0, y0, x1, y1) of the object-sized connected regions of each colour cluster of
+    an (h, w, 3) image, once closed (so thin strokes broken by noise rejoin)."""
+    h, w = pixels.shape[:2]
+    flat = pixels.reshape(-1, 3)
+    centres = _colour_centres(flat[:: max(1, len(flat) // SAMPLE)])
+    nearest = _nearest(flat, centres).reshape(h, w)
+    boxes = []
+    for c in range(len(centres)):
+        boxes.append(_component_boxes(ndimage.binary_closing(nearest == c), w, h))
+    out = np.concatenate(boxes) if boxes else np.zeros((0, 4), np.float32)
+    return np.unique(out, axis=0)
+
+
+def _colour_centres(sample: np.ndarray) -> np.ndarray:
+    """A few rounds of k-means from farthest-point seeds, so rare colours (small objects) get
+    a centre of their own rather than being averaged into the background's."""
+    centres = [sample[np.argmax(np.abs(sample - sample.mean(0)).sum(1))]]
+    distance = np.abs(sample - centres[0]).sum(1)
+    for _ in range(COLOURS - 1):
+        centres.append(sample[np.argmax(distance)])
+        distance = np.minimum(distance, np.abs(sample - centres[-1]).sum(1))
+    grid = np.array(centres)
+    for _ in range(LLOYD_STEPS):
+        owner = _nearest(sample, grid)
+        for c in range(len(grid)):
+            if (owner == c).any():
+                grid[c] = sample[owner == c].mean(0)
+    return grid
+
+
+def _nearest(pixels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    d = (pixels * pixels).sum(1)[:, None] - 2 * pixels @ centres.T + (centres * centres).sum(1)
+    return d.argmin(1)
+
+
+def _component_boxes(mask: np.ndarray, w: int, h: int) -> np.ndarray:
+    labelled, count = ndimage.label(mask)
+    if not count:
+        return np.zeros((0, 4), np.float32)
+    areas = np.bincount(labelled.ravel())[1:]
+    rows = []
+    for i, where in enumerate(ndimage.find_objects(labelled)):
+        ys, xs = where
+        bw, bh = xs.stop - xs.start, ys.stop - ys.start
+        if (
+            areas[i] >= MIN_AREA
+            and max(bw, bh) >= MIN_LONG_SIDE
+            and not (bw > MAX_SHARE * w or bh > MAX_SHARE * h)
+        ):
+            rows.append((xs.start, ys.start, xs.stop, ys.stop))
+    return np.array(rows, np.float32).reshape(-1, 4)
