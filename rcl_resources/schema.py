@@ -15,9 +15,12 @@ import pydantic
 from . import __version__
 from ._properties import HIDDEN, camel
 from .api_model import Api, member
-from .registry import KINDS, PACKAGE, provider_class
+from .registry import KINDS, PACKAGE, Kind, provider_class
 
-REPOSITORY = "https://github.com/rcl-resources/rcl-resources"
+SLUG = "rcl-resources/rcl-resources"
+"""The project's repository on GitHub: its releases carry the plugin, its tags the Go SDK."""
+REPOSITORY = f"https://github.com/{SLUG}"
+PLUGIN_DOWNLOAD_URL = f"github://api.github.com/{SLUG}"
 
 
 class Setting(NamedTuple):
@@ -42,35 +45,10 @@ CONFIG = {
 
 
 def schema() -> dict[str, Any]:
-    """The package schema, generated from the resources' input models and output annotations,
-    with their docstrings as descriptions."""
+    """The package schema, generated from the resources' input models and outputs, with their
+    docstrings as descriptions."""
     types_: dict[str, Any] = {}
-    resources = {}
-    for kind in KINDS:
-        token, core = kind.token, provider_class(kind.name)
-        fields = {n: f for n, f in core.inputs_model.model_fields.items() if n not in HIDDEN}
-        docs = model_docs(core.inputs_model)
-        inputs = {
-            camel(name): field_schema(field, types_, docs.get(name))
-            for name, field in fields.items()
-        }
-        outputs = {**inputs}
-        # Check fills defaults in, so an input with one is always in the state.
-        always = {n for n, f in fields.items() if f.is_required() or f.default is not None}
-        described = attribute_docs(core.outputs)
-        for name, annotation in typing.get_type_hints(core.outputs).items():
-            if type(None) in typing.get_args(annotation):
-                always.discard(name)
-            else:
-                always.add(name)
-            outputs[camel(name)] = property_schema(annotation, types_, described.get(name))
-        resources[token] = {
-            "description": inspect.cleandoc(core.__doc__ or token),
-            "inputProperties": inputs,
-            "properties": outputs,
-            "required": sorted(camel(n) for n in always),
-            **non_empty("requiredInputs", [camel(n) for n, f in fields.items() if f.is_required()]),
-        }
+    resources = {kind.token: resource_schema(kind, types_) for kind in KINDS}
     config = {
         key: {"type": "string", "description": setting.description}
         for key, setting in CONFIG.items()
@@ -85,7 +63,7 @@ def schema() -> dict[str, Any]:
         "repository": REPOSITORY,
         "logoUrl": f"{REPOSITORY}/raw/main/docs/logo.png",
         # The plugin archive of each release: `pulumi up` downloads it by itself.
-        "pluginDownloadURL": "github://api.github.com/rcl-resources/rcl-resources",
+        "pluginDownloadURL": PLUGIN_DOWNLOAD_URL,
         "config": {"variables": config},
         "provider": {"inputProperties": config},
         "resources": resources,
@@ -105,12 +83,39 @@ def schema() -> dict[str, Any]:
                 "respectSchemaVersion": True,
             },
             "go": {
-                "importBasePath": "github.com/rcl-resources/rcl-resources/sdk/go/rcl",
+                "importBasePath": f"github.com/{SLUG}/sdk/go/rcl",
                 "respectSchemaVersion": True,
                 "generateResourceContainerTypes": True,
             },
             "csharp": {"rootNamespace": "RclResources", "respectSchemaVersion": True},
         },
+    }
+
+
+def resource_schema(kind: Kind, types_: dict[str, Any]) -> dict[str, Any]:
+    """One resource's schema; the types it uses are added to `types_`."""
+    core = provider_class(kind.name)
+    fields = {n: f for n, f in core.inputs_model.model_fields.items() if n not in HIDDEN}
+    docs = model_docs(core.inputs_model)
+    inputs = {
+        camel(name): field_schema(field, types_, docs.get(name)) for name, field in fields.items()
+    }
+    outputs = {**inputs}
+    # Check fills defaults in, so an input with one is always in the state.
+    always = {n for n, f in fields.items() if f.is_required() or f.default is not None}
+    described = attribute_docs(core.outputs)
+    for name, annotation in typing.get_type_hints(core.outputs).items():
+        if type(None) in typing.get_args(annotation):
+            always.discard(name)
+        else:
+            always.add(name)
+        outputs[camel(name)] = property_schema(annotation, types_, described.get(name))
+    return {
+        "description": inspect.cleandoc(core.__doc__ or kind.token),
+        "inputProperties": inputs,
+        "properties": outputs,
+        "required": sorted(camel(n) for n in always),
+        **non_empty("requiredInputs", [camel(n) for n, f in fields.items() if f.is_required()]),
     }
 
 
