@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
+from datetime import datetime
 from typing import Any
 
 
 class EmulatorControl:
     """Talks to a running emulator: request and transitions logs, faults, timing, health,
-    reset."""
+    reset, and the scheduler clock."""
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
@@ -33,7 +35,8 @@ class EmulatorControl:
     def requests_log(self) -> list[dict[str, Any]]:
         """Rekognition calls in arrival order: operation, time, status, error; a successful
         DescribeProjects, DescribeProjectVersions or DescribeDataset adds ``seen`` (ARN ->
-        the Status its reply reported)."""
+        the Status its reply reported). A call a schedule made adds ``"source": "scheduler"``,
+        ``schedule`` (its ARN) and ``scheduled_at`` (ISO 8601)."""
         return self._call("GET", "requests")
 
     def transitions(self) -> list[dict[str, Any]]:
@@ -60,6 +63,30 @@ class EmulatorControl:
         """Set minimum durations: training_seconds, start_seconds, stop_seconds."""
         return self._call("POST", "timing", timing)
 
-    def reset(self, s3: bool = True) -> None:
-        """Wipe all Rekognition state, faults and both logs (and S3 unless ``s3=False``)."""
-        self._call("POST", "reset", {"s3": s3})
+    def reset(self, s3: bool = True, scheduler: bool = True) -> None:
+        """Wipe all Rekognition state, faults and both logs (and S3 unless ``s3=False``, the
+        schedules unless ``scheduler=False``; the scheduler clock stays where it is)."""
+        self._call("POST", "reset", {"s3": s3, "scheduler": scheduler})
+
+    def clock(self) -> str:
+        """The scheduler clock's now, ISO 8601 in UTC (``2030-01-07T18:00:00.000Z``)."""
+        return str(self._call("GET", "clock")["now"])
+
+    def move_clock(
+        self, now: str | datetime | None = None, advance_seconds: float | None = None
+    ) -> dict[str, Any]:
+        """Move the scheduler clock forward, to `now` (ISO 8601 or an aware datetime) or by
+        `advance_seconds`, once every schedule due on the way has fired. Returns ``{"now",
+        "fired": [{"schedule", "at", "target", "ok", "error"}, ...]}`` (firings in order).
+        A move back is refused: ``ValueError`` with the emulator's reason."""
+        body: dict[str, Any] = {}
+        if now is not None:
+            body["now"] = now.isoformat() if isinstance(now, datetime) else now
+        if advance_seconds is not None:
+            body["advance_seconds"] = advance_seconds
+        try:
+            return self._call("POST", "clock", body)
+        except urllib.error.HTTPError as e:
+            if e.code != 400:
+                raise
+            raise ValueError(json.loads(e.read() or b"{}").get("error", str(e))) from None

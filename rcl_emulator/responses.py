@@ -121,6 +121,20 @@ def handle(world: World, target: str, authorization: str, body: bytes) -> tuple[
     """Serve one Rekognition request; returns (operation, reply) and records it in the log."""
     op = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else target
     reply = _dispatch(world, op, authorization, body)
+    _record(world, op, reply, {})
+    return op, reply
+
+
+def invoke(world: World, op: str, region: str, body: bytes, marks: dict[str, Any]) -> Reply:
+    """Run one Rekognition operation on behalf of the emulator itself (a schedule firing), as a
+    client call would run; its request log entry carries `marks` (e.g. ``"source"``)."""
+    authorization = f"Credential=emulator/20000101/{region}/rekognition/aws4_request"
+    reply = _dispatch(world, op, authorization, body)
+    _record(world, op, reply, marks)
+    return reply
+
+
+def _record(world: World, op: str, reply: Reply, marks: dict[str, Any]) -> None:
     seen = {} if reply.seen is None else {"seen": reply.seen}
     with world.lock:
         world.requests.append(
@@ -130,9 +144,9 @@ def handle(world: World, target: str, authorization: str, body: bytes) -> tuple[
                 "status": reply.status,
                 "error": reply.error,
                 **seen,
+                **marks,
             }
         )
-    return op, reply
 
 
 def _dispatch(world: World, op: str, authorization: str, body: bytes) -> Reply:

@@ -9,7 +9,8 @@ from typing import Any
 from moto.server import create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from . import jobs, responses, s3io
+from . import firing, jobs, responses, s3io, scheduler
+from .clock import iso, parse_iso
 from .models import Faults, Timing
 from .store import StateStore
 from .world import World
@@ -18,11 +19,13 @@ CONTROL_PREFIX = "/_emulator/"
 
 
 class EmulatorApp:
-    """One WSGI app: ``/_emulator/*`` control, Rekognition JSON 1.1, everything else S3."""
+    """One WSGI app: ``/_emulator/*`` control, Rekognition JSON 1.1, EventBridge Scheduler
+    (requests signed for ``scheduler``), everything else S3."""
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.s3_app = create_backend_app("s3")
+        self.scheduler_app = create_backend_app("scheduler")
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -39,6 +42,12 @@ class EmulatorApp:
                 [*reply.headers(), ("Content-Length", str(len(payload)))],
             )
             return [payload]
+        if "/scheduler/" in auth:
+            body = _read_body(environ)
+            region = responses.region_of(auth)
+            return scheduler.handle(
+                self.world, self.scheduler_app, environ, start_response, body, region
+            )
         return self.s3_app(environ, start_response)
 
     def _control(self, environ: dict[str, Any], start_response: Any, path: str) -> Any:
@@ -112,7 +121,21 @@ def handle_control(world: World, method: str, path: str, body: Any) -> tuple[int
         world.reset()
         if not isinstance(body, dict) or body.get("s3", True):
             s3io.backend().reset()
+        if not isinstance(body, dict) or body.get("scheduler", True):
+            with world.schedule_lock:
+                scheduler.reset()
         return 200, {"ok": True}
+    if method == "GET" and path == "clock":
+        return 200, {"now": iso(world.clock.now())}
+    if method == "POST" and path == "clock":
+        if not isinstance(body, dict) or set(body) - {"now", "advance_seconds"}:
+            raise ValueError('the clock takes {"now": ISO 8601} or {"advance_seconds": N}')
+        to = parse_iso(body["now"]) if "now" in body else None
+        advance = body.get("advance_seconds")
+        if advance is not None and not isinstance(advance, (int, float)):
+            raise ValueError("advance_seconds must be a number of seconds")
+        reached, fired = firing.move_clock(world, to, advance)
+        return 200, {"now": iso(reached), "fired": firing.fired_json(fired)}
     return 404, {"error": f"no control endpoint {method} /_emulator/{path}"}
 
 
@@ -146,6 +169,7 @@ class EmulatorServer:
             run_job=jobs.run_job,
         )
         self.store = StateStore(state_dir, self.world) if state_dir else None
+        self.ticker = firing.Ticker(self.world)
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -173,11 +197,13 @@ class EmulatorServer:
         self._thread.start()
         if self.store:
             self.store.start()
+        self.ticker.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and save state."""
         self.world.closing.set()
+        self.ticker.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -1,7 +1,9 @@
-"""Persistence: Rekognition state and the moto S3 objects, saved atomically to a directory.
+"""Persistence: Rekognition state, the moto S3 objects and the EventBridge schedules, saved
+atomically to a directory.
 
 ``state.pkl`` holds the backends (pickled dataclasses, including trained models);
-``s3.pkl`` holds every bucket and object. Both are written to a temporary file and renamed,
+``s3.pkl`` holds every bucket and object; ``scheduler.pkl`` every schedule group, schedule and
+tag (moto's scheduler objects). Each is written to a temporary file and renamed,
 by a background thread whenever something changed and once more at shutdown.
 """
 
@@ -16,12 +18,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from . import s3io
+from . import s3io, scheduler
 from .world import World
 
 log = logging.getLogger("rcl_emulator")
 STATE_FILE = "state.pkl"
 S3_FILE = "s3.pkl"
+SCHEDULER_FILE = "scheduler.pkl"
 # Classes that moved after state files naming them were written: (module, name) -> module.
 MOVED_CLASSES = {("rcl_emulator.models", "RekognitionBackend"): "rcl_emulator.backend"}
 
@@ -58,6 +61,7 @@ class StateStore:
         self.interval = interval
         self._saved_version = -1
         self._saved_s3: tuple[Any, ...] | None = None
+        self._saved_schedules: tuple[Any, ...] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._save_lock = threading.Lock()
@@ -68,6 +72,11 @@ class StateStore:
         if s3_path.exists():
             s3io.restore(pickle.loads(s3_path.read_bytes()))
             self._saved_s3 = s3io.fingerprint()
+        scheduler_path = self.dir / SCHEDULER_FILE
+        if scheduler_path.exists():
+            with self.world.schedule_lock:
+                scheduler.restore(pickle.loads(scheduler_path.read_bytes()))
+                self._saved_schedules = scheduler.fingerprint()
         state_path = self.dir / STATE_FILE
         if state_path.exists():
             data = _StateUnpickler(io.BytesIO(state_path.read_bytes())).load()
@@ -93,6 +102,14 @@ class StateStore:
             if fp != self._saved_s3:
                 _atomic_write(self.dir / S3_FILE, pickle.dumps(s3io.snapshot()))
                 self._saved_s3 = fp
+            with self.world.schedule_lock:
+                schedules = scheduler.fingerprint()
+                blob = None
+                if schedules != self._saved_schedules:
+                    blob = pickle.dumps(scheduler.snapshot())
+            if blob is not None:
+                _atomic_write(self.dir / SCHEDULER_FILE, blob)
+                self._saved_schedules = schedules
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="rcl-store", daemon=True)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from . import s3io
 from .backend import RekognitionBackend
+from .clock import SchedulerClock
 from .models import Faults, Timing
 from .state import BackendState
 
@@ -38,6 +40,14 @@ class World:
         self.executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="rcl-job")
         self.on_change: Callable[[], None] | None = None
         self.closing = threading.Event()  # set at shutdown: jobs stop without committing
+        # EventBridge Scheduler (schedules live in moto; see rcl_emulator.firing): the clock
+        # they fire on, one lock for their bookkeeping and firing, and per schedule ARN the
+        # instant up to which it has fired and the instant it was armed (a rate's anchor).
+        self.clock = SchedulerClock()
+        self.schedule_lock = threading.RLock()
+        self.schedule_cursors: dict[str, datetime] = {}
+        self.schedule_anchors: dict[str, datetime] = {}
+        self.schedules_checked = self.clock.now()
 
     def backend(self, region: str, account: str = ACCOUNT_ID) -> RekognitionBackend:
         with self.lock:
@@ -58,6 +68,9 @@ class World:
             self.requests.clear()
             self.transitions.clear()
             self.mutated()
+        with self.schedule_lock:
+            self.schedule_cursors.clear()
+            self.schedule_anchors.clear()
 
     def submit(self, backend: BackendState, kind: str, target: Any) -> None:
         if self.run_job is None:
