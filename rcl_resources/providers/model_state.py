@@ -5,6 +5,7 @@ drives a model through them."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import (
@@ -62,12 +63,17 @@ def version_name_of(arn: str) -> str:
     return arn.split("/version/")[1].rsplit("/", 1)[0]
 
 
+def version_of(client: Any, props: dict[str, Any]) -> Callable[[], dict[str, Any] | None]:
+    """The describe call that every wait on this model polls."""
+    return lambda: find_version(client, props["project_arn"], props["version_name"])
+
+
 def wait_trained(client: Any, props: dict[str, Any], until: Deadline) -> dict[str, Any]:
     """Wait for a training (or copy) to end, at any status it ends at."""
     name = props["version_name"]
     return DEFAULT_POLLER.wait(
         f"training model {name}",
-        lambda: find_version(client, props["project_arn"], name),
+        version_of(client, props),
         TRAINING_ENDED,
         until=until,
     )
@@ -99,7 +105,7 @@ def converge(
         start(client, props, arn, units, starting)
     return DEFAULT_POLLER.wait(
         f"starting model {name}",
-        lambda: find_version(client, props["project_arn"], name),
+        version_of(client, props),
         STARTED,
         until=starting,
     )
@@ -134,7 +140,7 @@ def start(
 
 def starting(client: Any, props: dict[str, Any]) -> bool:
     """Whether the model is RUNNING or STARTING."""
-    found = find_version(client, props["project_arn"], props["version_name"]) or {}
+    found = version_of(client, props)() or {}
     return found.get("Status") in UP
 
 
@@ -145,7 +151,7 @@ def stop(client: Any, props: dict[str, Any], arn: str, until: Deadline) -> dict[
     sent_at: list[float] = []
 
     def fetch() -> dict[str, Any] | None:
-        found = find_version(client, props["project_arn"], name)
+        found = version_of(client, props)()
         status = (found or {}).get("Status")
         if status == "RUNNING" and (not sent_at or time.monotonic() - sent_at[-1] > 30):
             try:
