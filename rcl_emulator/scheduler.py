@@ -199,6 +199,10 @@ def check(
             _check_group_exists(be, name)
         if method == "DELETE" and name == "default":
             raise invalid("The default schedule group cannot be deleted.")
+        if method == "DELETE":
+            group_arn = be.schedule_groups[name].arn
+            # moto keeps a deleted group's tags: a new group of that name would inherit them.
+            return lambda: be.tagger.delete_all_tags_for_resource(group_arn)
         return None
     return None
 

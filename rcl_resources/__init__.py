@@ -1,8 +1,9 @@
 """Amazon Rekognition Custom Labels as Pulumi resources.
 
-`Project`, `Dataset`, `ProjectVersion` and `ProjectPolicy` are Pulumi dynamic resources; each
-takes an Args object and/or keyword arguments, like pulumi_aws. `ImageFolder` turns a local
-folder of labelled images into S3 objects and a Ground Truth manifest.
+`Project`, `Dataset`, `ProjectVersion`, `ProjectPolicy` and `RunningSchedule` are Pulumi
+dynamic resources; each takes an Args object and/or keyword arguments, like pulumi_aws.
+`ImageFolder` turns a local folder of labelled images into S3 objects and a Ground Truth
+manifest.
 """
 
 import importlib.metadata
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         TestingDataArgs,
         TrainingDataArgs,
     )
+    from .running_schedule import RunningSchedule, RunningScheduleArgs
 
 
 def __getattr__(name: str) -> Any:
@@ -79,6 +81,8 @@ __all__ = [
     "ProjectVersionArgs",
     "QualityGateFailed",
     "RclError",
+    "RunningSchedule",
+    "RunningScheduleArgs",
     "S3ObjectArgs",
     "TerminalStatus",
     "TestingDataArgs",

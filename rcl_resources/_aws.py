@@ -35,6 +35,8 @@ class Connection:
     """Rekognition endpoint override."""
     s3_endpoint_url: str | None = None
     """S3 endpoint override."""
+    scheduler_endpoint_url: str | None = None
+    """EventBridge Scheduler endpoint override."""
 
     @classmethod
     def from_props(cls, props: dict[str, Any]) -> Connection:
@@ -47,6 +49,7 @@ class Connection:
             profile=props.get("profile") or None,
             endpoint_url=endpoint,
             s3_endpoint_url=s3_endpoint or None,
+            scheduler_endpoint_url=props.get("scheduler_endpoint_url") or None,
         )
 
     def client(self, service: str) -> Any:
@@ -65,7 +68,7 @@ class Connection:
         session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
         client = session.client(
             service,
-            endpoint_url=self.s3_endpoint_url if service == "s3" else self.endpoint_url,
+            endpoint_url=self._endpoint(service),
             config=Config(
                 retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
                 user_agent_extra=f"rcl-resources/{__version__}",
@@ -79,6 +82,13 @@ class Connection:
             _leave_quota_errors_to_the_caller(client)
         return client
 
+    def _endpoint(self, service: str) -> str | None:
+        if service == "s3":
+            return self.s3_endpoint_url
+        if service == "scheduler":
+            return self.scheduler_endpoint_url
+        return self.endpoint_url
+
     def rekognition(self) -> Any:
         """A Rekognition client."""
         return self.client("rekognition")
@@ -86,6 +96,10 @@ class Connection:
     def s3(self) -> Any:
         """An S3 client."""
         return self.client("s3")
+
+    def scheduler(self) -> Any:
+        """An EventBridge Scheduler client."""
+        return self.client("scheduler")
 
 
 _CLIENTS: dict[tuple[Connection, str], Any] = {}
@@ -115,7 +129,8 @@ def program_connection(region: Any = None) -> dict[str, Any]:
     """Connection inputs as the Pulumi program sees them.
 
     Order: the resource's `region` → stack config `rcl:region`/`rcl:profile`/`rcl:endpointUrl`/
-    `rcl:s3EndpointUrl` → `aws:region`/`aws:profile` → (in the provider) the boto3 default chain.
+    `rcl:s3EndpointUrl`/`rcl:schedulerEndpointUrl` → `aws:region`/`aws:profile` → (in the
+    provider) the boto3 default chain.
     """
     import pulumi
 
@@ -126,6 +141,7 @@ def program_connection(region: Any = None) -> dict[str, Any]:
         "profile": rcl.get("profile") or aws.get("profile"),
         "endpoint_url": rcl.get("endpointUrl"),
         "s3_endpoint_url": rcl.get("s3EndpointUrl"),
+        "scheduler_endpoint_url": rcl.get("schedulerEndpointUrl"),
     }
 
 

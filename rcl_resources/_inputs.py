@@ -16,6 +16,16 @@ plugin's schema; validators are built on first use, so importing the package sta
 RESERVED_TAGS = 2
 
 
+# Each endpoint override input and the service it points; the settings beside them.
+ENDPOINTS = {
+    "endpoint_url": "rekognition",
+    "s3_endpoint_url": "s3",
+    "scheduler_endpoint_url": "scheduler",
+}
+CONNECTION = frozenset({"profile", *ENDPOINTS})
+"""Inputs that say where and as whom to call AWS (besides `region`): set by the provider
+configuration, never shown as inputs of a resource, never a change of one."""
+
 # Maps whose keys are the user's, never renamed.
 OPAQUE_MAPS = frozenset({"tags"})
 
@@ -106,12 +116,20 @@ class CommonInputs(BaseModel):
     """Rekognition endpoint override (set by the provider configuration)."""
     s3_endpoint_url: str | None = None
     """S3 endpoint override (set by the provider configuration)."""
+    scheduler_endpoint_url: str | None = None
+    """EventBridge Scheduler endpoint override (set by the provider configuration)."""
     owner: str | None = None
     """`<pulumi project>/<stack>/<resource name>`, tagged on what this resource creates so a
     retry adopts only its own (set by the host)."""
     timeouts: Timeouts | None = None
     """Seconds to wait for each operation (`create`, `update`, `delete`) before failing with a
     clear message."""
+
+
+def check_units(low: int, high: int | None) -> None:
+    """Refuse an autoscaling bound below the minimum inference units."""
+    if high is not None and high < low:
+        raise ValueError(f"max_inference_units ({high}) is below min_inference_units ({low})")
 
 
 def timeout_of(props: dict[str, Any], operation: str, default: float) -> float:

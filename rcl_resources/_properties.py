@@ -10,10 +10,10 @@ from typing import Any
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime.rpc import UNKNOWN
 
-from ._inputs import renamed
+from ._inputs import CONNECTION, renamed
 
 # Inputs the dynamic host carries for itself; the plugin takes them from its configuration.
-HIDDEN = frozenset({"owner", "profile", "endpoint_url", "s3_endpoint_url", "digest"})
+HIDDEN = frozenset({"owner", "digest", *CONNECTION})
 
 
 def camel(name: str) -> str:

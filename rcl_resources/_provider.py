@@ -18,10 +18,11 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from . import progress
 from ._aws import Connection, default_endpoint, default_region
+from ._inputs import CONNECTION, ENDPOINTS
 from .errors import S3_MISSING, RclError, error_code, explain
 
 # Inputs that steer the provider but never change the AWS resource.
-NEVER_DIFF = frozenset({"owner", "profile", "endpoint_url", "s3_endpoint_url", "timeouts"})
+NEVER_DIFF = frozenset({"owner", "timeouts", *CONNECTION})
 
 
 # -- results -------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ class Provider:
                         "`pulumi config set rcl:region <region>`, or AWS_REGION",
                     )
                 )
-        for key, service in (("endpoint_url", "rekognition"), ("s3_endpoint_url", "s3")):
+        for key, service in ENDPOINTS.items():
             if not inputs.get(key):
                 # "" records "no override", so S3 never falls back to the Rekognition endpoint.
                 inputs[key] = default_endpoint(service) or ""
@@ -240,14 +241,17 @@ class Provider:
             delete_before_replace=bool(replaces) and self.must_delete_first(olds, news),
         )
 
-    def auto_name(self, inputs: dict[str, Any], unknown_keys: set[str], name_key: str) -> None:
-        """Fill `name_key` with `<resource name>-<7 hex of owner and replace-on inputs>` once
-        they are all known, so a retry finds the same name and a replacement gets a new one."""
+    def auto_name(
+        self, inputs: dict[str, Any], unknown_keys: set[str], name_key: str, max_length: int = 255
+    ) -> None:
+        """Fill `name_key` with `<resource name>-<7 hex of owner and replace-on inputs>`, at
+        most `max_length` long, once they are all known, so a retry finds the same name and a
+        replacement gets a new one."""
         if inputs.get(name_key) or unknown_keys & self.replace_on:
             return
         identity = {k: inputs.get(k) for k in sorted(self.replace_on - {name_key})}
         logical = str(inputs.get("owner") or self.kind).rsplit("/", 1)[-1]
-        inputs[name_key] = physical_name(logical, inputs.get("owner"), identity)
+        inputs[name_key] = physical_name(logical[: max_length - 8], inputs.get("owner"), identity)
 
     def must_delete_first(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         """Hook: True when the old and the new resource cannot exist side by side."""
@@ -313,11 +317,8 @@ def import_props(arn: str, props: dict[str, Any]) -> dict[str, Any]:
     endpoint from the environment."""
     props = dict(props)
     if not props.get("region"):
-        props.update(
-            region=arn.split(":")[3],
-            endpoint_url=default_endpoint("rekognition"),
-            s3_endpoint_url=default_endpoint("s3"),
-        )
+        props["region"] = arn.split(":")[3]
+        props.update({key: default_endpoint(service) for key, service in ENDPOINTS.items()})
     return props
 
 

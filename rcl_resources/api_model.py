@@ -1,6 +1,6 @@
-"""The constraints AWS enforces on what the library sends, read from botocore's own Rekognition
-service model at run time (so they cannot drift from AWS), plus the S3 and IAM rules the
-service model does not carry.
+"""The constraints AWS enforces on what the library sends, read from botocore's own service
+models (Rekognition's; EventBridge Scheduler's for running schedules) at run time, so they
+cannot drift from AWS, plus the S3 and IAM rules the service models do not carry.
 
 botocore checks only `required` and `min` on the client; patterns, maxima and enums are the
 service's. Checking them here lets `pulumi preview` refuse what AWS would refuse.
@@ -22,18 +22,18 @@ SERVICE = "rekognition"
 
 
 @functools.cache
-def service_model() -> dict[str, Any]:
-    """The Rekognition service model of the installed botocore, its latest API version, read
-    on first use. The JSON is read as botocore ships it: botocore's own model classes load
-    its HTTP stack too, a tenth of a second that every preview would pay."""
+def service_model(service: str = SERVICE) -> dict[str, Any]:
+    """The model of `service` in the installed botocore, its latest API version, read on
+    first use. The JSON is read as botocore ships it: botocore's own model classes load its
+    HTTP stack too, a tenth of a second that every preview would pay."""
     import botocore
 
-    latest = max((Path(botocore.__file__).parent / "data" / SERVICE).iterdir())
+    latest = max((Path(botocore.__file__).parent / "data" / service).iterdir())
     for name, read in (("service-2.json.gz", gzip.open), ("service-2.json", open)):
         if (latest / name).exists():
             with read(latest / name) as f:
                 return dict(json.load(f))
-    raise FileNotFoundError(f"botocore has no service model of {SERVICE} in {latest}")
+    raise FileNotFoundError(f"botocore has no service model of {service} in {latest}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Shape:
 
     name: str
     spec: dict[str, Any]
+    service: str = SERVICE
 
     @property
     def type_name(self) -> str:
@@ -58,31 +59,33 @@ class Shape:
 
     @property
     def members(self) -> dict[str, Shape]:
-        return {n: shape(m["shape"]) for n, m in self.spec.get("members", {}).items()}
+        return {n: shape(m["shape"], self.service) for n, m in self.spec.get("members", {}).items()}
 
     @property
     def key(self) -> Shape:
-        return shape(self.spec["key"]["shape"])
+        return shape(self.spec["key"]["shape"], self.service)
 
     @property
     def value(self) -> Shape:
-        return shape(self.spec["value"]["shape"])
+        return shape(self.spec["value"]["shape"], self.service)
 
     @property
     def member(self) -> Shape:
-        return shape(self.spec["member"]["shape"])
+        return shape(self.spec["member"]["shape"], self.service)
 
 
-def shape(name: str) -> Shape:
-    """The service model's shape called `name`."""
-    return Shape(name, service_model()["shapes"][name])
+def shape(name: str, service: str = SERVICE) -> Shape:
+    """The shape called `name` in the model of `service`."""
+    return Shape(name, service_model(service)["shapes"][name], service)
 
 
 @functools.cache
 def member(address: str) -> Shape:
-    """The shape of `Shape.Member` (e.g. `CreateProjectRequest.ProjectName`), or of `Shape`."""
+    """The shape of `Shape.Member` (e.g. `CreateProjectRequest.ProjectName`), or of `Shape`;
+    `service:Shape.Member` for another service than Rekognition (`scheduler:Target.RoleArn`)."""
+    service, _, address = address.rpartition(":")
     shape_name, _, member_name = address.partition(".")
-    found = shape(shape_name)
+    found = shape(shape_name, service or SERVICE)
     return found.members[member_name] if member_name else found
 
 

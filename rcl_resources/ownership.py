@@ -21,6 +21,10 @@ CREATING_TAG = f"{TAG_PREFIX}creating"
 the project is deleted is a leftover of an interrupted run; one without it was recorded in a
 stack, so Pulumi may have retained it."""
 
+SCHEDULE_TAG = f"{TAG_PREFIX}running-schedule"
+"""Tag on a model run by a RunningSchedule (`<schedule group>/<name>`): while it is there, the
+model's ProjectVersion leaves starting and stopping it to the schedule."""
+
 _TAG_VALUE = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
 
 

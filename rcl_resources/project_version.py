@@ -151,6 +151,10 @@ class ProjectVersion(Resource, module="rcl", name="ProjectVersion"):
     """When training ended (ISO 8601, UTC)."""
     running: pulumi.Output[bool]
     """Whether the model is RUNNING or STARTING."""
+    running_schedule: pulumi.Output[str | None]
+    """The RunningSchedule with a window that decides when the model runs
+    (`<schedule group>/<name>`), if any. While there is one, `pulumi up` leaves the model
+    running or stopped as the schedule left it, whatever `running` says."""
     region: pulumi.Output[str]
     """The AWS region it lives in."""
 

@@ -62,6 +62,7 @@ KINDS = (
     ),
     Kind("ProjectPolicy", "project_policy", ("ProjectPolicyArgs",)),
     Kind("ImageFolder", "image_folder", ("ImageFolderArgs",)),
+    Kind("RunningSchedule", "running_schedule", ("RunningScheduleArgs",)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 BY_TOKEN = {kind.token: kind for kind in KINDS}

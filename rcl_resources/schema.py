@@ -41,6 +41,10 @@ CONFIG = {
         "endpoint_url", "Rekognition endpoint override, e.g. a local rcl-emulator."
     ),
     "s3EndpointUrl": Setting("s3_endpoint_url", "S3 endpoint override, e.g. a local rcl-emulator."),
+    "schedulerEndpointUrl": Setting(
+        "scheduler_endpoint_url",
+        "EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.",
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from ..errors import (
     explain,
     is_code,
 )
+from ..ownership import SCHEDULE_TAG
 from ..waiters import DEFAULT_POLLER, Deadline, Wait
 
 START_TIMEOUT = 60 * 60
@@ -163,6 +164,13 @@ def stop(client: Any, props: dict[str, Any], arn: str, until: Deadline) -> dict[
         return found
 
     return DEFAULT_POLLER.wait(f"stopping model {name}", fetch, STOPPED, until=until)
+
+
+def scheduled_by(client: Any, arn: str) -> str | None:
+    """The RunningSchedule (`<schedule group>/<name>`) that decides when the model runs, from
+    the tag it puts on the model, or None."""
+    tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags") or {}
+    return tags.get(SCHEDULE_TAG)
 
 
 def units_of(props: dict[str, Any]) -> tuple[int, int | None]:

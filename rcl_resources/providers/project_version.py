@@ -16,6 +16,7 @@ from .._inputs import (
     S3Object,
     Tags,
     api,
+    check_units,
     renamed,
     timeout_of,
 )
@@ -45,6 +46,7 @@ from ..evaluation import LabelMetric, label_metrics
 from ..lookups import project_arn_by_name, project_name_of
 from ..ownership import (
     OWNER_TAG,
+    SCHEDULE_TAG,
     adopt,
     created,
     creation_tags,
@@ -58,6 +60,8 @@ from .model_state import (
     UP,
     converge,
     find_version,
+    scheduled_by,
+    starting,
     stop,
     version_name_of,
     wait_trained,
@@ -188,13 +192,7 @@ class ProjectVersionInputs(CommonInputs):
                 "training_data and testing_data go together (use testing_data={'auto_create': "
                 "True} to split the training data); omit both to train on the project's datasets"
             )
-        if self.max_inference_units is not None and (
-            self.max_inference_units < self.min_inference_units
-        ):
-            raise ValueError(
-                f"max_inference_units ({self.max_inference_units}) is below "
-                f"min_inference_units ({self.min_inference_units})"
-            )
+        check_units(self.min_inference_units, self.max_inference_units)
         if self.copy_from and (
             self.training_data
             or self.testing_data
@@ -263,6 +261,10 @@ class ProjectVersionOutputs:
     """When training ended (ISO 8601, UTC)."""
     running: bool
     """Whether the model is RUNNING or STARTING."""
+    running_schedule: str | None
+    """The RunningSchedule with a window that decides when the model runs
+    (`<schedule group>/<name>`), if any. While there is one, `pulumi up` leaves the model
+    running or stopped as the schedule left it, whatever `running` says."""
     region: str
     """The AWS region it lives in."""
 
@@ -289,6 +291,8 @@ class _ProjectVersionProvider(Provider):
         ) == news.get("project_arn")
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if bool(news.get("running")) != bool(olds.get("running")) and self._scheduled(id_, olds):
+            news = {**news, "running": olds.get("running")}  # the schedule decides
         result = super().diff(id_, olds, news)
         status = olds.get("status")
         if status in TRAINING:
@@ -301,6 +305,12 @@ class _ProjectVersionProvider(Provider):
         if status in TRAINING or status in TRAINING_FAILED:
             result.changes = True
         return result
+
+    def _scheduled(self, arn: str, olds: dict[str, Any]) -> bool:
+        try:
+            return scheduled_by(self.connection(olds).rekognition(), arn) is not None
+        except Exception:  # no credentials at preview, say: as the last refresh saw it
+            return bool(olds.get("running_schedule"))
 
     def _live_status(self, olds: dict[str, Any]) -> str | None:
         try:
@@ -444,8 +454,11 @@ class _ProjectVersionProvider(Provider):
         until = DEFAULT_POLLER.deadline(timeout_of(news, "update", TRAINING_TIMEOUT))
         try:
             tag_changes(client, id_, olds.get("tags"), news.get("tags"))
+            schedule = scheduled_by(client, id_)
         except Exception as err:
             raise explain(err, f"tagging model {news['version_name']}") from err
+        if schedule:  # the model stays as the schedule left it
+            news = {**news, "running": starting(client, news)}
         try:
             found = self._finish(client, news, until, olds=olds)
         except TerminalStatus as err:
@@ -455,7 +468,7 @@ class _ProjectVersionProvider(Provider):
                     "then trained again"
                 ) from err
             raise
-        return UpdateResult(self._outs(news, found))
+        return UpdateResult({**self._outs(news, found), "running_schedule": schedule})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = import_props(id_, props)
@@ -480,6 +493,7 @@ class _ProjectVersionProvider(Provider):
         outs = self._outs(props, found)
         # What is live becomes the recorded input, so `up` sees drift and restores it.
         outs["running"] = found.get("Status") in UP
+        outs["running_schedule"] = tags.get(SCHEDULE_TAG)
         if found.get("Status") in UP:
             live_min = found.get("MinInferenceUnits") or 1
             live_max = found.get("MaxInferenceUnits")

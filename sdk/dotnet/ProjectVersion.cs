@@ -117,6 +117,14 @@ namespace RclResources.Rcl
         public Output<bool> Running { get; private set; } = null!;
 
         /// <summary>
+        /// The RunningSchedule with a window that decides when the model runs
+        /// (`&lt;schedule group&gt;/&lt;name&gt;`), if any. While there is one, `pulumi up` leaves the model
+        /// running or stopped as the schedule left it, whatever `running` says.
+        /// </summary>
+        [Output("runningSchedule")]
+        public Output<string?> RunningSchedule { get; private set; } = null!;
+
+        /// <summary>
         /// E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`.
         /// </summary>
         [Output("status")]

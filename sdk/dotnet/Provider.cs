@@ -65,6 +65,12 @@ namespace RclResources.Rcl
         [Input("s3EndpointUrl")]
         public Input<string>? S3EndpointUrl { get; set; }
 
+        /// <summary>
+        /// EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+        /// </summary>
+        [Input("schedulerEndpointUrl")]
+        public Input<string>? SchedulerEndpointUrl { get; set; }
+
         public ProviderArgs()
         {
         }

@@ -35,6 +35,11 @@ export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
 utilities.lazyLoad(exports, ["Provider"], () => require("./provider"));
 
+export { RunningScheduleArgs } from "./runningSchedule";
+export type RunningSchedule = import("./runningSchedule").RunningSchedule;
+export const RunningSchedule: typeof import("./runningSchedule").RunningSchedule = null as any;
+utilities.lazyLoad(exports, ["RunningSchedule"], () => require("./runningSchedule"));
+
 
 // Export enums:
 export * from "./types/enums";
@@ -62,6 +67,8 @@ const _module = {
                 return new ProjectPolicy(name, <any>undefined, { urn })
             case "rcl:index:ProjectVersion":
                 return new ProjectVersion(name, <any>undefined, { urn })
+            case "rcl:index:RunningSchedule":
+                return new RunningSchedule(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

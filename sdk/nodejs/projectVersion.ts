@@ -106,6 +106,12 @@ export class ProjectVersion extends pulumi.CustomResource {
      */
     declare public readonly running: pulumi.Output<boolean>;
     /**
+     * The RunningSchedule with a window that decides when the model runs
+     * (`<schedule group>/<name>`), if any. While there is one, `pulumi up` leaves the model
+     * running or stopped as the schedule left it, whatever `running` says.
+     */
+    declare public /*out*/ readonly runningSchedule: pulumi.Output<string | undefined>;
+    /**
      * E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`.
      */
     declare public /*out*/ readonly status: pulumi.Output<string>;
@@ -184,6 +190,7 @@ export class ProjectVersion extends pulumi.CustomResource {
             resourceInputs["evaluationSummary"] = undefined /*out*/;
             resourceInputs["f1Score"] = undefined /*out*/;
             resourceInputs["labelMetrics"] = undefined /*out*/;
+            resourceInputs["runningSchedule"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
             resourceInputs["statusMessage"] = undefined /*out*/;
             resourceInputs["trainingEndTimestamp"] = undefined /*out*/;
@@ -204,6 +211,7 @@ export class ProjectVersion extends pulumi.CustomResource {
             resourceInputs["projectArn"] = undefined /*out*/;
             resourceInputs["region"] = undefined /*out*/;
             resourceInputs["running"] = undefined /*out*/;
+            resourceInputs["runningSchedule"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
             resourceInputs["statusMessage"] = undefined /*out*/;
             resourceInputs["tags"] = undefined /*out*/;

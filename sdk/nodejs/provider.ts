@@ -35,6 +35,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["profile"] = args?.profile;
             resourceInputs["region"] = args?.region;
             resourceInputs["s3EndpointUrl"] = args?.s3EndpointUrl;
+            resourceInputs["schedulerEndpointUrl"] = args?.schedulerEndpointUrl;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Provider.__pulumiType, name, resourceInputs, opts);
@@ -61,4 +62,8 @@ export interface ProviderArgs {
      * S3 endpoint override, e.g. a local rcl-emulator.
      */
     s3EndpointUrl?: pulumi.Input<string | undefined>;
+    /**
+     * EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+     */
+    schedulerEndpointUrl?: pulumi.Input<string | undefined>;
 }

@@ -308,3 +308,15 @@ def test_schedules_survive_a_restart_with_a_state_dir(tmp_path, control) -> None
     with EmulatorServer(port=0, state_dir=str(tmp_path)) as second:
         kept = make_client(second.url, "scheduler").get_schedule(Name="kept")
     assert (kept["ScheduleExpression"], kept["State"]) == (WEEKDAY_STOP, "DISABLED")
+
+
+def test_a_group_made_again_under_a_deleted_name_has_none_of_its_tags(sched) -> None:
+    sched.create_schedule_group(Name="team", Tags=[{"Key": "owner", "Value": "a"}])
+    create(sched, "team-stop", WEEKDAY_STOP, GroupName="team")
+    sched.delete_schedule_group(Name="team")
+    assert refusal(lambda: sched.get_schedule(Name="team-stop", GroupName="team"))[0] == (
+        "ResourceNotFoundException"
+    )
+    sched.create_schedule_group(Name="team")
+    arn = sched.get_schedule_group(Name="team")["Arn"]
+    assert sched.list_tags_for_resource(ResourceArn=arn)["Tags"] == []

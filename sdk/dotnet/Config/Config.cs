@@ -72,5 +72,15 @@ namespace RclResources.Rcl
             set => _s3EndpointUrl.Set(value);
         }
 
+        private static readonly __Value<string?> _schedulerEndpointUrl = new __Value<string?>(() => __config.Get("schedulerEndpointUrl"));
+        /// <summary>
+        /// EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+        /// </summary>
+        public static string? SchedulerEndpointUrl
+        {
+            get => _schedulerEndpointUrl.Get();
+            set => _schedulerEndpointUrl.Set(value);
+        }
+
     }
 }

@@ -31,6 +31,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &ProjectPolicy{}
 	case "rcl:index:ProjectVersion":
 		r = &ProjectVersion{}
+	case "rcl:index:RunningSchedule":
+		r = &RunningSchedule{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -52,6 +52,10 @@ type ProjectVersion struct {
 	Region pulumi.StringOutput `pulumi:"region"`
 	// Whether the model is RUNNING or STARTING.
 	Running pulumi.BoolOutput `pulumi:"running"`
+	// The RunningSchedule with a window that decides when the model runs
+	// (`<schedule group>/<name>`), if any. While there is one, `pulumi up` leaves the model
+	// running or stopped as the schedule left it, whatever `running` says.
+	RunningSchedule pulumi.StringPtrOutput `pulumi:"runningSchedule"`
 	// E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`.
 	Status pulumi.StringOutput `pulumi:"status"`
 	// AWS's message about the status.
@@ -373,6 +377,13 @@ func (o ProjectVersionOutput) Region() pulumi.StringOutput {
 // Whether the model is RUNNING or STARTING.
 func (o ProjectVersionOutput) Running() pulumi.BoolOutput {
 	return o.ApplyT(func(v *ProjectVersion) pulumi.BoolOutput { return v.Running }).(pulumi.BoolOutput)
+}
+
+// The RunningSchedule with a window that decides when the model runs
+// (`<schedule group>/<name>`), if any. While there is one, `pulumi up` leaves the model
+// running or stopped as the schedule left it, whatever `running` says.
+func (o ProjectVersionOutput) RunningSchedule() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ProjectVersion) pulumi.StringPtrOutput { return v.RunningSchedule }).(pulumi.StringPtrOutput)
 }
 
 // E.g. `TRAINING_COMPLETED`, `RUNNING`, `STOPPED`.

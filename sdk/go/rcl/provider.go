@@ -40,6 +40,8 @@ type providerArgs struct {
 	Region *string `pulumi:"region"`
 	// S3 endpoint override, e.g. a local rcl-emulator.
 	S3EndpointUrl *string `pulumi:"s3EndpointUrl"`
+	// EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+	SchedulerEndpointUrl *string `pulumi:"schedulerEndpointUrl"`
 }
 
 // The set of arguments for constructing a Provider resource.
@@ -52,6 +54,8 @@ type ProviderArgs struct {
 	Region pulumi.StringPtrInput
 	// S3 endpoint override, e.g. a local rcl-emulator.
 	S3EndpointUrl pulumi.StringPtrInput
+	// EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+	SchedulerEndpointUrl pulumi.StringPtrInput
 }
 
 func (ProviderArgs) ElementType() reflect.Type {

@@ -51,3 +51,14 @@ Object.defineProperty(exports, "s3EndpointUrl", {
     enumerable: true,
 });
 
+/**
+ * EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+ */
+export declare const schedulerEndpointUrl: string | undefined;
+Object.defineProperty(exports, "schedulerEndpointUrl", {
+    get() {
+        return __config.get("schedulerEndpointUrl");
+    },
+    enumerable: true,
+});
+

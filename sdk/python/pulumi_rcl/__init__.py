@@ -13,6 +13,7 @@ from .project import *
 from .project_policy import *
 from .project_version import *
 from .provider import *
+from .running_schedule import *
 from ._inputs import *
 from . import outputs
 
@@ -35,7 +36,8 @@ _utilities.register(
    "rcl:index:ImageFolder": "ImageFolder",
    "rcl:index:Project": "Project",
    "rcl:index:ProjectPolicy": "ProjectPolicy",
-   "rcl:index:ProjectVersion": "ProjectVersion"
+   "rcl:index:ProjectVersion": "ProjectVersion",
+   "rcl:index:RunningSchedule": "RunningSchedule"
   }
  }
 ]

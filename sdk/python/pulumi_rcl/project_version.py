@@ -458,6 +458,7 @@ class ProjectVersion(pulumi.CustomResource):
             __props__.__dict__["evaluation_summary"] = None
             __props__.__dict__["f1_score"] = None
             __props__.__dict__["label_metrics"] = None
+            __props__.__dict__["running_schedule"] = None
             __props__.__dict__["status"] = None
             __props__.__dict__["status_message"] = None
             __props__.__dict__["training_end_timestamp"] = None
@@ -499,6 +500,7 @@ class ProjectVersion(pulumi.CustomResource):
         __props__.__dict__["project_arn"] = None
         __props__.__dict__["region"] = None
         __props__.__dict__["running"] = None
+        __props__.__dict__["running_schedule"] = None
         __props__.__dict__["status"] = None
         __props__.__dict__["status_message"] = None
         __props__.__dict__["tags"] = None
@@ -640,6 +642,16 @@ class ProjectVersion(pulumi.CustomResource):
         Whether the model is RUNNING or STARTING.
         """
         return pulumi.get(self, "running")
+
+    @_builtins.property
+    @pulumi.getter(name="runningSchedule")
+    def running_schedule(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The RunningSchedule with a window that decides when the model runs
+        (`<schedule group>/<name>`), if any. While there is one, `pulumi up` leaves the model
+        running or stopped as the schedule left it, whatever `running` says.
+        """
+        return pulumi.get(self, "running_schedule")
 
     @_builtins.property
     @pulumi.getter

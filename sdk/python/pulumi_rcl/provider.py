@@ -22,7 +22,8 @@ class ProviderArgs:
                  endpoint_url: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
-                 s3_endpoint_url: pulumi.Input[Optional[_builtins.str]] = None):
+                 s3_endpoint_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 scheduler_endpoint_url: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
@@ -30,6 +31,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] profile: AWS profile to use (then aws:profile, then the AWS default chain).
         :param pulumi.Input[_builtins.str] region: AWS region of every rcl resource (then aws:region, then the AWS default chain).
         :param pulumi.Input[_builtins.str] s3_endpoint_url: S3 endpoint override, e.g. a local rcl-emulator.
+        :param pulumi.Input[_builtins.str] scheduler_endpoint_url: EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
         """
         if endpoint_url is not None:
             pulumi.set(__self__, "endpoint_url", endpoint_url)
@@ -39,6 +41,8 @@ class ProviderArgs:
             pulumi.set(__self__, "region", region)
         if s3_endpoint_url is not None:
             pulumi.set(__self__, "s3_endpoint_url", s3_endpoint_url)
+        if scheduler_endpoint_url is not None:
+            pulumi.set(__self__, "scheduler_endpoint_url", scheduler_endpoint_url)
 
     @_builtins.property
     @pulumi.getter(name="endpointUrl")
@@ -88,6 +92,18 @@ class ProviderArgs:
     def s3_endpoint_url(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "s3_endpoint_url", value)
 
+    @_builtins.property
+    @pulumi.getter(name="schedulerEndpointUrl")
+    def scheduler_endpoint_url(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+        """
+        return pulumi.get(self, "scheduler_endpoint_url")
+
+    @scheduler_endpoint_url.setter
+    def scheduler_endpoint_url(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "scheduler_endpoint_url", value)
+
 
 @pulumi.type_token("pulumi:providers:rcl")
 class Provider(pulumi.ProviderResource):
@@ -99,6 +115,7 @@ class Provider(pulumi.ProviderResource):
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  s3_endpoint_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 scheduler_endpoint_url: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
         Create a Rcl resource with the given unique name, props, and options.
@@ -109,6 +126,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] profile: AWS profile to use (then aws:profile, then the AWS default chain).
         :param pulumi.Input[_builtins.str] region: AWS region of every rcl resource (then aws:region, then the AWS default chain).
         :param pulumi.Input[_builtins.str] s3_endpoint_url: S3 endpoint override, e.g. a local rcl-emulator.
+        :param pulumi.Input[_builtins.str] scheduler_endpoint_url: EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
         """
         ...
     @overload
@@ -138,6 +156,7 @@ class Provider(pulumi.ProviderResource):
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  s3_endpoint_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 scheduler_endpoint_url: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -151,6 +170,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["profile"] = profile
             __props__.__dict__["region"] = region
             __props__.__dict__["s3_endpoint_url"] = s3_endpoint_url
+            __props__.__dict__["scheduler_endpoint_url"] = scheduler_endpoint_url
         super(Provider, __self__).__init__(
             'rcl',
             resource_name,

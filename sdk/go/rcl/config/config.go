@@ -30,3 +30,8 @@ func GetRegion(ctx *pulumi.Context) string {
 func GetS3EndpointUrl(ctx *pulumi.Context) string {
 	return config.Get(ctx, "rcl:s3EndpointUrl")
 }
+
+// EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+func GetSchedulerEndpointUrl(ctx *pulumi.Context) string {
+	return config.Get(ctx, "rcl:schedulerEndpointUrl")
+}

@@ -34,3 +34,8 @@ s3EndpointUrl: Optional[str]
 S3 endpoint override, e.g. a local rcl-emulator.
 """
 
+schedulerEndpointUrl: Optional[str]
+"""
+EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+"""
+

@@ -48,3 +48,10 @@ class _ExportableConfig(types.ModuleType):
         """
         return __config__.get('s3EndpointUrl')
 
+    @_builtins.property
+    def scheduler_endpoint_url(self) -> Optional[str]:
+        """
+        EventBridge Scheduler endpoint override (RunningSchedule), e.g. a local rcl-emulator.
+        """
+        return __config__.get('schedulerEndpointUrl')
+

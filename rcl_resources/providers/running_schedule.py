@@ -1,0 +1,505 @@
+"""RunningSchedule: a model's running window, EventBridge Scheduler schedules that start and
+stop it."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator, model_validator
+
+from .._aws import default_endpoint, default_region
+from .._inputs import ENDPOINTS, CommonInputs, api, check_units
+from .._provider import CheckFailure, CreateResult, DiffResult, Provider, ReadResult, UpdateResult
+from ..errors import NotOwned, RclError, explain, is_code
+from ..lookups import project_arn_by_name, project_name_of
+from ..ownership import OWNER_TAG, SCHEDULE_TAG, TAG_PREFIX, owner_of, user_tags
+from ..schedule_expressions import (
+    ScheduleInputError,
+    at_expression,
+    parse_duration,
+    parse_schedule_expression,
+    parse_timezone,
+)
+from ..schedule_occurrences import running_window
+from .model_state import UP, find_version, units_of, version_name_of
+
+# A schedule's name is `<name>-<role>`, at most 64 characters (botocore: Name).
+ROLES = ("start", "stop", "stop-after")
+MAX_NAME = 64 - len("-stop-after")
+# EventBridge Scheduler's universal targets: the Rekognition call each schedule makes.
+TARGETS = {
+    "start": "arn:aws:scheduler:::aws-sdk:rekognition:startProjectVersion",
+    "stop": "arn:aws:scheduler:::aws-sdk:rekognition:stopProjectVersion",
+    "stop-after": "arn:aws:scheduler:::aws-sdk:rekognition:stopProjectVersion",
+}
+# Schedules carry no tags (Scheduler tags groups): the owner is written in the description.
+_OWNER_MARK = re.compile(r"\(rcl-resources owner: (.*)\)$")
+# Tags on a schedule group: AWS allows 50, one of which is the owner tag.
+MAX_GROUP_TAGS = 50 - 1
+
+
+def _schedule_input(check: Any, value: Any) -> Any:
+    """`value` if `check` accepts it; else its refusal, for the field being validated."""
+    try:
+        check(value)
+    except ScheduleInputError as err:
+        raise ValueError(str(err).replace(f"{err.part}: ", "", 1)) from None
+    return value
+
+
+class RunningScheduleInputs(CommonInputs):
+    project_version_arn: Annotated[str, api("StartProjectVersionRequest.ProjectVersionArn")]
+    """The model the schedules start and stop (a ProjectVersion's `arn`)."""
+    role_arn: Annotated[str, api("scheduler:Target.RoleArn")]
+    """The IAM role EventBridge Scheduler assumes to start and stop the model: trusted by
+    `scheduler.amazonaws.com` and allowed `rekognition:StartProjectVersion` and
+    `rekognition:StopProjectVersion` on it (the README gives both policies)."""
+    start: str | None = None
+    """When the model starts: an EventBridge Scheduler expression read in `timezone` —
+    `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)` with `?` in one of
+    the two day fields, `rate(<n> <minute|minutes|hour|hours|day|days>)` or
+    `at(<yyyy-mm-ddThh:mm:ss>)`. With `start` or `stop`, the schedule decides when the model
+    runs: `pulumi up` no longer starts or stops it for the ProjectVersion's `running`."""
+    stop: str | None = None
+    """When the model stops: an expression as for `start`."""
+    timezone: Annotated[str, api("scheduler:CreateScheduleInput.ScheduleExpressionTimezone")] = (
+        "UTC"
+    )
+    """The IANA time zone `start` and `stop` are read in, e.g. `Europe/Berlin` (default
+    `UTC`); across daylight saving as EventBridge Scheduler does."""
+    min_inference_units: Annotated[int, api("StartProjectVersionRequest.MinInferenceUnits")] = 1
+    """Inference units the start schedule starts the model with (default 1)."""
+    max_inference_units: Annotated[
+        int | None, api("StartProjectVersionRequest.MaxInferenceUnits")
+    ] = None
+    """Upper bound for autoscaling, for the start schedule."""
+    stop_after: str | None = None
+    """A duration such as `8h`, `90m` or `1h30m`: every `pulumi up` that finds the model
+    running arms a one-time stop that far ahead (deleted once it fires), so a model left
+    running stops by itself. Alone, or with `start` and `stop`."""
+    group_name: Annotated[str | None, api("scheduler:CreateScheduleInput.GroupName")] = None
+    """An existing schedule group for the schedules; by default the resource creates a group
+    of its own, named `name` and tagged with `tags`. A change replaces the resource."""
+    name: Annotated[
+        str | None, api("scheduler:CreateScheduleInput.Name"), Field(max_length=MAX_NAME)
+    ] = None
+    """The schedules' names are `<name>-start`, `<name>-stop` and `<name>-stop-after`; by
+    default `<resource name>-<7 hex>`. A change replaces the resource."""
+    tags: dict[str, str] | None = None
+    """Tags of the schedule group the resource creates (EventBridge Scheduler tags groups, not
+    schedules); changed in place. Not with `group_name`."""
+
+    @field_validator("start", "stop")
+    @classmethod
+    def _expression(cls, value: str | None) -> str | None:
+        return None if value is None else _schedule_input(parse_schedule_expression, value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return str(_schedule_input(parse_timezone, value))
+
+    @field_validator("stop_after")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        return None if value is None else _schedule_input(parse_duration, value)
+
+    @field_validator("tags")
+    @classmethod
+    def _group_tags(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value and len(value) > MAX_GROUP_TAGS:
+            raise ValueError(
+                f"has {len(value)} tags; a schedule group takes 50, one of which rcl-resources uses"
+            )
+        for key in value or {}:
+            if key.lower().startswith(("aws:", TAG_PREFIX)):
+                raise ValueError(f"key {key!r} uses a reserved prefix (aws: or {TAG_PREFIX})")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RunningScheduleInputs:
+        if self.start is None and self.stop is None and self.stop_after is None:
+            raise ValueError(
+                "give `start` and/or `stop` (a running window, e.g. start "
+                "'cron(0 8 ? * MON-FRI *)' and stop 'cron(0 19 ? * MON-FRI *)'), or "
+                "`stop_after` (e.g. '8h')"
+            )
+        check_units(self.min_inference_units, self.max_inference_units)
+        if self.group_name and self.tags:
+            raise ValueError(
+                "tags go on the schedule group the resource creates; with group_name, tag "
+                "that group where it is declared (or remove group_name)"
+            )
+        return self
+
+
+class RunningScheduleOutputs:
+    schedule_group: str
+    """The schedule group holding the schedules."""
+    start_schedule_arn: str | None
+    """The ARN of the schedule that starts the model."""
+    stop_schedule_arn: str | None
+    """The ARN of the schedule that stops the model."""
+    stop_after_at: str | None
+    """When the armed one-time stop fires (ISO 8601, UTC), if one is armed."""
+    next_start: str | None
+    """The next start (ISO 8601, in `timezone`), from the expression."""
+    next_stop: str | None
+    """The next stop (ISO 8601, in `timezone`), from the expression."""
+    running_hours_per_week: float | None
+    """Hours a week the window keeps the model running (of 168)."""
+    saved_fraction: float | None
+    """The fraction of an always-running week's unit-hours the window saves (0-1)."""
+
+
+REPLACE_ON = frozenset({"name", "group_name", "region"})
+
+
+class _RunningScheduleProvider(Provider):
+    """When a model runs: EventBridge Scheduler schedules that start it (with its inference
+    units) and stop it, in a time zone, and an optional stop armed at every `pulumi up` that
+    finds it running. Schedules and the window change in place."""
+
+    summary = "a model's running window, EventBridge Scheduler schedules that start and stop it."
+    id_form = "`<schedule group>/<name>`"
+    outputs = RunningScheduleOutputs
+    kind = "RunningSchedule"
+    inputs_model = RunningScheduleInputs
+    replace_on = REPLACE_ON
+    write_only = frozenset({"stop_after"})
+
+    def finish_inputs(self, olds, inputs, unknown_keys, failures: list[CheckFailure]) -> None:
+        self.auto_name(inputs, unknown_keys, "name", max_length=MAX_NAME)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = super().diff(id_, olds, news)
+        if not result.changes and news.get("stop_after") and self._needs_arming(olds):
+            result.changes = True  # the model runs with no stop armed: arm one
+        return result
+
+    def _needs_arming(self, props: dict[str, Any]) -> bool:
+        try:
+            conn = self.connection(props)
+            running = _status(conn.rekognition(), props["project_version_arn"]) in UP
+            return running and _get(conn.scheduler(), props, "stop-after") is None
+        except Exception:  # no credentials at preview, say: nothing to add
+            return False
+
+    # -- create / update ---------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(_id(props), self._apply(props, None))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._apply(news, olds))
+
+    def _apply(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
+        conn = self.connection(props)
+        rekognition, scheduler = conn.rekognition(), conn.scheduler()
+        model = props["project_version_arn"]
+        status = _status(rekognition, model)
+        if status is None:
+            raise RclError(
+                f"RunningSchedule {props['name']}: project_version_arn {model} is not a model "
+                "(it does not exist, or was deleted); give a ProjectVersion's arn"
+            )
+        if not props.get("group_name"):
+            _own_group(scheduler, props, olds)
+        arns: dict[str, str | None] = {}
+        for role in ("start", "stop"):
+            if props.get(role):
+                arns[role] = _put(scheduler, props, role, props[role], props["timezone"])
+            else:
+                _delete(scheduler, props, role)
+                arns[role] = None
+        if olds and olds.get("project_version_arn") not in (None, model):
+            _release(rekognition, olds)
+        if props.get("start") or props.get("stop"):
+            _govern(rekognition, props)
+        else:
+            _release(rekognition, props)
+        armed = None
+        if props.get("stop_after") and status in UP:
+            at = _now() + parse_duration(props["stop_after"])
+            _put(scheduler, props, "stop-after", at_expression(at), "UTC", once=True)
+            armed = at.isoformat()
+        elif not props.get("stop_after"):
+            _delete(scheduler, props, "stop-after")
+        return _outs(props, arns, armed)
+
+    # -- read / delete -----------------------------------------------------------------------
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        group, _, name = id_.partition("/")
+        props = _connection_of(props)
+        scheduler = self.connection(props).scheduler()
+        props["name"] = name
+        found = {role: _get(scheduler, {**props, "group_name": group}, role) for role in ROLES}
+        present = [schedule for schedule in found.values() if schedule]
+        if not present:
+            return ReadResult(None, {})
+        own = _group_tags(scheduler, group)
+        props["group_name"] = None if own.get(OWNER_TAG) and group == name else group
+        props["tags"] = user_tags(own) or None if props["group_name"] is None else None
+        props["owner"] = props.get("owner") or own.get(OWNER_TAG) or _owner_mark(found)
+        for role in ("start", "stop"):
+            schedule = found[role]
+            props[role] = schedule["ScheduleExpression"] if schedule else None
+        window = present[0]
+        target = window["Target"]
+        request = json.loads(target.get("Input") or "{}")
+        props["project_version_arn"] = request.get("ProjectVersionArn")
+        props["role_arn"] = target["RoleArn"]
+        if found["start"] or found["stop"]:
+            props["timezone"] = window.get("ScheduleExpressionTimezone") or "UTC"
+        if found["start"]:
+            units = json.loads(window["Target"].get("Input") or "{}")
+            props["min_inference_units"] = units.get("MinInferenceUnits", 1)
+            props["max_inference_units"] = units.get("MaxInferenceUnits")
+        arns = {role: (found[role] or {}).get("Arn") for role in ("start", "stop")}
+        armed = found["stop-after"]
+        armed_at = _armed_at(armed) if armed else None
+        outs = _outs(props, arns, armed_at)
+        return ReadResult(id_, outs, self.input_values(outs))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        conn = self.connection(props)
+        scheduler = conn.scheduler()
+        for role in ROLES:
+            _delete(scheduler, props, role)
+        _release(conn.rekognition(), props)
+        if not props.get("group_name"):
+            try:
+                scheduler.delete_schedule_group(Name=props["name"])
+            except Exception as err:
+                if not is_code(err, "ResourceNotFoundException"):
+                    raise explain(err, f"deleting schedule group {props['name']}") from err
+
+
+# -- the schedules ---------------------------------------------------------------------------
+
+
+def _id(props: dict[str, Any]) -> str:
+    return f"{_group(props)}/{props['name']}"
+
+
+def _group(props: dict[str, Any]) -> str:
+    return str(props.get("group_name") or props["name"])
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _request(
+    props: dict[str, Any], role: str, expression: str, zone: str, *, once: bool
+) -> dict[str, Any]:
+    model = props["project_version_arn"]
+    call: dict[str, Any] = {"ProjectVersionArn": model}
+    if role == "start":
+        low, high = units_of(props)
+        call["MinInferenceUnits"] = low
+        if high:
+            call["MaxInferenceUnits"] = high
+    action = "Starts" if role == "start" else "Stops"
+    return {
+        "Name": f"{props['name']}-{role}",
+        "GroupName": _group(props),
+        "ScheduleExpression": expression,
+        "ScheduleExpressionTimezone": zone,
+        "Description": f"{action} model {version_name_of(model)} "
+        f"(rcl-resources owner: {owner_of(props)})",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {"Arn": TARGETS[role], "RoleArn": props["role_arn"], "Input": json.dumps(call)},
+        "State": "ENABLED",
+        "ActionAfterCompletion": "DELETE" if once else "NONE",
+    }
+
+
+def _put(
+    client: Any, props: dict[str, Any], role: str, expression: str, zone: str, once: bool = False
+) -> str:
+    """Create the schedule, or update it when it exists and is ours; its ARN."""
+    request = _request(props, role, expression, zone, once=once)
+    name = request["Name"]
+    existing = _get(client, props, role)
+    try:
+        if existing is None:
+            try:
+                return str(client.create_schedule(**request)["ScheduleArn"])
+            except Exception as err:
+                if not is_code(err, "ConflictException"):
+                    raise
+                # A retried create whose first attempt got through: update what it made.
+                existing = _get(client, props, role)
+                if existing is None:
+                    raise
+        if _owner_mark({role: existing}) != owner_of(props):
+            raise NotOwned(
+                f"schedule {name} in group {_group(props)} already exists and was not created "
+                "by this resource; choose another name"
+            )
+        return str(client.update_schedule(**request)["ScheduleArn"])
+    except RclError:
+        raise
+    except Exception as err:
+        raise explain(err, f"writing schedule {name}") from err
+
+
+def _get(client: Any, props: dict[str, Any], role: str) -> dict[str, Any] | None:
+    try:
+        return dict(client.get_schedule(Name=f"{props['name']}-{role}", GroupName=_group(props)))
+    except Exception as err:
+        if is_code(err, "ResourceNotFoundException"):
+            return None
+        raise
+
+
+def _delete(client: Any, props: dict[str, Any], role: str) -> None:
+    """Delete one schedule; one already gone (fired, or a retried delete) is deleted."""
+    name = f"{props['name']}-{role}"
+    try:
+        client.delete_schedule(Name=name, GroupName=_group(props))
+    except Exception as err:
+        if not is_code(err, "ResourceNotFoundException"):
+            raise explain(err, f"deleting schedule {name}") from err
+
+
+def _owner_mark(found: dict[str, dict[str, Any] | None]) -> str | None:
+    for schedule in found.values():
+        mark = _OWNER_MARK.search((schedule or {}).get("Description") or "")
+        if mark:
+            return mark.group(1)
+    return None
+
+
+def _armed_at(schedule: dict[str, Any]) -> str | None:
+    inner = schedule["ScheduleExpression"][len("at(") : -1]
+    try:
+        return datetime.fromisoformat(inner).replace(tzinfo=timezone.utc).isoformat()
+    except ValueError:
+        return None
+
+
+# -- the group the resource owns -------------------------------------------------------------
+
+
+def _own_group(client: Any, props: dict[str, Any], olds: dict[str, Any] | None) -> None:
+    """Create the resource's schedule group (tagged with the owner and `tags`), or bring the
+    tags of the one it made up to date."""
+    name = props["name"]
+    tags = {**(props.get("tags") or {}), OWNER_TAG: owner_of(props)}
+    try:
+        client.create_schedule_group(
+            Name=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+        )
+        return
+    except Exception as err:
+        if not is_code(err, "ConflictException"):
+            raise explain(err, f"creating schedule group {name}") from err
+    arn = client.get_schedule_group(Name=name)["Arn"]
+    current = _group_tags(client, name)
+    if current.get(OWNER_TAG) != owner_of(props):
+        raise NotOwned(
+            f"schedule group {name} already exists and was not created by this resource; "
+            "choose another name, or give it as group_name"
+        )
+    removed = [k for k in current if k not in tags]
+    if removed:
+        client.untag_resource(ResourceArn=arn, TagKeys=removed)
+    added = {k: v for k, v in tags.items() if current.get(k) != v}
+    if added:
+        client.tag_resource(
+            ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in added.items()]
+        )
+
+
+def _group_tags(client: Any, name: str) -> dict[str, str]:
+    try:
+        arn = client.get_schedule_group(Name=name)["Arn"]
+        tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags") or []
+    except Exception as err:
+        if is_code(err, "ResourceNotFoundException"):
+            return {}
+        raise
+    return {tag["Key"]: tag["Value"] for tag in tags}
+
+
+# -- the model -------------------------------------------------------------------------------
+
+
+def _status(client: Any, model: str) -> str | None:
+    """The model's status, or None when there is no such model."""
+    try:
+        project = project_arn_by_name(client, project_name_of(model))
+    except Exception as err:
+        if is_code(err, "ResourceNotFoundException"):
+            return None
+        raise
+    found = find_version(client, project, version_name_of(model)) if project else None
+    if not found or found.get("ProjectVersionArn") != model:
+        return None
+    return str(found["Status"])
+
+
+def _govern(client: Any, props: dict[str, Any]) -> None:
+    """Tag the model as run by this schedule: its ProjectVersion then leaves starting and
+    stopping to the schedule."""
+    model = props["project_version_arn"]
+    try:
+        client.tag_resource(ResourceArn=model, Tags={SCHEDULE_TAG: _id(props)})
+    except Exception as err:
+        raise explain(err, f"tagging model {version_name_of(model)}") from err
+
+
+def _release(client: Any, props: dict[str, Any]) -> None:
+    """Remove this schedule's tag from the model, if the model is there and has it."""
+    model = props.get("project_version_arn")
+    if not model:
+        return
+    try:
+        tags = client.list_tags_for_resource(ResourceArn=model).get("Tags") or {}
+        if tags.get(SCHEDULE_TAG) == _id(props):
+            client.untag_resource(ResourceArn=model, TagKeys=[SCHEDULE_TAG])
+    except Exception as err:
+        if not is_code(err, "ResourceNotFoundException"):
+            raise explain(err, f"untagging model {version_name_of(model)}") from err
+
+
+# -- outputs ---------------------------------------------------------------------------------
+
+
+def _outs(props: dict[str, Any], arns: dict[str, str | None], armed: str | None) -> dict[str, Any]:
+    outs = {
+        **props,
+        "schedule_group": _group(props),
+        "start_schedule_arn": arns.get("start"),
+        "stop_schedule_arn": arns.get("stop"),
+        "stop_after_at": armed,
+        "next_start": None,
+        "next_stop": None,
+        "running_hours_per_week": None,
+        "saved_fraction": None,
+    }
+    if props.get("start") or props.get("stop"):
+        window = running_window(
+            props.get("start"), props.get("stop"), props.get("timezone") or "UTC", reference=_now()
+        )
+        outs.update(
+            next_start=window.next_start,
+            next_stop=window.next_stop,
+            running_hours_per_week=window.running_hours_per_week,
+            saved_fraction=window.saved_fraction,
+        )
+    return outs
+
+
+def _connection_of(props: dict[str, Any]) -> dict[str, Any]:
+    """Props for read(): on import only the id is known, so the connection comes from the
+    provider's configuration and the environment."""
+    props = dict(props)
+    if not props.get("region"):
+        props["region"] = default_region(props.get("profile"))
+        props.update({key: default_endpoint(service) for key, service in ENDPOINTS.items()})
+    return props
