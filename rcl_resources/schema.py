@@ -128,8 +128,9 @@ SDK_README = f"""\
 # Rekognition Custom Labels for Pulumi
 
 Amazon Rekognition Custom Labels as Pulumi resources: `Project`, `Dataset`, `ProjectVersion`
-(trained, evaluated, and running or stopped), `ProjectPolicy` and `ImageFolder` (a local folder
-of labelled images uploaded to S3 as a Ground Truth manifest).
+(trained, evaluated, and running or stopped), `ProjectPolicy`, `ImageFolder` (a local folder
+of labelled images uploaded to S3 as a Ground Truth manifest) and `RunningSchedule` (when a
+model runs, through EventBridge Scheduler).
 
 ```sh
 {{install}}
@@ -137,7 +138,8 @@ of labelled images uploaded to S3 as a Ground Truth manifest).
 
 The first `pulumi up` downloads the provider plugin `pulumi-resource-rcl`, a self-contained
 executable, from the project's GitHub release. Configuration: `rcl:region`, `rcl:profile`,
-`rcl:endpointUrl`, `rcl:s3EndpointUrl`, then the AWS default chain. A local emulator that
+`rcl:endpointUrl`, `rcl:s3EndpointUrl`, `rcl:schedulerEndpointUrl`, then the AWS default
+chain. A local emulator that
 really trains runs with `pipx run --spec 'rcl-resources[emulator]' rcl-emulator serve`.
 
 Documentation, examples in every language and the changelog: {REPOSITORY}

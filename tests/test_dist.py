@@ -203,7 +203,7 @@ def test_sha256sums_covers_every_artefact() -> None:
         assert hashlib.sha256((DIST / name).read_bytes()).hexdigest() == digest, name
 
 
-@pytest.mark.parametrize("example", ["typescript", "yaml", "python-sdk", "go"])
+@pytest.mark.parametrize("example", ["typescript", "yaml", "python-sdk", "go", "business-hours"])
 def test_the_examples_stand_alone(example: str) -> None:
     """An example's README and files never point into the checkout."""
     folder = REPO / "examples" / example

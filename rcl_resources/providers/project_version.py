@@ -63,6 +63,7 @@ from .model_state import (
     scheduled_by,
     starting,
     stop,
+    units_of,
     version_name_of,
     wait_trained,
 )
@@ -291,8 +292,8 @@ class _ProjectVersionProvider(Provider):
         ) == news.get("project_arn")
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if bool(news.get("running")) != bool(olds.get("running")) and self._scheduled(id_, olds):
-            news = {**news, "running": olds.get("running")}  # the schedule decides
+        if _running_changes(olds, news) and self._scheduled(id_, olds):
+            news = {**news, **_running_of(olds)}  # the schedule decides
         result = super().diff(id_, olds, news)
         status = olds.get("status")
         if status in TRAINING:
@@ -457,8 +458,8 @@ class _ProjectVersionProvider(Provider):
             schedule = scheduled_by(client, id_)
         except Exception as err:
             raise explain(err, f"tagging model {news['version_name']}") from err
-        if schedule:  # the model stays as the schedule left it
-            news = {**news, "running": starting(client, news)}
+        if schedule:  # the model stays as the schedule left it, with its units
+            news = {**news, **_running_of(olds), "running": starting(client, news)}
         try:
             found = self._finish(client, news, until, olds=olds)
         except TerminalStatus as err:
@@ -563,6 +564,20 @@ class _ProjectVersionProvider(Provider):
             "billable_training_time_in_seconds": found.get("BillableTrainingTimeInSeconds"),
             "training_end_timestamp": iso_timestamp(found.get("TrainingEndTimestamp")),
         }
+
+
+# What a RunningSchedule with a window decides instead of the inputs.
+SCHEDULED = ("running", "min_inference_units", "max_inference_units")
+
+
+def _running_of(props: dict[str, Any]) -> dict[str, Any]:
+    return {key: props.get(key) for key in SCHEDULED}
+
+
+def _running_changes(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    return bool(news.get("running")) != bool(olds.get("running")) or units_of(news) != units_of(
+        olds
+    )
 
 
 def _recorded_inputs(client: Any, found: dict[str, Any]) -> dict[str, Any]:

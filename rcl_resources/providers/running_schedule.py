@@ -237,9 +237,16 @@ class _RunningScheduleProvider(Provider):
         props["name"] = name
         found = {role: _get(scheduler, {**props, "group_name": group}, role) for role in ROLES}
         present = [schedule for schedule in found.values() if schedule]
-        if not present:
-            return ReadResult(None, {})
         own = _group_tags(scheduler, group)
+        if not present:
+            # Only a one-time stop was declared and it has fired: the resource stays (in its
+            # own group, or as recorded), and the next `up` that finds the model running arms
+            # another. With nothing of it left, it is gone.
+            kept = own.get(OWNER_TAG) or (props.get("stop_after") and props.get("group_name"))
+            if not kept or not props.get("project_version_arn"):
+                return ReadResult(None, {})
+            outs = _outs(props, {}, None)
+            return ReadResult(id_, outs, self.input_values(outs))
         props["group_name"] = None if own.get(OWNER_TAG) and group == name else group
         props["tags"] = user_tags(own) or None if props["group_name"] is None else None
         props["owner"] = props.get("owner") or own.get(OWNER_TAG) or _owner_mark(found)

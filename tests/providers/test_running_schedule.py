@@ -194,6 +194,10 @@ def test_stop_after_arms_a_one_time_stop(provider, aws_env, model, scheduler, re
     _settle(rekognition, model, "STOPPED")
     name = inputs["name"]
     assert scheduler.list_schedules(NamePrefix=name)["Schedules"] == []  # deleted once fired
+    # A refresh keeps the resource: nothing is armed, and that is all.
+    refreshed = provider.read(created.id, outs)
+    assert refreshed.id == created.id and refreshed.outs is not None
+    assert refreshed.outs["stop_after"] == "8h" and refreshed.outs["stop_after_at"] is None
     # Stopped: nothing to arm. Running again (a `pulumi up` started it): the next up re-arms.
     assert not provider.diff(created.id, outs, inputs).changes
     rekognition.start_project_version(ProjectVersionArn=model["arn"], MinInferenceUnits=1)
