@@ -136,6 +136,26 @@ pulumi.export("hours", window.running_hours_per_week)
 """.replace("ROLE", ROLE).replace("START", START)
 
 
+# The window of each program, and what a development stack declares instead.
+DEV = {
+    "plugin window": (
+        f'      start: "{START}"\n      stop: ${{stop}}\n      timezone: Europe/Berlin\n'
+        "      minInferenceUnits: 2\n",
+        "      stopAfter: 8h\n",
+    ),
+    "plugin output": ("  nextStop: ${window.nextStop}\n", "  stopAt: ${window.stopAfterAt}\n"),
+    "python window": (
+        f'    start="{START}",\n    stop=config.require("stop"),\n    timezone="Europe/Berlin",\n'
+        "    min_inference_units=2,\n",
+        '    stop_after="8h",\n',
+    ),
+    "python output": (
+        'pulumi.export("nextStop", window.next_stop)',
+        'pulumi.export("stopAt", window.stop_after_at)',
+    ),
+}
+
+
 @pytest.fixture()
 def emulator_server() -> Iterator[str]:
     """An emulator of its own: its scheduler clock starts today and only moves forward."""
@@ -162,10 +182,18 @@ def clients(url: str) -> tuple[Any, Any, Any]:
     )  # type: ignore[return-value]
 
 
-def project_stack(host: str, url: str, folder: Path, tmp_path: Path, bucket: str) -> Any:
+def project_stack(
+    host: str, url: str, folder: Path, tmp_path: Path, bucket: str, *, dev: bool = False
+) -> Any:
+    """The stack of the program on `host`; `dev`: its schedule is only a `stop_after` of 8h."""
     work = tmp_path / host
+    source = YAML if host == "plugin" else PYTHON
+    if dev:
+        for window, stop_after in DEV.values():
+            source = source.replace(window, stop_after)
+        assert "8h" in source and "Europe/Berlin" not in source
     if host == "plugin":
-        program = YAML
+        program = source
     else:
         program = (
             "name: rcl-window\nruntime:\n  name: python\n  options:\n"
@@ -179,7 +207,7 @@ def project_stack(host: str, url: str, folder: Path, tmp_path: Path, bucket: str
     }
     pulumi = cli_stack(work, tmp_path / f"state-{host}", program, config)
     if host == "python":
-        (work / "__main__.py").write_text(PYTHON)
+        (work / "__main__.py").write_text(source)
     return pulumi
 
 
@@ -271,7 +299,11 @@ def test_a_weekday_window_runs_the_model(
             assert imported["start"] == START and imported["stop"] == EARLIER_STOP
             assert imported["timezone"] == "Europe/Berlin" and imported["minInferenceUnits"] == 2
     finally:
+        control.reset_requests()
         timed("destroy", "destroy", "--yes", "--skip-preview")
+    # The schedule goes first (it releases the model), then the model is stopped and deleted.
+    ops = [r["operation"] for r in control.requests_log()]
+    assert ops.index("UntagResource") < ops.index("DeleteProjectVersion"), ops
     name = outs["windowId"].split("/")[1]
     assert scheduler.list_schedules(NamePrefix=name)["Schedules"] == []
     project = outs["projectArn"].split("/")[1]
@@ -298,8 +330,9 @@ def import_schedule(url: str, tmp_path: Path, id_: str) -> dict[str, Any]:
     return dict(found[0]["inputs"])
 
 
+@pytest.mark.parametrize("host", ["plugin", "python"])
 def test_stop_after_stops_a_dev_model_and_the_next_up_runs_it_again(
-    pulumi_engine: Path, emulator_server: str, small_digits: Path, tmp_path: Path
+    host: str, pulumi_engine: Path, emulator_server: str, small_digits: Path, tmp_path: Path
 ) -> None:
     """No window: `running` still rules, and each up that finds the model running arms a stop."""
     url = emulator_server
@@ -307,19 +340,7 @@ def test_stop_after_stops_a_dev_model_and_the_next_up_runs_it_again(
     control = EmulatorControl(url)
     bucket = f"dev-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
-    program = YAML.replace(
-        f'      start: "{START}"\n      stop: ${{stop}}\n      timezone: Europe/Berlin\n'
-        "      minInferenceUnits: 2\n",
-        "      stopAfter: 8h\n",
-    ).replace("  nextStop: ${window.nextStop}\n", "  stopAt: ${window.stopAfterAt}\n")
-    assert "stopAfter: 8h" in program
-    config = {
-        **emulator_config(url),
-        "folder": str(small_digits),
-        "bucket": bucket,
-        "stop": STOP,
-    }
-    pulumi = cli_stack(tmp_path / "dev", tmp_path / "state-dev", program, config)
+    pulumi = project_stack(host, url, small_digits, tmp_path, bucket, dev=True)
     try:
         pulumi("up", "--yes", "--skip-preview")
         outs = stack_outputs(pulumi)
