@@ -192,3 +192,7 @@ def explain(err: Exception, doing: str) -> RclError:
     if advice:
         text += f" ({advice})"
     return RclError(text)
+
+
+# What a program catches; the package exports these.
+__all__ = ["QualityGateFailed", "RclError", "TerminalStatus", "WaitTimeout"]

@@ -3,11 +3,13 @@ bucket), read into per-label metrics."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
+from . import progress
 from ._inputs import STRICT
 
 
@@ -73,3 +75,21 @@ def _adapter_label_metrics(moderation: Mapping[str, Any]) -> list[LabelMetric]:
             )
         )
     return sorted(metrics, key=lambda m: -(m.f1_score or 0.0))
+
+
+def read_label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-label metrics of a described model version, from the evaluation summary file in
+    its output bucket (`conn`: its Connection); none, with a warning, when it is unreadable."""
+    s3obj = ((found.get("EvaluationResult") or {}).get("Summary") or {}).get("S3Object") or {}
+    if not s3obj.get("Bucket"):
+        return []
+    try:
+        body = conn.s3().get_object(Bucket=s3obj["Bucket"], Key=s3obj["Name"])["Body"].read()
+        summary = json.loads(body)
+    except Exception as err:
+        progress.warn(
+            f"could not read the evaluation summary s3://{s3obj['Bucket']}/"
+            f"{s3obj.get('Name')}: {err}"
+        )
+        return []
+    return [metric.model_dump() for metric in label_metrics(summary)]

@@ -2,7 +2,8 @@
 generated from its schema: for each resource in the registry, `rcl_resources/<module>.py` with
 its Args classes (every input of the provider's input model, typed and documented as there) and
 its `Resource` class (the provider's outputs, and typed keyword overloads of one constructor);
-the Args every resource shares go to `rcl_resources/_args.py`.
+the Args every resource shares go to `rcl_resources/_args.py`, and the package's public names
+(the registry's, the shared Args, the errors a program catches) to `rcl_resources/__init__.py`.
 
     python scripts/python_surface.py           write them
     python scripts/python_surface.py --check   fail, naming the files, when they are stale
@@ -24,6 +25,7 @@ from typing import Any
 
 import pydantic
 
+from rcl_resources import errors
 from rcl_resources._dynamic import PROGRAM_OUTPUTS
 from rcl_resources._inputs import AlsoAccepts, CommonInputs
 from rcl_resources._properties import HIDDEN
@@ -279,11 +281,65 @@ import pulumi
 '''
 
 
+def package_module(found: dict[str, str]) -> str:
+    """`rcl_resources/__init__.py`: every public name, imported from its module on first use
+    (and at once for type checkers)."""
+    homes = {name: kind.module for kind in KINDS for name in (kind.name, *kind.args)}
+    homes.update({name: SHARED for name, module in found.items() if module == SHARED})
+    homes.update(dict.fromkeys(errors.__all__, "errors"))
+    modules: dict[str, list[str]] = {}
+    for name, module in sorted(homes.items()):
+        modules.setdefault(module, []).append(name)
+    imports = "\n".join(
+        f"    from .{module} import {', '.join(names)}" for module, names in sorted(modules.items())
+    )
+    names = [f"`{kind.name}`" for kind in KINDS]
+    resources = ", ".join(names[:-1]) + f" and {names[-1]}"
+    title = textwrap.fill(f"Amazon Rekognition Custom Labels as Pulumi resources: {resources}.", 96)
+    return f'''"""{title}
+
+Each is a Pulumi dynamic resource that takes an Args object and/or keyword arguments, like
+pulumi_aws.
+
+{NOTICE.format(source="rcl_resources/registry.py")}
+"""
+
+import importlib.metadata
+from typing import TYPE_CHECKING, Any
+
+# pyproject.toml holds the one version; the installed metadata carries it here.
+__version__ = importlib.metadata.version("rcl-resources")
+
+# Each name is imported from its module on first use, so a program that declares only
+# Projects does not pay for importing the other resources (nor does the provider host).
+_HOME = {dict(sorted(homes.items()))!r}
+
+if TYPE_CHECKING:
+{imports}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
+    value = getattr(importlib.import_module(f".{{_HOME[name]}}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({{*globals(), *__all__}})
+
+
+__all__ = {sorted(homes)!r}
+'''
+
+
 def generated() -> dict[Path, str]:
     found = owners()
     texts = {PACKAGE / f"{SHARED}.py": shared_module(found)}
     for kind in KINDS:
         texts[PACKAGE / f"{kind.module}.py"] = resource_module(kind, found)
+    texts[PACKAGE / "__init__.py"] = package_module(found)
     return {path: formatted(text) for path, text in texts.items()}
 
 

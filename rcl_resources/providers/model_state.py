@@ -12,9 +12,13 @@ from ..errors import (
     RUNNING_SLOTS,
     TRAINING_SLOTS,
     QuotaExceeded,
+    RclError,
+    TerminalStatus,
+    already_deleted,
     explain,
     is_code,
 )
+from ..lookups import project_arn_by_name, project_name_of
 from ..ownership import SCHEDULE_TAG
 from ..waiters import DEFAULT_POLLER, Deadline, Wait
 
@@ -166,11 +170,88 @@ def stop(client: Any, props: dict[str, Any], arn: str, until: Deadline) -> dict[
     return DEFAULT_POLLER.wait(f"stopping model {name}", fetch, STOPPED, until=until)
 
 
+def delete_version(client: Any, arn: str, props: dict[str, Any], until: Deadline) -> None:
+    """Delete the version: a training is waited out (it cannot be cancelled), a running
+    model stopped; a retried delete finds it deleting or gone."""
+    name = props.get("version_name") or version_name_of(arn)
+    props = {**props, "version_name": name}
+    project_arn = props["project_arn"]
+    found = find_version(client, project_arn, name)
+    if found is None:
+        return
+    status = found["Status"]
+    if status in TRAINING:
+        # A training cannot be cancelled; wait it out, then delete.
+        try:
+            found = wait_trained(client, props, until)
+        except TerminalStatus:
+            pass
+        except Exception as err:
+            raise RclError(
+                f"model {name} is still training and cannot be deleted until it ends; "
+                f"raise timeouts.delete or run `pulumi destroy` again later ({err})"
+            ) from err
+        found = find_version(client, project_arn, name) or {}
+        status = found.get("Status", "")
+    if status in UP or status == "STOPPING":
+        stop(client, props, arn, until)
+    try:
+        client.delete_project_version(ProjectVersionArn=arn)
+    except Exception as err:
+
+        def deleting() -> bool:
+            return (find_version(client, project_arn, name) or {}).get("Status") == "DELETING"
+
+        if not already_deleted(err, deleting):
+            raise explain(err, f"deleting model {name}") from err
+    DEFAULT_POLLER.wait_gone(
+        f"deleting model {name}",
+        lambda: find_version(client, project_arn, name),
+        {"DELETING"},
+        until=until,
+    )
+
+
 def scheduled_by(client: Any, arn: str) -> str | None:
     """The RunningSchedule (`<schedule group>/<name>`) that decides when the model runs, from
     the tag it puts on the model, or None."""
     tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags") or {}
     return tags.get(SCHEDULE_TAG)
+
+
+def status_of(client: Any, arn: str) -> str | None:
+    """The status of the model version `arn`, or None when there is no such version."""
+    try:
+        project = project_arn_by_name(client, project_name_of(arn))
+    except Exception as err:
+        if is_code(err, "ResourceNotFoundException"):
+            return None
+        raise
+    found = find_version(client, project, version_name_of(arn)) if project else None
+    if not found or found.get("ProjectVersionArn") != arn:
+        return None
+    return str(found["Status"])
+
+
+def hand_to_schedule(client: Any, arn: str, schedule: str) -> None:
+    """Tag the model as run by `schedule` (see `scheduled_by`)."""
+    try:
+        client.tag_resource(ResourceArn=arn, Tags={SCHEDULE_TAG: schedule})
+    except Exception as err:
+        raise explain(err, f"tagging model {version_name_of(arn)}") from err
+
+
+def take_from_schedule(client: Any, arn: str | None, schedule: str) -> None:
+    """Remove `schedule`'s tag from the model, if the model is there and has it."""
+    if not arn:
+        return
+    try:
+        tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags") or {}
+        if tags.get(SCHEDULE_TAG) == schedule:
+            client.untag_resource(ResourceArn=arn, TagKeys=[SCHEDULE_TAG])
+    except Exception as err:
+        if not is_code(err, "ResourceNotFoundException"):
+            raise explain(err, f"untagging model {version_name_of(arn)}") from err
 
 
 def units_of(props: dict[str, Any]) -> tuple[int, int | None]:

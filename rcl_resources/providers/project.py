@@ -221,8 +221,8 @@ class _ProjectProvider(Provider):
                 children.append(
                     (
                         varn,
-                        lambda varn=varn: _ProjectVersionProvider()._delete(
-                            client, varn, {**props, "project_arn": arn, "version_name": None}
+                        lambda varn=varn: _ProjectVersionProvider().delete(
+                            varn, {**props, "project_arn": arn, "version_name": None}
                         ),
                     )
                 )

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
-from pydantic.alias_generators import to_pascal, to_snake
 
-from .. import progress
 from .._inputs import (
     STRICT,
     CommonInputs,
@@ -17,10 +14,8 @@ from .._inputs import (
     Tags,
     api,
     check_units,
-    renamed,
     timeout_of,
 )
-from .._plain import plain
 from .._provider import (
     CheckFailure,
     CreateResult,
@@ -30,26 +25,20 @@ from .._provider import (
     UpdateResult,
     import_props,
     iso_timestamp,
-    require_s3,
 )
 from ..api_model import s3_bucket_name
 from ..errors import (
     QualityGateFailed,
-    QuotaExceeded,
     RclError,
     TerminalStatus,
-    already_deleted,
     explain,
-    is_code,
 )
-from ..evaluation import LabelMetric, label_metrics
+from ..evaluation import LabelMetric, read_label_metrics
 from ..lookups import project_arn_by_name, project_name_of
 from ..ownership import (
     OWNER_TAG,
     SCHEDULE_TAG,
-    adopt,
     created,
-    creation_tags,
     tag_changes,
     user_tags,
 )
@@ -59,14 +48,15 @@ from .model_state import (
     TRAINING_FAILED,
     UP,
     converge,
+    delete_version,
     find_version,
     scheduled_by,
     starting,
-    stop,
     units_of,
     version_name_of,
     wait_trained,
 )
+from .model_training import from_api, recorded_inputs, start_training
 
 TRAINING_TIMEOUT = 24 * 60 * 60  # AWS: "30 minutes to 24 hours"
 DELETE_TIMEOUT = 60 * 60
@@ -231,16 +221,6 @@ REPLACE_ON = frozenset(
 )
 
 
-def _api(value: Any) -> Any:
-    """snake_case inputs → the API's PascalCase members (None members dropped)."""
-    return renamed(plain(value), to_pascal)
-
-
-def _from_api(value: Any) -> Any:
-    """The API's PascalCase members → snake_case inputs."""
-    return renamed(value, to_snake)
-
-
 class ProjectVersionOutputs:
     arn: str
     """The version's ARN."""
@@ -326,7 +306,7 @@ class _ProjectVersionProvider(Provider):
         client = self.connection(props).rekognition()
         name = props["version_name"]
         until = DEFAULT_POLLER.deadline(timeout_of(props, "create", TRAINING_TIMEOUT))
-        arn = self._start_training(client, props, until)
+        arn = start_training(client, props, until)
         if not props.get("wait_for_training", True):
             # Read-after-write may not see the new version yet; the create response is enough.
             found = find_version(client, props["project_arn"], name) or {
@@ -341,76 +321,10 @@ class _ProjectVersionProvider(Provider):
             found = self._finish(client, props, until, just_trained=True)
         except (TerminalStatus, QualityGateFailed):
             # A failed or rejected model is deleted, so nothing is left that no state tracks.
-            self._delete(client, arn, props)
+            delete_version(client, arn, props, self._delete_deadline(props))
             raise
         created(client, arn)
         return CreateResult(arn, self._outs(props, found))
-
-    def _start_training(self, client: Any, props: dict[str, Any], until: Deadline) -> str:
-        name = props["version_name"]
-        tags = creation_tags(props)
-        output = _api(props["output_config"])
-        require_s3(props, self.kind, "output_config.s3_bucket", output["S3Bucket"])
-        for key in ("training_data", "testing_data"):
-            for index, asset in enumerate((props.get(key) or {}).get("assets") or []):
-                obj = asset["ground_truth_manifest"]["s3_object"]
-                field = f"{key}.assets[{index}].ground_truth_manifest.s3_object"
-                require_s3(props, self.kind, field, obj["bucket"], obj["name"], obj.get("version"))
-        copy = props.get("copy_from")
-        if copy:
-            request: dict[str, Any] = {
-                "SourceProjectArn": copy["source_project_arn"],
-                "SourceProjectVersionArn": copy["source_project_version_arn"],
-                "DestinationProjectArn": props["project_arn"],
-                "VersionName": name,
-                "OutputConfig": output,
-                "Tags": tags,
-            }
-            call = client.copy_project_version
-        else:
-            request = {
-                "ProjectArn": props["project_arn"],
-                "VersionName": name,
-                "OutputConfig": output,
-                "Tags": tags,
-            }
-            for key in ("training_data", "testing_data", "feature_config"):
-                if props.get(key):
-                    request[to_pascal(key)] = _api(props[key])
-            call = client.create_project_version
-            if props.get("version_description"):
-                request["VersionDescription"] = props["version_description"]
-        if props.get("kms_key_id"):
-            request["KmsKeyId"] = props["kms_key_id"]
-
-        def exists() -> str | None:
-            found = find_version(client, props["project_arn"], name)
-            return self._adopt(client, props) if found else None
-
-        try:
-            # Two trainings per account by default: wait for a slot, do not fail.
-            return DEFAULT_POLLER.retry_while_slot_full(
-                f"model {name}",
-                lambda: str(call(**request)["ProjectVersionArn"]),
-                until=until,
-                already=exists,
-            )
-        except QuotaExceeded:
-            raise
-        except Exception as err:
-            if is_code(err, "ResourceInUseException"):
-                return self._adopt(client, props)
-            raise explain(err, f"training model {name}") from err
-
-    def _adopt(self, client: Any, props: dict[str, Any]) -> str:
-        name = props["version_name"]
-        found = find_version(client, props["project_arn"], name)
-        taken = (
-            f"a model named {name} already exists in this project and was not created by "
-            "this resource; choose another version_name"
-        )
-        arn = str(found["ProjectVersionArn"]) if found else None
-        return adopt(client, arn, props, f"model {name}", taken)
 
     def _finish(
         self,
@@ -433,7 +347,7 @@ class _ProjectVersionProvider(Provider):
         gate = props.get("min_f1_score")
         if gate is None or (f1 is not None and f1 >= gate):
             return
-        metrics = _label_metrics(self.connection(props), found)
+        metrics = read_label_metrics(self.connection(props), found)
         worst = ", ".join(
             f"{m['label']} {m['f1_score']:.3f}"
             for m in sorted(metrics, key=lambda m: m["f1_score"] or 0)[:3]
@@ -488,9 +402,9 @@ class _ProjectVersionProvider(Provider):
         props["tags"] = user_tags(tags) or None
         props["owner"] = props.get("owner") or tags.get(OWNER_TAG)
         if found.get("OutputConfig") and not props.get("output_config"):
-            props["output_config"] = _from_api(found["OutputConfig"])
+            props["output_config"] = from_api(found["OutputConfig"])
         if importing:
-            props.update(_recorded_inputs(client, found))
+            props.update(recorded_inputs(client, found))
         outs = self._outs(props, found)
         # What is live becomes the recorded input, so `up` sees drift and restores it.
         outs["running"] = found.get("Status") in UP
@@ -506,47 +420,11 @@ class _ProjectVersionProvider(Provider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client = self.connection(props).rekognition()
-        self._delete(client, id_, props)
+        delete_version(client, id_, props, self._delete_deadline(props))
 
-    def _delete(self, client: Any, arn: str, props: dict[str, Any]) -> None:
-        name = props.get("version_name") or version_name_of(arn)
-        props = {**props, "version_name": name}
-        project_arn = props["project_arn"]
-        until = DEFAULT_POLLER.deadline(timeout_of(props, "delete", DELETE_TIMEOUT))
-        found = find_version(client, project_arn, name)
-        if found is None:
-            return
-        status = found["Status"]
-        if status in TRAINING:
-            # A training cannot be cancelled; wait it out, then delete.
-            try:
-                found = wait_trained(client, props, until)
-            except TerminalStatus:
-                pass
-            except Exception as err:
-                raise RclError(
-                    f"model {name} is still training and cannot be deleted until it ends; "
-                    f"raise timeouts.delete or run `pulumi destroy` again later ({err})"
-                ) from err
-            found = find_version(client, project_arn, name) or {}
-            status = found.get("Status", "")
-        if status in UP or status == "STOPPING":
-            stop(client, props, arn, until)
-        try:
-            client.delete_project_version(ProjectVersionArn=arn)
-        except Exception as err:
-
-            def deleting() -> bool:
-                return (find_version(client, project_arn, name) or {}).get("Status") == "DELETING"
-
-            if not already_deleted(err, deleting):
-                raise explain(err, f"deleting model {name}") from err
-        DEFAULT_POLLER.wait_gone(
-            f"deleting model {name}",
-            lambda: find_version(client, project_arn, name),
-            {"DELETING"},
-            until=until,
-        )
+    @staticmethod
+    def _delete_deadline(props: dict[str, Any]) -> Deadline:
+        return DEFAULT_POLLER.deadline(timeout_of(props, "delete", DELETE_TIMEOUT))
 
     def _outs(self, props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
         evaluation = found.get("EvaluationResult") or {}
@@ -560,7 +438,7 @@ class _ProjectVersionProvider(Provider):
             "evaluation_summary": (
                 {"bucket": summary.get("Bucket"), "name": summary.get("Name")} if summary else None
             ),
-            "label_metrics": _label_metrics(self.connection(props), found) if summary else [],
+            "label_metrics": read_label_metrics(self.connection(props), found) if summary else [],
             "billable_training_time_in_seconds": found.get("BillableTrainingTimeInSeconds"),
             "training_end_timestamp": iso_timestamp(found.get("TrainingEndTimestamp")),
         }
@@ -578,48 +456,3 @@ def _running_changes(olds: dict[str, Any], news: dict[str, Any]) -> bool:
     return bool(news.get("running")) != bool(olds.get("running")) or units_of(news) != units_of(
         olds
     )
-
-
-def _recorded_inputs(client: Any, found: dict[str, Any]) -> dict[str, Any]:
-    """The inputs a model was made with, as DescribeProjectVersions records them (for an
-    import; `datasets` is not recorded anywhere)."""
-    inputs: dict[str, Any] = {
-        "version_description": found.get("VersionDescription"),
-        "kms_key_id": found.get("KmsKeyId"),
-        "feature_config": _from_api(found["FeatureConfig"]) if found.get("FeatureConfig") else None,
-    }
-    # With the project's datasets the training input is empty; with manifests it lists them.
-    training = (found.get("TrainingDataResult") or {}).get("Input") or {}
-    if training.get("Assets"):
-        testing = (found.get("TestingDataResult") or {}).get("Input") or {}
-        inputs["training_data"] = _from_api({"Assets": training["Assets"]})
-        inputs["testing_data"] = _from_api(
-            {k: v for k, v in testing.items() if v} or {"AutoCreate": False}
-        )
-    source = found.get("SourceProjectVersionArn")
-    # The source project's ARN is only found in this account; otherwise `copy_from` stays
-    # unrecorded, like `datasets`.
-    source_project = source and project_arn_by_name(client, project_name_of(source))
-    if source_project:
-        inputs["copy_from"] = {
-            "source_project_arn": source_project,
-            "source_project_version_arn": source,
-        }
-    return {k: v for k, v in inputs.items() if v is not None}
-
-
-def _label_metrics(conn: Any, found: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per-label metrics from the evaluation summary file in the output bucket."""
-    s3obj = ((found.get("EvaluationResult") or {}).get("Summary") or {}).get("S3Object") or {}
-    if not s3obj.get("Bucket"):
-        return []
-    try:
-        body = conn.s3().get_object(Bucket=s3obj["Bucket"], Key=s3obj["Name"])["Body"].read()
-        summary = json.loads(body)
-    except Exception as err:
-        progress.warn(
-            f"could not read the evaluation summary s3://{s3obj['Bucket']}/"
-            f"{s3obj.get('Name')}: {err}"
-        )
-        return []
-    return [metric.model_dump() for metric in label_metrics(summary)]

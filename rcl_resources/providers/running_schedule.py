@@ -4,7 +4,6 @@ stop it."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -13,9 +12,8 @@ from pydantic import Field, field_validator, model_validator
 from .._aws import default_endpoint, default_region
 from .._inputs import ENDPOINTS, CommonInputs, api, check_units
 from .._provider import CheckFailure, CreateResult, DiffResult, Provider, ReadResult, UpdateResult
-from ..errors import NotOwned, RclError, explain, is_code
-from ..lookups import project_arn_by_name, project_name_of
-from ..ownership import OWNER_TAG, SCHEDULE_TAG, TAG_PREFIX, owner_of, user_tags
+from ..errors import RclError, explain, is_code
+from ..ownership import OWNER_TAG, TAG_PREFIX, user_tags
 from ..schedule_expressions import (
     ScheduleInputError,
     at_expression,
@@ -24,19 +22,22 @@ from ..schedule_expressions import (
     parse_timezone,
 )
 from ..schedule_occurrences import running_window
-from .model_state import UP, find_version, units_of, version_name_of
+from .model_state import UP, hand_to_schedule, status_of, take_from_schedule
+from .schedules import (
+    ROLES,
+    armed_at,
+    delete_schedule,
+    ensure_own_group,
+    get_schedule,
+    group_of,
+    group_tags,
+    owner_mark,
+    put_schedule,
+    schedule_id,
+)
 
-# A schedule's name is `<name>-<role>`, at most 64 characters (botocore: Name).
-ROLES = ("start", "stop", "stop-after")
 MAX_NAME = 64 - len("-stop-after")
-# EventBridge Scheduler's universal targets: the Rekognition call each schedule makes.
-TARGETS = {
-    "start": "arn:aws:scheduler:::aws-sdk:rekognition:startProjectVersion",
-    "stop": "arn:aws:scheduler:::aws-sdk:rekognition:stopProjectVersion",
-    "stop-after": "arn:aws:scheduler:::aws-sdk:rekognition:stopProjectVersion",
-}
-# Schedules carry no tags (Scheduler tags groups): the owner is written in the description.
-_OWNER_MARK = re.compile(r"\(rcl-resources owner: (.*)\)$")
+"""The longest `name`: a schedule's name is `<name>-<role>`, at most 64 characters."""
 # Tags on a schedule group: AWS allows 50, one of which is the owner tag.
 MAX_GROUP_TAGS = 50 - 1
 
@@ -109,7 +110,7 @@ class RunningScheduleInputs(CommonInputs):
 
     @field_validator("tags")
     @classmethod
-    def _group_tags(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+    def group_tags(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         if value and len(value) > MAX_GROUP_TAGS:
             raise ValueError(
                 f"has {len(value)} tags; a schedule group takes 50, one of which rcl-resources uses"
@@ -183,14 +184,14 @@ class _RunningScheduleProvider(Provider):
     def _needs_arming(self, props: dict[str, Any]) -> bool:
         try:
             conn = self.connection(props)
-            running = _status(conn.rekognition(), props["project_version_arn"]) in UP
-            return running and _get(conn.scheduler(), props, "stop-after") is None
+            running = status_of(conn.rekognition(), props["project_version_arn"]) in UP
+            return running and get_schedule(conn.scheduler(), props, "stop-after") is None
         except Exception:  # no credentials at preview, say: nothing to add
             return False
 
     # -- create / update ---------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(_id(props), self._apply(props, None))
+        return CreateResult(schedule_id(props), self._apply(props, None))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(self._apply(news, olds))
@@ -199,34 +200,34 @@ class _RunningScheduleProvider(Provider):
         conn = self.connection(props)
         rekognition, scheduler = conn.rekognition(), conn.scheduler()
         model = props["project_version_arn"]
-        status = _status(rekognition, model)
+        status = status_of(rekognition, model)
         if status is None:
             raise RclError(
                 f"RunningSchedule {props['name']}: project_version_arn {model} is not a model "
                 "(it does not exist, or was deleted); give a ProjectVersion's arn"
             )
         if not props.get("group_name"):
-            _own_group(scheduler, props, olds)
+            ensure_own_group(scheduler, props, olds)
         arns: dict[str, str | None] = {}
         for role in ("start", "stop"):
             if props.get(role):
-                arns[role] = _put(scheduler, props, role, props[role], props["timezone"])
+                arns[role] = put_schedule(scheduler, props, role, props[role], props["timezone"])
             else:
-                _delete(scheduler, props, role)
+                delete_schedule(scheduler, props, role)
                 arns[role] = None
         if olds and olds.get("project_version_arn") not in (None, model):
-            _release(rekognition, olds)
+            take_from_schedule(rekognition, olds.get("project_version_arn"), schedule_id(olds))
         if props.get("start") or props.get("stop"):
-            _govern(rekognition, props)
+            hand_to_schedule(rekognition, model, schedule_id(props))
         else:
-            _release(rekognition, props)
+            take_from_schedule(rekognition, model, schedule_id(props))
         armed = None
         if props.get("stop_after") and status in UP:
             at = _now() + parse_duration(props["stop_after"])
-            _put(scheduler, props, "stop-after", at_expression(at), "UTC", once=True)
+            put_schedule(scheduler, props, "stop-after", at_expression(at), "UTC", once=True)
             armed = at.isoformat()
         elif not props.get("stop_after"):
-            _delete(scheduler, props, "stop-after")
+            delete_schedule(scheduler, props, "stop-after")
         return _outs(props, arns, armed)
 
     # -- read / delete -----------------------------------------------------------------------
@@ -235,9 +236,11 @@ class _RunningScheduleProvider(Provider):
         props = _connection_of(props)
         scheduler = self.connection(props).scheduler()
         props["name"] = name
-        found = {role: _get(scheduler, {**props, "group_name": group}, role) for role in ROLES}
+        found = {
+            role: get_schedule(scheduler, {**props, "group_name": group}, role) for role in ROLES
+        }
         present = [schedule for schedule in found.values() if schedule]
-        own = _group_tags(scheduler, group)
+        own = group_tags(scheduler, group)
         if not present:
             # Only a one-time stop was declared and it has fired: the resource stays (in its
             # own group, or as recorded), and the next `up` that finds the model running arms
@@ -249,7 +252,7 @@ class _RunningScheduleProvider(Provider):
             return ReadResult(id_, outs, self.input_values(outs))
         props["group_name"] = None if own.get(OWNER_TAG) and group == name else group
         props["tags"] = user_tags(own) or None if props["group_name"] is None else None
-        props["owner"] = props.get("owner") or own.get(OWNER_TAG) or _owner_mark(found)
+        props["owner"] = props.get("owner") or own.get(OWNER_TAG) or owner_mark(found)
         for role in ("start", "stop"):
             schedule = found[role]
             props[role] = schedule["ScheduleExpression"] if schedule else None
@@ -266,16 +269,15 @@ class _RunningScheduleProvider(Provider):
             props["max_inference_units"] = units.get("MaxInferenceUnits")
         arns = {role: (found[role] or {}).get("Arn") for role in ("start", "stop")}
         armed = found["stop-after"]
-        armed_at = _armed_at(armed) if armed else None
-        outs = _outs(props, arns, armed_at)
+        outs = _outs(props, arns, armed_at(armed) if armed else None)
         return ReadResult(id_, outs, self.input_values(outs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         conn = self.connection(props)
         scheduler = conn.scheduler()
         for role in ROLES:
-            _delete(scheduler, props, role)
-        _release(conn.rekognition(), props)
+            delete_schedule(scheduler, props, role)
+        take_from_schedule(conn.rekognition(), props.get("project_version_arn"), schedule_id(props))
         if not props.get("group_name"):
             try:
                 scheduler.delete_schedule_group(Name=props["name"])
@@ -284,203 +286,14 @@ class _RunningScheduleProvider(Provider):
                     raise explain(err, f"deleting schedule group {props['name']}") from err
 
 
-# -- the schedules ---------------------------------------------------------------------------
-
-
-def _id(props: dict[str, Any]) -> str:
-    return f"{_group(props)}/{props['name']}"
-
-
-def _group(props: dict[str, Any]) -> str:
-    return str(props.get("group_name") or props["name"])
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _request(
-    props: dict[str, Any], role: str, expression: str, zone: str, *, once: bool
-) -> dict[str, Any]:
-    model = props["project_version_arn"]
-    call: dict[str, Any] = {"ProjectVersionArn": model}
-    if role == "start":
-        low, high = units_of(props)
-        call["MinInferenceUnits"] = low
-        if high:
-            call["MaxInferenceUnits"] = high
-    action = "Starts" if role == "start" else "Stops"
-    return {
-        "Name": f"{props['name']}-{role}",
-        "GroupName": _group(props),
-        "ScheduleExpression": expression,
-        "ScheduleExpressionTimezone": zone,
-        "Description": f"{action} model {version_name_of(model)} "
-        f"(rcl-resources owner: {owner_of(props)})",
-        "FlexibleTimeWindow": {"Mode": "OFF"},
-        "Target": {"Arn": TARGETS[role], "RoleArn": props["role_arn"], "Input": json.dumps(call)},
-        "State": "ENABLED",
-        "ActionAfterCompletion": "DELETE" if once else "NONE",
-    }
-
-
-def _put(
-    client: Any, props: dict[str, Any], role: str, expression: str, zone: str, once: bool = False
-) -> str:
-    """Create the schedule, or update it when it exists and is ours; its ARN."""
-    request = _request(props, role, expression, zone, once=once)
-    name = request["Name"]
-    existing = _get(client, props, role)
-    try:
-        if existing is None:
-            try:
-                return str(client.create_schedule(**request)["ScheduleArn"])
-            except Exception as err:
-                if not is_code(err, "ConflictException"):
-                    raise
-                # A retried create whose first attempt got through: update what it made.
-                existing = _get(client, props, role)
-                if existing is None:
-                    raise
-        if _owner_mark({role: existing}) != owner_of(props):
-            raise NotOwned(
-                f"schedule {name} in group {_group(props)} already exists and was not created "
-                "by this resource; choose another name"
-            )
-        return str(client.update_schedule(**request)["ScheduleArn"])
-    except RclError:
-        raise
-    except Exception as err:
-        raise explain(err, f"writing schedule {name}") from err
-
-
-def _get(client: Any, props: dict[str, Any], role: str) -> dict[str, Any] | None:
-    try:
-        return dict(client.get_schedule(Name=f"{props['name']}-{role}", GroupName=_group(props)))
-    except Exception as err:
-        if is_code(err, "ResourceNotFoundException"):
-            return None
-        raise
-
-
-def _delete(client: Any, props: dict[str, Any], role: str) -> None:
-    """Delete one schedule; one already gone (fired, or a retried delete) is deleted."""
-    name = f"{props['name']}-{role}"
-    try:
-        client.delete_schedule(Name=name, GroupName=_group(props))
-    except Exception as err:
-        if not is_code(err, "ResourceNotFoundException"):
-            raise explain(err, f"deleting schedule {name}") from err
-
-
-def _owner_mark(found: dict[str, dict[str, Any] | None]) -> str | None:
-    for schedule in found.values():
-        mark = _OWNER_MARK.search((schedule or {}).get("Description") or "")
-        if mark:
-            return mark.group(1)
-    return None
-
-
-def _armed_at(schedule: dict[str, Any]) -> str | None:
-    inner = schedule["ScheduleExpression"][len("at(") : -1]
-    try:
-        return datetime.fromisoformat(inner).replace(tzinfo=timezone.utc).isoformat()
-    except ValueError:
-        return None
-
-
-# -- the group the resource owns -------------------------------------------------------------
-
-
-def _own_group(client: Any, props: dict[str, Any], olds: dict[str, Any] | None) -> None:
-    """Create the resource's schedule group (tagged with the owner and `tags`), or bring the
-    tags of the one it made up to date."""
-    name = props["name"]
-    tags = {**(props.get("tags") or {}), OWNER_TAG: owner_of(props)}
-    try:
-        client.create_schedule_group(
-            Name=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
-        )
-        return
-    except Exception as err:
-        if not is_code(err, "ConflictException"):
-            raise explain(err, f"creating schedule group {name}") from err
-    arn = client.get_schedule_group(Name=name)["Arn"]
-    current = _group_tags(client, name)
-    if current.get(OWNER_TAG) != owner_of(props):
-        raise NotOwned(
-            f"schedule group {name} already exists and was not created by this resource; "
-            "choose another name, or give it as group_name"
-        )
-    removed = [k for k in current if k not in tags]
-    if removed:
-        client.untag_resource(ResourceArn=arn, TagKeys=removed)
-    added = {k: v for k, v in tags.items() if current.get(k) != v}
-    if added:
-        client.tag_resource(
-            ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in added.items()]
-        )
-
-
-def _group_tags(client: Any, name: str) -> dict[str, str]:
-    try:
-        arn = client.get_schedule_group(Name=name)["Arn"]
-        tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags") or []
-    except Exception as err:
-        if is_code(err, "ResourceNotFoundException"):
-            return {}
-        raise
-    return {tag["Key"]: tag["Value"] for tag in tags}
-
-
-# -- the model -------------------------------------------------------------------------------
-
-
-def _status(client: Any, model: str) -> str | None:
-    """The model's status, or None when there is no such model."""
-    try:
-        project = project_arn_by_name(client, project_name_of(model))
-    except Exception as err:
-        if is_code(err, "ResourceNotFoundException"):
-            return None
-        raise
-    found = find_version(client, project, version_name_of(model)) if project else None
-    if not found or found.get("ProjectVersionArn") != model:
-        return None
-    return str(found["Status"])
-
-
-def _govern(client: Any, props: dict[str, Any]) -> None:
-    """Tag the model as run by this schedule: its ProjectVersion then leaves starting and
-    stopping to the schedule."""
-    model = props["project_version_arn"]
-    try:
-        client.tag_resource(ResourceArn=model, Tags={SCHEDULE_TAG: _id(props)})
-    except Exception as err:
-        raise explain(err, f"tagging model {version_name_of(model)}") from err
-
-
-def _release(client: Any, props: dict[str, Any]) -> None:
-    """Remove this schedule's tag from the model, if the model is there and has it."""
-    model = props.get("project_version_arn")
-    if not model:
-        return
-    try:
-        tags = client.list_tags_for_resource(ResourceArn=model).get("Tags") or {}
-        if tags.get(SCHEDULE_TAG) == _id(props):
-            client.untag_resource(ResourceArn=model, TagKeys=[SCHEDULE_TAG])
-    except Exception as err:
-        if not is_code(err, "ResourceNotFoundException"):
-            raise explain(err, f"untagging model {version_name_of(model)}") from err
-
-
-# -- outputs ---------------------------------------------------------------------------------
 
 
 def _outs(props: dict[str, Any], arns: dict[str, str | None], armed: str | None) -> dict[str, Any]:
     outs = {
         **props,
-        "schedule_group": _group(props),
+        "schedule_group": group_of(props),
         "start_schedule_arn": arns.get("start"),
         "stop_schedule_arn": arns.get("stop"),
         "stop_after_at": armed,
