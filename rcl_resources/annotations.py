@@ -9,14 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .detection_lines import MAX_BOUNDING_BOXES
 from .image_folders import FolderUpload, image_key, put_manifest, upload_images
-from .manifest import (
-    IMAGE_CONTENT_TYPES,
-    MAX_BOUNDING_BOXES,
-    detection_line,
-    dumps_line,
-    label_name_problem,
-)
+from .manifest import IMAGE_CONTENT_TYPES, detection_line, dumps_line
+from .manifest_values import label_name_problem
 
 COCO, PASCAL_VOC, YOLO = "coco", "pascal_voc", "yolo"
 FORMATS = (COCO, PASCAL_VOC, YOLO)

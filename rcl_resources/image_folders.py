@@ -23,9 +23,9 @@ from .manifest import (
     SAFE_FOLDER,
     classification_line,
     dumps_line,
-    label_name_problem,
     moderation_line,
 )
+from .manifest_values import label_name_problem
 
 _LIST_DENIED_CODES = frozenset({"AccessDenied", "AllAccessDisabled"})
 
@@ -51,23 +51,9 @@ def scan_image_folder(folder: Path, kind: str = CLASSIFICATION) -> list[FolderIm
     (two for classification, one besides ``safe`` for content moderation).
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ValueError(
-            f"image folder {folder} does not exist or is not a directory; create it with one "
-            "subfolder per label, e.g. <folder>/cat/1.png"
-        )
-    label_dirs = sorted(
-        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: p.name,
-    )
-    if not label_dirs:
-        raise ValueError(
-            f"image folder {folder} has no label subfolders; put each image in "
-            f"{folder}/<label>/<image>.png"
-        )
     images: list[FolderImage] = []
     labels: list[str] = []
-    for label_dir in label_dirs:
+    for label_dir in _label_dirs(folder):
         files = sorted(
             (
                 p
@@ -91,6 +77,31 @@ def scan_image_folder(folder: Path, kind: str = CLASSIFICATION) -> list[FolderIm
                     extension=path.suffix.lower(),
                 )
             )
+    _require_labels(folder, kind, labels)
+    return images
+
+
+def _label_dirs(folder: Path) -> list[Path]:
+    """The folder's visible subfolders by name; ValueError when there is none."""
+    if not folder.is_dir():
+        raise ValueError(
+            f"image folder {folder} does not exist or is not a directory; create it with one "
+            "subfolder per label, e.g. <folder>/cat/1.png"
+        )
+    label_dirs = sorted(
+        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+    )
+    if not label_dirs:
+        raise ValueError(
+            f"image folder {folder} has no label subfolders; put each image in "
+            f"{folder}/<label>/<image>.png"
+        )
+    return label_dirs
+
+
+def _require_labels(folder: Path, kind: str, labels: list[str]) -> None:
+    """ValueError unless ``labels`` (those with images) are enough for a ``kind`` manifest."""
     if kind not in FOLDER_KINDS:
         raise ValueError(f"kind {kind!r} is not one of {', '.join(FOLDER_KINDS)}")
     found = ", ".join(labels) or "none"
@@ -105,7 +116,6 @@ def scan_image_folder(folder: Path, kind: str = CLASSIFICATION) -> list[FolderIm
             f"image folder {folder} has images for {len(labels)} label(s) ({found}); "
             "classification needs at least 2 label subfolders with PNG or JPEG images"
         )
-    return images
 
 
 def folder_digest(images: Iterable[FolderImage], kind: str = CLASSIFICATION) -> str:

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from .detection_lines import detection_problems
+from .manifest_values import is_confidence, is_iso_datetime, label_name_problem
+
 DEFAULT_JOB_NAME = "rcl-resources"
 # Ground Truth requires a creation-date, but a real timestamp would change the manifest bytes
 # on every run; a fixed one keeps "unchanged folder -> unchanged manifest" true.
@@ -33,11 +36,7 @@ IMAGE_CONTENT_TYPES: Mapping[str, str] = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
 }
-# The manifest rules allow 256 characters, but the API's DatasetLabel shape stops at 255, and a
-# label the API cannot name is a label ListDatasetLabels cannot report.
-MAX_LABEL_NAME_LENGTH = 255
 MAX_LABELS_PER_IMAGE = 50
-MAX_BOUNDING_BOXES = 50
 MANIFEST_CONTENT_TYPE = "application/x-ndjson"
 
 SOURCE_REF = "source-ref"
@@ -176,20 +175,6 @@ def _iso_utc(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def label_name_problem(label: object) -> str | None:
-    if not isinstance(label, str) or not label.strip():
-        return (
-            f"ERROR_INVALID_LABEL_NAME_LENGTH: label {label!r} is empty or not a string; "
-            "give every label a non-empty name"
-        )
-    if len(label) > MAX_LABEL_NAME_LENGTH:
-        return (
-            f"ERROR_INVALID_LABEL_NAME_LENGTH: label {label[:40]!r}... is {len(label)} "
-            f"characters; shorten it to at most {MAX_LABEL_NAME_LENGTH}"
-        )
-    return None
-
-
 # --- serialising ------------------------------------------------------------------------------
 
 
@@ -317,7 +302,9 @@ def _attribute_problems(line: Mapping[str, Any], attribute: str, where: str) -> 
     if kind == CLASSIFICATION_TYPE:
         problems.extend(_classification_problems(line[attribute], metadata, attribute, where))
     elif kind == DETECTION_TYPE:
-        problems.extend(_detection_problems(line[attribute], metadata, attribute, where))
+        problems.extend(
+            detection_problems(line[attribute], metadata, attribute, metadata_key, where)
+        )
     elif kind is None:
         problems.append(
             f'ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: "{metadata_key}" has no '
@@ -339,7 +326,7 @@ def _common_metadata_problems(
     if metadata.get("human-annotated") not in ("yes", "no"):
         problems.append(f'{prefix}."human-annotated" must be "yes" or "no"')
     created = metadata.get("creation-date")
-    if not isinstance(created, str) or not _is_iso_datetime(created):
+    if not isinstance(created, str) or not is_iso_datetime(created):
         problems.append(
             f'{prefix}."creation-date" must be an ISO 8601 UTC time such as '
             f'"{_iso_utc(MANIFEST_EPOCH)}"'
@@ -360,7 +347,7 @@ def _classification_problems(
             f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{attribute}" must be an integer '
             f"for image classification, not {value!r}"
         )
-    if not _is_confidence(metadata.get("confidence")):
+    if not is_confidence(metadata.get("confidence")):
         problems.append(
             f"ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: "
             f'{metadata_key}."confidence" must be a number from 0 to 1'
@@ -376,121 +363,6 @@ def _classification_problems(
         if problem:
             problems.append(f"{problem} ({where})")
     return problems
-
-
-def _detection_problems(
-    value: object, metadata: Mapping[str, Any], attribute: str, where: str
-) -> list[str]:
-    metadata_key = attribute + METADATA_SUFFIX
-    shape_hint = (
-        '{"image_size": [{"width", "height", "depth"}], '
-        '"annotations": [{"class_id", "top", "left", "width", "height"}]}'
-    )
-    if not isinstance(value, Mapping):
-        return [
-            f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{attribute}" must be {shape_hint}'
-        ]
-    problems: list[str] = []
-    sizes = value.get("image_size")
-    size = sizes[0] if isinstance(sizes, list) and sizes else None
-    if not isinstance(size, Mapping) or not all(
-        _is_positive_int(size.get(k)) for k in ("width", "height", "depth")
-    ):
-        problems.append(
-            f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{attribute}".image_size must be '
-            '[{"width": W, "height": H, "depth": D}] with positive integers'
-        )
-        size = None
-    annotations = value.get("annotations")
-    if not isinstance(annotations, list):
-        return [
-            *problems,
-            f'ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT: {where}: "{attribute}".annotations must be '
-            "a list (empty for an image with no objects)",
-        ]
-    if len(annotations) > MAX_BOUNDING_BOXES:
-        problems.append(
-            f"ERROR_TOO_MANY_BOUNDING_BOXES: {where}: {len(annotations)} boxes; "
-            f"an image may have at most {MAX_BOUNDING_BOXES}"
-        )
-
-    objects = metadata.get("objects")
-    if not isinstance(objects, list) or len(objects) != len(annotations):
-        problems.append(
-            f"ERROR_MISSING_BOUNDING_BOX_CONFIDENCE: {where}: {metadata_key}.objects must hold "
-            f'one {{"confidence": c}} per annotation ({len(annotations)})'
-        )
-    elif not all(isinstance(o, Mapping) and _is_confidence(o.get("confidence")) for o in objects):
-        problems.append(
-            f"ERROR_MISSING_BOUNDING_BOX_CONFIDENCE: {where}: every {metadata_key}.objects "
-            "entry needs a confidence from 0 to 1"
-        )
-    class_map = metadata.get("class-map")
-    if not isinstance(class_map, Mapping):
-        problems.append(
-            f"ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT: {where}: {metadata_key} needs a "
-            '"class-map" object like {"0": "cat"}'
-        )
-        class_map = {}
-    for class_id, label in class_map.items():
-        problem = label_name_problem(label)
-        if problem:
-            problems.append(f"{problem} ({where}, class-map id {class_id})")
-
-    for index, box in enumerate(annotations):
-        problems.extend(_box_problems(box, index, size, class_map, attribute, where))
-    return problems
-
-
-def _box_problems(
-    box: object,
-    index: int,
-    size: Mapping[str, Any] | None,
-    class_map: Mapping[str, Any],
-    attribute: str,
-    where: str,
-) -> list[str]:
-    name = f'"{attribute}".annotations[{index}]'
-    edges = ("top", "left", "width", "height")
-    if not isinstance(box, Mapping) or not all(_is_number(box.get(k)) for k in edges):
-        return [
-            f"ERROR_INVALID_BOUNDING_BOX: {where}: {name} needs numeric top, left, width "
-            "and height in pixels"
-        ]
-    problems: list[str] = []
-    if str(box.get("class_id")) not in class_map:
-        problems.append(
-            f"ERROR_MISSING_CLASS_MAP_ID: {where}: {name}.class_id {box.get('class_id')!r} "
-            f'is not in {attribute}-metadata."class-map"; add it there'
-        )
-    top, left, width, height = (box[k] for k in edges)
-    off_frame = size is not None and (left + width > size["width"] or top + height > size["height"])
-    if min(top, left) < 0 or width <= 0 or height <= 0 or off_frame:
-        problems.append(
-            f"ERROR_INVALID_BOUNDING_BOX: {where}: {name} is empty, negative or outside the "
-            "image; keep every box within image_size"
-        )
-    return problems
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_positive_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _is_confidence(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
-
-
-def _is_iso_datetime(text: str) -> bool:
-    try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
 
 
 def labels_of(line: Mapping[str, Any]) -> list[str]:

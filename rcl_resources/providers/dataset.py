@@ -33,7 +33,15 @@ from ..ownership import (
     tag_changes,
     user_tags,
 )
-from ..waiters import DEFAULT_POLLER, Deadline, Wait
+from ..waiters import DEFAULT_POLLER, Deadline
+from .dataset_state import (
+    IN_PROGRESS,
+    dataset_label,
+    describe_dataset,
+    last_updated,
+    wait_dataset,
+    wait_dataset_deleted,
+)
 
 CREATE_TIMEOUT = 30 * 60
 UPDATE_TIMEOUT = 30 * 60
@@ -41,7 +49,6 @@ DELETE_TIMEOUT = 10 * 60
 # UpdateDatasetEntries accepts at most 5 MiB of JSON lines per call; a batch stays well under
 # it, so the request's encoding and a line's UTF-8 escapes never push it over.
 MAX_CHANGES_BYTES = 4 * 1024 * 1024
-IN_PROGRESS = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"}
 
 
 class _DatasetSource(BaseModel):
@@ -118,16 +125,6 @@ REPLACE_ON = frozenset(
 )
 
 
-def describe_dataset(client: Any, arn: str) -> dict[str, Any] | None:
-    """The dataset's description, or None when it does not exist."""
-    try:
-        return client.describe_dataset(DatasetArn=arn)["DatasetDescription"]
-    except Exception as err:
-        if is_code(err, "ResourceNotFoundException"):
-            return None
-        raise
-
-
 def find_dataset_of_type(client: Any, project_arn: str, dataset_type: str) -> str | None:
     """ARN of the project's dataset of `dataset_type`, if it has one."""
     project = find_project(client, project_name_of(project_arn))
@@ -135,88 +132,6 @@ def find_dataset_of_type(client: Any, project_arn: str, dataset_type: str) -> st
         if dataset.get("DatasetType") == dataset_type:
             return str(dataset["DatasetArn"])
     return None
-
-
-_STALE = "<complete from before the call>"
-STALE_GRACE = 30.0
-
-READY = Wait.of(
-    target={"CREATE_COMPLETE", "UPDATE_COMPLETE"},
-    pending={"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", _STALE},
-    failure={"CREATE_FAILED", "UPDATE_FAILED"},
-)
-
-
-def wait_dataset(
-    client: Any, arn: str, *, operation: str, until: Deadline, before: Any = _STALE
-) -> dict[str, Any]:
-    """Wait for CREATE_COMPLETE/UPDATE_COMPLETE; a *_FAILED status raises with the first
-    error entries.
-
-    `before` is the dataset's LastUpdatedTimestamp before an update call: read-after-write is
-    eventual, so a COMPLETE that still carries it is the previous operation's, not this one's
-    (for up to STALE_GRACE seconds, in case the service keeps the timestamp).
-    """
-    started = DEFAULT_POLLER.clock()
-    moved = before is _STALE
-
-    def status_of(found: dict[str, Any]) -> str:
-        nonlocal moved
-        status = str(found["Status"])
-        moved = moved or status.endswith("_IN_PROGRESS")
-        moved = moved or found.get("LastUpdatedTimestamp") != before
-        if not moved and DEFAULT_POLLER.clock() - started < STALE_GRACE:
-            return _STALE
-        return status
-
-    try:
-        found = DEFAULT_POLLER.wait(
-            f"dataset {dataset_label(arn)} ({operation})",
-            lambda: describe_dataset(client, arn),
-            READY,
-            until=until,
-            status_of=status_of,
-        )
-    except TerminalStatus as err:
-        raise TerminalStatus(
-            f"{err}{first_error_entries(client, arn)}", err.status, err.status_message
-        ) from err
-    return found
-
-
-def first_error_entries(client: Any, arn: str, limit: int = 3) -> str:
-    """' First entries with errors: ...' or '' (best effort: the dataset may be unreadable)."""
-    try:
-        entries = client.list_dataset_entries(DatasetArn=arn, HasErrors=True, MaxResults=limit)
-    except Exception:
-        return ""
-    lines = entries.get("DatasetEntries") or []
-    if not lines:
-        return ""
-    return " First entries with errors: " + " | ".join(_entry_errors(line) for line in lines)
-
-
-def _entry_errors(line: str) -> str:
-    entry = json.loads(line)
-    codes = [e.get("code", "") for e in entry.get("cl-errors") or []]
-    for key, value in entry.items():
-        if key.endswith("-metadata") and isinstance(value, dict):
-            codes += [e.get("code", "") for e in value.get("cl-errors") or []]
-    return f"{entry.get('source-ref', '?')}: {', '.join(c for c in codes if c) or 'error'}"
-
-
-def dataset_label(arn: str) -> str:
-    """`<project>/<train|test>` for messages."""
-    return f"{project_name_of(arn)}/{arn.split('/dataset/')[-1].split('/')[0]}"
-
-
-def wait_dataset_deleted(client: Any, arn: str, until: Deadline) -> None:
-    DEFAULT_POLLER.wait_gone(
-        f"deleting dataset {dataset_label(arn)}",
-        lambda: describe_dataset(client, arn),
-        {"DELETE_IN_PROGRESS"},
-        until=until,
-    )
 
 
 def add_entries(client: Any, arn: str, lines: list[str], until: Deadline) -> None:
@@ -239,11 +154,6 @@ def add_entries(client: Any, arn: str, lines: list[str], until: Deadline) -> Non
                 # Busy with something else (a training reading it): back off.
                 poller.sleep(min(30.0, 0.5 * 2**attempt, until.left(poller.clock())))
         wait_dataset(client, arn, operation="adding entries", until=until, before=before)
-
-
-def last_updated(client: Any, arn: str) -> Any:
-    """The dataset's LastUpdatedTimestamp (None when it has none)."""
-    return (describe_dataset(client, arn) or {}).get("LastUpdatedTimestamp")
 
 
 def _split_started(client: Any, test: str) -> bool:
@@ -342,23 +252,7 @@ class _DatasetProvider(Provider):
         until = DEFAULT_POLLER.deadline(timeout_of(props, "create", CREATE_TIMEOUT))
         client = self.connection(props).rekognition()
         what = f"dataset {props['dataset_type']} of {project_name_of(props['project_arn'])}"
-        request: dict[str, Any] = {
-            "ProjectArn": props["project_arn"],
-            "DatasetType": props["dataset_type"],
-            "Tags": creation_tags(props),
-        }
-        if props.get("dataset_source"):
-            request["DatasetSource"] = _api_source(props["dataset_source"])
-            manifest = (props["dataset_source"].get("ground_truth_manifest") or {}).get("s3_object")
-            if manifest:
-                require_s3(
-                    props,
-                    self.kind,
-                    "dataset_source.ground_truth_manifest.s3_object",
-                    manifest["bucket"],
-                    manifest["name"],
-                    manifest.get("version"),
-                )
+        request = self._create_request(props)
         try:
             arn = client.create_dataset(**request)["DatasetArn"]
         except Exception as err:
@@ -386,6 +280,28 @@ class _DatasetProvider(Provider):
                 ) from err
         created(client, arn)
         return CreateResult(arn, self._outs(client, arn, props))
+
+    def _create_request(self, props: dict[str, Any]) -> dict[str, Any]:
+        """CreateDataset's arguments; a source manifest that is missing or unreadable fails
+        here, before anything is created."""
+        request: dict[str, Any] = {
+            "ProjectArn": props["project_arn"],
+            "DatasetType": props["dataset_type"],
+            "Tags": creation_tags(props),
+        }
+        if props.get("dataset_source"):
+            request["DatasetSource"] = _api_source(props["dataset_source"])
+            manifest = (props["dataset_source"].get("ground_truth_manifest") or {}).get("s3_object")
+            if manifest:
+                require_s3(
+                    props,
+                    self.kind,
+                    "dataset_source.ground_truth_manifest.s3_object",
+                    manifest["bucket"],
+                    manifest["name"],
+                    manifest.get("version"),
+                )
+        return request
 
     def _distribute(self, client: Any, train: str, test: str, until: Deadline) -> None:
         """Move 20% of TRAIN into this empty TEST dataset, once."""

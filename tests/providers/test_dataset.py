@@ -11,7 +11,8 @@ from pulumi.runtime.rpc import UNKNOWN
 from rcl_emulator.control import EmulatorControl
 from rcl_resources.errors import RclError, TerminalStatus
 from rcl_resources.manifest import classification_line, dumps_line
-from rcl_resources.providers.dataset import _DatasetProvider, describe_dataset
+from rcl_resources.providers.dataset import _DatasetProvider
+from rcl_resources.providers.dataset_state import describe_dataset
 from rcl_resources.providers.project import _ProjectProvider
 
 from .conftest import checked, connection, failures, unique
@@ -320,7 +321,7 @@ def test_import_by_arn_records_the_real_project_arn(provider, aws_env, project, 
 def test_a_complete_status_from_before_an_update_is_not_taken_for_its_end(monkeypatch) -> None:
     import datetime
 
-    from rcl_resources.providers import dataset as ds
+    from rcl_resources.providers import dataset_state as ds
 
     before = datetime.datetime(2026, 1, 1)
     answers = [
