@@ -179,9 +179,8 @@ def _detection_snapshot(
     test: list[Entry],
     result: detector.Evaluation,
 ) -> list[dict[str, Any]]:
-    """Evaluation snapshot for detection: the true boxes, and the predictions with their
-    confidence and outcome. A prediction below its label's threshold is listed only when it
-    matches a true box (a false negative)."""
+    """Evaluation snapshot for detection: per test image, its true boxes and the predictions
+    with their confidence and outcome (:func:`_detection_predictions`)."""
     created = _created()
     unseen = sorted({o[0] for image in images for o in image.objects} - set(model.labels))
     class_map = {str(i): lab for i, lab in enumerate([*model.labels, *unseen])}
@@ -192,19 +191,7 @@ def _detection_snapshot(
     ):
         assert image.size is not None
         size = [{"width": image.size[0], "height": image.size[1], "depth": 3}]
-        predicted: list[dict[str, int]] = []
-        objects: list[dict[str, Any]] = []
-        for d, m in zip(found, matched, strict=True):
-            above = d.score >= model.thresholds[d.label]
-            if not above and m is None:
-                continue
-            predicted.append(_annotation(class_id[d.label], d.box))
-            objects.append(
-                {
-                    "confidence": round(d.score, 5),
-                    "rekognition-custom-labels-evaluation-details": _outcome(above, m is not None),
-                }
-            )
+        predicted, objects = _detection_predictions(model, class_id, found, matched)
         lines.append(
             {
                 "source-ref": e.source_ref,
@@ -213,30 +200,60 @@ def _detection_snapshot(
                     "annotations": [_annotation(class_id[o[0]], o[1:]) for o in image.objects],
                     "image_size": size,
                 },
-                "rekognition-custom-labels-training-0-metadata": {
-                    "job-name": "rekognition-custom-labels-training-job",
-                    "class-map": class_map,
-                    "human-annotated": "yes",
-                    "objects": [{"confidence": 1}] * len(image.objects),
-                    "creation-date": created,
-                    "type": DETECTION,
-                },
+                "rekognition-custom-labels-training-0-metadata": _detection_metadata(
+                    "training", class_map, [{"confidence": 1}] * len(image.objects), created
+                ),
                 "rekognition-custom-labels-evaluation": {
                     "annotations": predicted,
                     "image_size": size,
                 },
                 "rekognition-custom-labels-evaluation-metadata": {
                     "confidence": max((o["confidence"] for o in objects), default=0.0),
-                    "job-name": "rekognition-custom-labels-evaluation-job",
-                    "class-map": class_map,
-                    "human-annotated": "no",
-                    "objects": objects,
-                    "creation-date": created,
-                    "type": DETECTION,
+                    **_detection_metadata("evaluation", class_map, objects, created),
                 },
             }
         )
     return lines
+
+
+def _detection_predictions(
+    model: detector.Detector,
+    class_id: dict[str, int],
+    found: list[detector.Detection],
+    matched: list[int | None],
+) -> tuple[list[dict[str, int]], list[dict[str, Any]]]:
+    """One image's predictions as snapshot annotations, and each one's confidence and outcome.
+    A prediction below its label's threshold is listed only when it matches a true box (a
+    false negative)."""
+    predicted: list[dict[str, int]] = []
+    objects: list[dict[str, Any]] = []
+    for d, m in zip(found, matched, strict=True):
+        above = d.score >= model.thresholds[d.label]
+        if not above and m is None:
+            continue
+        predicted.append(_annotation(class_id[d.label], d.box))
+        objects.append(
+            {
+                "confidence": round(d.score, 5),
+                "rekognition-custom-labels-evaluation-details": _outcome(above, m is not None),
+            }
+        )
+    return predicted, objects
+
+
+def _detection_metadata(
+    job: str, class_map: dict[str, str], objects: list[dict[str, Any]], created: str
+) -> dict[str, Any]:
+    """A detection attribute's metadata, as AWS's training (ground truth) or evaluation
+    (predictions) job writes it."""
+    return {
+        "job-name": f"rekognition-custom-labels-{job}-job",
+        "class-map": class_map,
+        "human-annotated": "yes" if job == "training" else "no",
+        "objects": objects,
+        "creation-date": created,
+        "type": DETECTION,
+    }
 
 
 def _annotation(class_id: int, box: Any) -> dict[str, int]:

@@ -106,52 +106,20 @@ def parse_line(text: str, images: ImageChecker | None, adapter: bool = False) ->
     ``adapter`` selects the Content Moderation adapter format instead of Ground Truth's.
     """
     if len(text) > MAX_LINE_CHARS:
-        return Entry(
-            {"cl-errors": [_err("ERROR_INVALID_JSON_LINE", "The JSON line is too long.")]},
-            has_errors=True,
-        )
-    try:
-        line = json.loads(text)
-    except ValueError:
-        line = None
-    if not isinstance(line, dict):
-        return Entry(
-            {"cl-errors": [_err("ERROR_INVALID_JSON_LINE", "The JSON line is invalid.")]},
-            has_errors=True,
-        )
+        return _unreadable("The JSON line is too long.")
+    line = _json_object(text)
+    if line is None:
+        return _unreadable("The JSON line is invalid.")
     line.pop("cl-metadata", None)
     line.pop("cl-errors", None)
     entry = Entry(line)
-    top: list[dict[str, str]] = []
     ref = line.get("source-ref")
-    if ref is None:
-        top.append(_err("ERROR_MISSING_SOURCE_REF", "The JSON line has no source-ref key."))
-    elif s3io.parse_s3_uri(ref) is None:
-        top.append(
-            _err(
-                "ERROR_INVALID_SOURCE_REF_FORMAT",
-                f"The source-ref {ref!r} is not an s3://bucket/key URI.",
-            )
-        )
-    attrs = [
-        k
-        for k in line
-        if k != "source-ref"
-        and not k.endswith("-metadata")
-        and isinstance(line.get(f"{k}-metadata"), dict)
-    ]
+    top = _source_ref_errors(ref)
+    attrs = _label_attributes(line)
     if adapter:
         top.extend(_check_moderation(entry, attrs))
         attrs = []
-    valid_attrs = 0
-    for attr in attrs:
-        meta = line[f"{attr}-metadata"]
-        meta.pop("cl-errors", None)
-        errors = _check_attribute(entry, line[attr], meta)
-        if errors:
-            meta["cl-errors"] = errors
-        else:
-            valid_attrs += 1
+    valid_attrs = _check_attributes(entry, attrs)
     if attrs and not valid_attrs:
         top.append(
             _err("ERROR_NO_VALID_LABEL_ATTRIBUTES", "The JSON line has no valid label attributes.")
@@ -162,14 +130,68 @@ def parse_line(text: str, images: ImageChecker | None, adapter: bool = False) ->
             top.append(image_error)
     if top:
         line["cl-errors"] = top
-    line_errors = bool(top) or valid_attrs < len(attrs)
-    entry.has_errors = line_errors or entry.bad_boxes > 0
     # Every valid adapter line is labeled: no unsafe label means a safe image.
-    entry.labeled = (adapter or valid_attrs > 0) and not line_errors
+    _settle(entry, bool(top) or valid_attrs < len(attrs), adapter or valid_attrs > 0)
+    return entry
+
+
+def _unreadable(message: str) -> Entry:
+    return Entry({"cl-errors": [_err("ERROR_INVALID_JSON_LINE", message)]}, has_errors=True)
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        line = json.loads(text)
+    except ValueError:
+        return None
+    return line if isinstance(line, dict) else None
+
+
+def _source_ref_errors(ref: Any) -> list[dict[str, str]]:
+    if ref is None:
+        return [_err("ERROR_MISSING_SOURCE_REF", "The JSON line has no source-ref key.")]
+    if s3io.parse_s3_uri(ref) is None:
+        return [
+            _err(
+                "ERROR_INVALID_SOURCE_REF_FORMAT",
+                f"The source-ref {ref!r} is not an s3://bucket/key URI.",
+            )
+        ]
+    return []
+
+
+def _label_attributes(line: dict[str, Any]) -> list[str]:
+    """The keys of a line's label attributes: those with a ``<key>-metadata`` object."""
+    return [
+        k
+        for k in line
+        if k != "source-ref"
+        and not k.endswith("-metadata")
+        and isinstance(line.get(f"{k}-metadata"), dict)
+    ]
+
+
+def _check_attributes(entry: Entry, attrs: list[str]) -> int:
+    """Check each label attribute, recording its errors in its metadata; how many are valid."""
+    valid = 0
+    for attr in attrs:
+        meta = entry.line[f"{attr}-metadata"]
+        meta.pop("cl-errors", None)
+        errors = _check_attribute(entry, entry.line[attr], meta)
+        if errors:
+            meta["cl-errors"] = errors
+        else:
+            valid += 1
+    return valid
+
+
+def _settle(entry: Entry, line_errors: bool, has_labels: bool) -> None:
+    """An entry's derived facts once its line is checked: a line with errors keeps no labels."""
+    entry.has_errors = line_errors or entry.bad_boxes > 0
+    entry.labeled = has_labels and not line_errors
     if line_errors:
         entry.labels, entry.boxes = [], {}
     entry.labels = sorted(set(entry.labels))
-    return entry
 
 
 def _check_moderation(entry: Entry, attrs: list[str]) -> list[dict[str, str]]:
@@ -304,7 +326,16 @@ def _check_detection(
             )
         ]
     entry.use_case = "OBJECT_LOCALIZATION"
-    # A bad box is dropped with its error recorded on it; the line keeps its other boxes.
+    if annotations and not _add_boxes(entry, annotations, class_map, width, height):
+        return [_err("ERROR_NO_VALID_ANNOTATIONS", "No valid annotations found.")]
+    return []
+
+
+def _add_boxes(
+    entry: Entry, annotations: list[Any], class_map: dict[str, Any], width: float, height: float
+) -> int:
+    """Count each valid box against its label; how many are valid. A bad box is dropped with
+    its error recorded on it; the line keeps its other boxes."""
     valid = 0
     for box in annotations:
         if isinstance(box, dict):
@@ -318,9 +349,7 @@ def _check_detection(
         valid += 1
         entry.labels.append(found[0])
         entry.boxes[found[0]] = entry.boxes.get(found[0], 0) + 1
-    if annotations and not valid:
-        return [_err("ERROR_NO_VALID_ANNOTATIONS", "No valid annotations found.")]
-    return []
+    return valid
 
 
 def _box(

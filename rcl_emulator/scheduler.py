@@ -14,6 +14,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -155,56 +156,90 @@ def check(
     parts = [unquote(p) for p in path.strip("/").split("/")]
     kind = parts[0] if parts else ""
     name = parts[1] if len(parts) > 1 else None
-    if kind == "schedules" and name is None and method == "GET":
-        _check_list(query, be, group_key="ScheduleGroup")
+    if name is None:
+        if kind in _LISTING_GROUP_KEY and method == "GET":
+            _check_list(query, be, group_key=_LISTING_GROUP_KEY[kind])
         return None
-    if kind == "schedules" and name is not None:
-        _check_name(name, "Name")
-        group = (params.get("GroupName") if method in ("POST", "PUT") else None) or query.get(
-            "groupName"
-        )
-        _check_group_exists(be, group)
-        if method == "POST":
-            if name in be.schedule_groups[group or "default"].schedules:
-                raise SchedulerError("ConflictException", f"Schedule {name} already exists.")
-            _check_schedule(world, params)
-        elif method == "PUT":
-            if name not in be.schedule_groups[group or "default"].schedules:
-                raise SchedulerError(
-                    "ResourceNotFoundException", f"Schedule {name} does not exist."
-                )
-            _check_schedule(world, params)
-        if method in ("POST", "PUT"):
-            arn = f"arn:aws:scheduler:{region}:{ACCOUNT_ID}:schedule/{group or 'default'}/{name}"
-            action = params.get("ActionAfterCompletion")
-            armed = world.clock.now()
+    checks = _RESOURCE_CHECKS.get(kind)
+    if checks is None:
+        return None
+    return checks(_Request(world, be, region, method, name, query, params))
 
-            def arm() -> None:
-                # moto's UpdateSchedule drops ActionAfterCompletion; keep what was asked.
-                created = be.schedule_groups[group or "default"].schedules[name]
-                created.action_after_completion = action
-                world.schedule_cursors[arn] = armed
-                world.schedule_anchors[arn] = armed
 
-            return arm
-        return None
-    if kind == "schedule-groups" and name is None and method == "GET":
-        _check_list(query, be, group_key=None)
-        return None
-    if kind == "schedule-groups" and name is not None:
-        _check_name(name, "Name")
-        if method == "POST" and name in be.schedule_groups:
-            raise SchedulerError("ConflictException", f"Schedule group {name} already exists.")
-        if method in ("GET", "DELETE"):
-            _check_group_exists(be, name)
-        if method == "DELETE" and name == "default":
-            raise invalid("The default schedule group cannot be deleted.")
-        if method == "DELETE":
-            group_arn = be.schedule_groups[name].arn
-            # moto keeps a deleted group's tags: a new group of that name would inherit them.
-            return lambda: be.tagger.delete_all_tags_for_resource(group_arn)
-        return None
+@dataclass(frozen=True)
+class _Request:
+    """A request addressed to one named schedule or schedule group."""
+
+    world: World
+    be: Any
+    region: str
+    method: str
+    name: str
+    query: dict[str, str]
+    params: dict[str, Any]
+
+
+def _check_schedule_request(r: _Request) -> Callable[[], None] | None:
+    _check_name(r.name, "Name")
+    group = (r.params.get("GroupName") if r.method in ("POST", "PUT") else None) or r.query.get(
+        "groupName"
+    )
+    _check_group_exists(r.be, group)
+    schedules = r.be.schedule_groups[group or "default"].schedules
+    if r.method == "POST":
+        if r.name in schedules:
+            raise SchedulerError("ConflictException", f"Schedule {r.name} already exists.")
+        _check_schedule(r.world, r.params)
+    elif r.method == "PUT":
+        if r.name not in schedules:
+            raise SchedulerError("ResourceNotFoundException", f"Schedule {r.name} does not exist.")
+        _check_schedule(r.world, r.params)
+    if r.method in ("POST", "PUT"):
+        return _arming(r, group or "default")
     return None
+
+
+def _arming(r: _Request, group: str) -> Callable[[], None]:
+    """What arms a created or updated schedule once moto has stored it."""
+    arn = f"arn:aws:scheduler:{r.region}:{ACCOUNT_ID}:schedule/{group}/{r.name}"
+    action = r.params.get("ActionAfterCompletion")
+    armed = r.world.clock.now()
+
+    def arm() -> None:
+        # moto's UpdateSchedule drops ActionAfterCompletion; keep what was asked.
+        created = r.be.schedule_groups[group].schedules[r.name]
+        created.action_after_completion = action
+        r.world.schedule_cursors[arn] = armed
+        r.world.schedule_anchors[arn] = armed
+
+    return arm
+
+
+def _check_group_request(r: _Request) -> Callable[[], None] | None:
+    _check_name(r.name, "Name")
+    if r.method == "POST" and r.name in r.be.schedule_groups:
+        raise SchedulerError("ConflictException", f"Schedule group {r.name} already exists.")
+    if r.method in ("GET", "DELETE"):
+        _check_group_exists(r.be, r.name)
+    if r.method == "DELETE" and r.name == "default":
+        raise invalid("The default schedule group cannot be deleted.")
+    if r.method == "DELETE":
+        group_arn = r.be.schedule_groups[r.name].arn
+        # moto keeps a deleted group's tags: a new group of that name would inherit them.
+        return lambda: r.be.tagger.delete_all_tags_for_resource(group_arn)
+    return None
+
+
+# The first part of a request's path -> the checks of a request to one named resource.
+_RESOURCE_CHECKS: dict[str, Callable[[_Request], Callable[[], None] | None]] = {
+    "schedules": _check_schedule_request,
+    "schedule-groups": _check_group_request,
+}
+# The first part of a listing's path -> the query key that names a group to list in.
+_LISTING_GROUP_KEY: dict[str, str | None] = {
+    "schedules": "ScheduleGroup",
+    "schedule-groups": None,
+}
 
 
 def _check_list(query: dict[str, str], be: Any, group_key: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from moto.server import create_backend_app
@@ -78,65 +79,107 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 def handle_control(world: World, method: str, path: str, body: Any) -> tuple[int, Any]:
     """The control API (see :mod:`rcl_emulator.control`)."""
     path = path.rstrip("/")
-    if method == "GET" and path == "health":
-        return 200, {"ok": True}
-    if method == "GET" and path == "requests":
-        with world.lock:
-            return 200, list(world.requests)
-    if method == "POST" and path == "requests/reset":
-        with world.lock:
-            world.requests.clear()
-            world.transitions.clear()
-        return 200, {"ok": True}
-    if method == "GET" and path == "transitions":
-        with world.lock:
-            return 200, list(world.transitions)
-    if method == "POST" and path == "faults":
-        if not isinstance(body, dict):
-            raise ValueError("faults must be a JSON object")
-        known = set(vars(Faults()))
-        unknown = set(body) - known
+    endpoint = _CONTROL.get((method, path))
+    if endpoint is None:
+        return 404, {"error": f"no control endpoint {method} /_emulator/{path}"}
+    return endpoint(world, body)
+
+
+def _health(world: World, body: Any) -> tuple[int, Any]:
+    return 200, {"ok": True}
+
+
+def _requests(world: World, body: Any) -> tuple[int, Any]:
+    with world.lock:
+        return 200, list(world.requests)
+
+
+def _reset_requests(world: World, body: Any) -> tuple[int, Any]:
+    with world.lock:
+        world.requests.clear()
+        world.transitions.clear()
+    return 200, {"ok": True}
+
+
+def _transitions(world: World, body: Any) -> tuple[int, Any]:
+    with world.lock:
+        return 200, list(world.transitions)
+
+
+def _set_faults(world: World, body: Any) -> tuple[int, Any]:
+    if not isinstance(body, dict):
+        raise ValueError("faults must be a JSON object")
+    known = set(vars(Faults()))
+    unknown = set(body) - known
+    if unknown:
+        raise ValueError(f"unknown faults: {sorted(unknown)}; known: {sorted(known)}")
+    with world.lock:
+        world.faults = Faults(**body) if body else Faults()
+        return 200, vars(world.faults)
+
+
+def _faults(world: World, body: Any) -> tuple[int, Any]:
+    with world.lock:
+        return 200, vars(world.faults)
+
+
+def _set_timing(world: World, body: Any) -> tuple[int, Any]:
+    if not isinstance(body, dict):
+        raise ValueError("timing must be a JSON object")
+    with world.lock:
+        current = vars(world.timing)
+        unknown = set(body) - set(current)
         if unknown:
-            raise ValueError(f"unknown faults: {sorted(unknown)}; known: {sorted(known)}")
-        with world.lock:
-            world.faults = Faults(**body) if body else Faults()
-            return 200, vars(world.faults)
-    if method == "GET" and path == "faults":
-        with world.lock:
-            return 200, vars(world.faults)
-    if method == "POST" and path == "timing":
-        if not isinstance(body, dict):
-            raise ValueError("timing must be a JSON object")
-        with world.lock:
-            current = vars(world.timing)
-            unknown = set(body) - set(current)
-            if unknown:
-                raise ValueError(f"unknown timing keys: {sorted(unknown)}")
-            world.timing = Timing(**{**current, **{k: float(v) for k, v in body.items()}})
-            return 200, vars(world.timing)
-    if method == "GET" and path == "timing":
-        with world.lock:
-            return 200, vars(world.timing)
-    if method == "POST" and path == "reset":
-        world.reset()
-        if not isinstance(body, dict) or body.get("s3", True):
-            s3io.backend().reset()
-        if not isinstance(body, dict) or body.get("scheduler", True):
-            with world.schedule_lock:
-                scheduler.reset()
-        return 200, {"ok": True}
-    if method == "GET" and path == "clock":
-        return 200, {"now": iso(world.clock.now())}
-    if method == "POST" and path == "clock":
-        if not isinstance(body, dict) or set(body) - {"now", "advance_seconds"}:
-            raise ValueError('the clock takes {"now": ISO 8601} or {"advance_seconds": N}')
-        to = parse_iso(body["now"]) if "now" in body else None
-        advance = body.get("advance_seconds")
-        if advance is not None and not isinstance(advance, (int, float)):
-            raise ValueError("advance_seconds must be a number of seconds")
-        reached, fired = firing.move_clock(world, to, advance)
-        return 200, {"now": iso(reached), "fired": firing.fired_json(fired)}
-    return 404, {"error": f"no control endpoint {method} /_emulator/{path}"}
+            raise ValueError(f"unknown timing keys: {sorted(unknown)}")
+        world.timing = Timing(**{**current, **{k: float(v) for k, v in body.items()}})
+        return 200, vars(world.timing)
+
+
+def _timing(world: World, body: Any) -> tuple[int, Any]:
+    with world.lock:
+        return 200, vars(world.timing)
+
+
+def _reset(world: World, body: Any) -> tuple[int, Any]:
+    world.reset()
+    if not isinstance(body, dict) or body.get("s3", True):
+        s3io.backend().reset()
+    if not isinstance(body, dict) or body.get("scheduler", True):
+        with world.schedule_lock:
+            scheduler.reset()
+    return 200, {"ok": True}
+
+
+def _clock(world: World, body: Any) -> tuple[int, Any]:
+    return 200, {"now": iso(world.clock.now())}
+
+
+def _move_clock(world: World, body: Any) -> tuple[int, Any]:
+    if not isinstance(body, dict) or set(body) - {"now", "advance_seconds"}:
+        raise ValueError('the clock takes {"now": ISO 8601} or {"advance_seconds": N}')
+    to = parse_iso(body["now"]) if "now" in body else None
+    advance = body.get("advance_seconds")
+    if advance is not None and not isinstance(advance, (int, float)):
+        raise ValueError("advance_seconds must be a number of seconds")
+    reached, fired = firing.move_clock(world, to, advance)
+    return 200, {"now": iso(reached), "fired": firing.fired_json(fired)}
+
+
+# (method, path under /_emulator/) -> its endpoint: the world and the JSON body in, the
+# status and JSON reply out (a ValueError or TypeError is a 400, see EmulatorApp._control).
+_CONTROL: dict[tuple[str, str], Callable[[World, Any], tuple[int, Any]]] = {
+    ("GET", "health"): _health,
+    ("GET", "requests"): _requests,
+    ("POST", "requests/reset"): _reset_requests,
+    ("GET", "transitions"): _transitions,
+    ("POST", "faults"): _set_faults,
+    ("GET", "faults"): _faults,
+    ("POST", "timing"): _set_timing,
+    ("GET", "timing"): _timing,
+    ("POST", "reset"): _reset,
+    ("GET", "clock"): _clock,
+    ("POST", "clock"): _move_clock,
+}
 
 
 class _QuietHandler(WSGIRequestHandler):
