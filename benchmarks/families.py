@@ -11,6 +11,10 @@ and seed. The families differ in what they draw and on what:
   as distractors, on textured backgrounds, JPEG at quality 55-90.
 - ``outlines``: ring and hexagon outlines (2-5 px strokes) and thin bars, with scribbles and
   filled blobs as distractors, on smooth gradients, PNG.
+- ``patterns``: stars, crosses and triangles whose surface is a pattern of two colours (stripes
+  at a random angle, a checkerboard or dots, chosen per object, so it says nothing of the
+  class), with patterned discs and flat squares as distractors, on textured or smooth
+  backgrounds, PNG or JPEG.
 
 Boxes are the tight bounds of what was drawn. ``manifest_line`` writes a scene's Ground Truth
 line with the family's own job attribute name and class-map ids.
@@ -63,6 +67,8 @@ class Family:
     formats: tuple[str, ...]
     attribute: str
     class_ids: dict[str, int]
+    patterned: tuple[str, ...] = ()
+    """Kinds whose surface is a pattern of two colours rather than one colour."""
 
     def scene(
         self, seed: int, size: tuple[int, int] | None = None
@@ -79,7 +85,7 @@ class Family:
             (rng.choice(self.distractors), False) for _ in range(rng.randint(0, MAX_DISTRACTORS))
         ]
         for kind, labelled in kinds:
-            drawn = _place(image, kind, self.draw, rng, taken)
+            drawn = _place(image, kind, self.draw, rng, taken, kind in self.patterned)
             if drawn and labelled:
                 x0, y0, x1, y1 = drawn
                 boxes.append((kind, x0, y0, x1 - x0, y1 - y0))
@@ -104,8 +110,10 @@ def _place(
     draw: Mask,
     rng: random.Random,
     taken: list[tuple[int, int, int, int]],
+    patterned: bool = False,
 ) -> tuple[int, int, int, int] | None:
-    """Draw one object where it overlaps nothing drawn before; its tight box, or None."""
+    """Draw one object where it overlaps nothing drawn before, in one colour or a pattern; its
+    tight box, or None."""
     width, height = image.size
     side = rng.randint(*SIDES)
     for _ in range(20):
@@ -120,7 +128,8 @@ def _place(
     bounds = mask.getbbox()
     if bounds is None:
         return None
-    image.paste(_contrasting(rng, image, bounds), bounds, mask.crop(bounds))
+    fill = _pattern if patterned else _contrasting
+    image.paste(fill(rng, image, bounds), bounds, mask.crop(bounds))
     taken.append((bounds[0] - 4, bounds[1] - 4, bounds[2] + 4, bounds[3] + 4))
     return bounds
 
@@ -138,6 +147,27 @@ def _contrasting(
         colour = tuple(rng.randint(0, 255) for _ in range(3))
         if np.abs(np.array(colour) - under).sum() > 160:
             return colour  # type: ignore[return-value]
+
+
+def _pattern(
+    rng: random.Random, image: Image.Image, bounds: tuple[int, int, int, int]
+) -> Image.Image:
+    """Stripes at a random angle, a checkerboard or dots the size of ``bounds``, in two colours
+    that stand out from the background under it and from each other."""
+    first = second = _contrasting(rng, image, bounds)
+    while np.abs(np.subtract(first, second)).sum() < 120:
+        second = _contrasting(rng, image, bounds)
+    period = rng.randint(5, 12)
+    yy, xx = np.mgrid[0 : bounds[3] - bounds[1], 0 : bounds[2] - bounds[0]].astype(np.float32)
+    kind = rng.choice(("stripes", "checkerboard", "dots"))
+    if kind == "stripes":
+        angle = rng.uniform(0, math.pi)
+        on = (xx * math.cos(angle) + yy * math.sin(angle)) % period < period / 2
+    elif kind == "checkerboard":
+        on = (xx // (period / 2) + yy // (period / 2)) % 2 == 0
+    else:  # dots
+        on = (xx % period - period / 2) ** 2 + (yy % period - period / 2) ** 2 < (0.3 * period) ** 2
+    return Image.fromarray(np.where(on[..., None], first, second).astype(np.uint8))
 
 
 def _background(rng: random.Random, size: tuple[int, int], kind: str) -> Image.Image:
@@ -283,6 +313,32 @@ def _draw_outline(
         draw.ellipse(_squashed(box, rng, 0.5), fill=255)
 
 
+def _draw_patterned(
+    draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng: random.Random
+) -> None:
+    x0, y0, x1, y1 = box = _squashed(box, rng, 0.75)
+    cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2 - 1, (y1 - y0) / 2 - 1
+    turn = rng.uniform(0, 2 * math.pi)
+    if kind in ("star", "triangle"):  # corners around the centre, a star's alternately inner
+        inner = rng.uniform(0.38, 0.5)
+        radii = [1.0, inner] * 5 if kind == "star" else [1.0] * 3
+        step = 2 * math.pi / len(radii)
+        corners = [
+            (cx + r * rx * math.cos(turn + k * step), cy + r * ry * math.sin(turn + k * step))
+            for k, r in enumerate(radii)
+        ]
+        draw.polygon(corners, fill=255)
+    elif kind == "cross":  # a plus sign
+        a = rng.uniform(0.3, 0.4)
+        b = 1 - a
+        arms = [(a, 0), (b, 0), (b, a), (1, a), (1, b), (b, b), (b, 1), (a, 1), (a, b), (0, b)]
+        draw.polygon(_polygon(box, [*arms, (0, a), (a, a)]), fill=255)
+    elif kind == "disc":
+        draw.ellipse((x0, y0, x1 - 1, y1 - 1), fill=255)
+    else:  # square
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=255)
+
+
 FAMILIES = {
     "marks": Family(
         "marks",
@@ -313,6 +369,17 @@ FAMILIES = {
         ("PNG",),
         "outline-boxes",
         {"bar": 5, "hexagon": 9, "ring": 12},
+    ),
+    "patterns": Family(
+        "patterns",
+        ("star", "cross", "triangle"),
+        ("disc", "square"),
+        _draw_patterned,
+        ("textured", "smooth"),
+        ("PNG", "JPEG"),
+        "patterned-shapes",
+        {"cross": 2, "star": 7, "triangle": 15},
+        patterned=("star", "cross", "triangle", "disc"),
     ),
 }
 TUNING = "marks"

@@ -14,6 +14,7 @@ from benchmarks.families import FAMILIES, JUDGED, SHAPES, SIDES, TUNING
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_a_scene_is_a_function_of_its_seed_and_its_boxes_fit_its_image(name):
     family = FAMILIES[name]
+    assert set(family.patterned) <= set(family.classes) | set(family.distractors)
     for seed in range(8):
         data, size, boxes = family.scene(seed)
         assert family.scene(seed) == (data, size, boxes)
@@ -32,8 +33,9 @@ def test_the_judged_families_are_not_the_tuned_one_and_share_no_object_kind():
     assert all(not (a & b) for i, a in enumerate(kinds) for b in kinds[i + 1 :])
 
 
-def test_a_manifest_line_uses_the_job_attribute_and_class_map_ids():
-    family = FAMILIES["outlines"]
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_a_manifest_line_uses_the_job_attribute_and_class_map_ids(name):
+    family = FAMILIES[name]
     line = family.manifest_line("s3://bucket/scene.png", 3)
     _, size, boxes = family.scene(3)
     attribute = line[family.attribute]
