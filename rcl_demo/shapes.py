@@ -18,11 +18,12 @@ import json
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from rcl_resources.annotations import Box
 
 CLASSES = ("circle", "square", "triangle", "cross")
 SIZE = (256, 192)
@@ -30,20 +31,6 @@ OBJECT_SIDES = (24, 72)
 MAX_OBJECTS = 4
 HOLDOUT_SEED = 1_000_000
 """Holdout scenes are drawn from seeds at and above this one."""
-
-
-@dataclass(frozen=True)
-class Box:
-    """One object: its class and its box in pixels."""
-
-    label: str
-    left: int
-    top: int
-    width: int
-    height: int
-
-    def corners(self) -> tuple[int, int, int, int]:
-        return self.left, self.top, self.left + self.width, self.top + self.height
 
 
 def scene(seed: int, size: tuple[int, int] = SIZE) -> tuple[Image.Image, list[Box]]:

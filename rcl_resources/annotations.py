@@ -27,13 +27,18 @@ EDGE_TOLERANCE = 0.5
 
 @dataclass(frozen=True)
 class Box:
-    """One object in pixels."""
+    """One object in pixels: what the annotation formats, the synthetic scenes and the
+    detector's evaluation all speak of."""
 
     label: str
     left: int
     top: int
     width: int
     height: int
+
+    def corners(self) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1)."""
+        return self.left, self.top, self.left + self.width, self.top + self.height
 
 
 @dataclass(frozen=True)
