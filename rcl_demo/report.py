@@ -7,27 +7,32 @@ summary named by the stack output ``evaluation_summary`` and prints the PNG's ab
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from rcl_demo.drawing import (
+    BACKGROUND,
+    GRID,
+    INK,
+    MARGIN,
+    MUTED,
+    WIDTH,
+    Canvas,
+    Font,
+    load_font,
+    text_width,
+)
 from rcl_demo.outputs import DemoError, load_stack_outputs
+from rcl_demo.report_scenes import Scene, draw_scenes, fetch_scenes, scenes_height
 from rcl_resources.evaluation import LabelMetric
 from rcl_resources.evaluation import label_metrics as parsed_label_metrics
 
-WIDTH = 1200
-MARGIN = 40
-BACKGROUND = (255, 255, 255)
-INK = (34, 34, 34)
-MUTED = (110, 110, 110)
-GRID = (225, 225, 225)
 HEAT = (31, 90, 170)
 METRICS: tuple[tuple[str, str, tuple[int, int, int]], ...] = (
     ("F1Score", "F1", (31, 119, 180)),
@@ -37,8 +42,6 @@ METRICS: tuple[tuple[str, str, tuple[int, int, int]], ...] = (
 CHART_HEIGHT = 300
 MAX_MATRIX_SIDE = 560
 TABLE_WIDTH = 460
-
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
 # --- reading the summary ----------------------------------------------------------------------
@@ -97,23 +100,11 @@ def _confusion_cells(summary: Mapping[str, Any]) -> dict[tuple[str, str], float]
 # --- drawing ----------------------------------------------------------------------------------
 
 
-def _font(size: int) -> Font:
-    try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, OSError):
-        # Pillow without FreeType only has the small bitmap font.
-        return ImageFont.load_default()
-
-
-def _text_width(draw: ImageDraw.ImageDraw, text: str, font: Font) -> float:
-    return draw.textlength(text, font=font)
-
-
 def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, width: float) -> str:
     """``text`` shortened with '...' until it fits ``width`` pixels."""
-    if _text_width(draw, text, font) <= width:
+    if text_width(draw, text, font) <= width:
         return text
-    while text and _text_width(draw, text + "...", font) > width:
+    while text and text_width(draw, text + "...", font) > width:
         text = text[:-1]
     return text + "..." if text else ""
 
@@ -134,23 +125,7 @@ def _vertical_text(
     image.paste(rotated, (xy[0], xy[1] - rotated.height), rotated)
 
 
-class _Canvas:
-    """A growing white page: sections draw at ``self.y`` and advance it."""
-
-    def __init__(self, height: int) -> None:
-        self.image = Image.new("RGB", (WIDTH, height), BACKGROUND)
-        self.draw = ImageDraw.Draw(self.image)
-        self.y = MARGIN
-
-    def text(
-        self, x: float, text: str, size: int, fill: tuple[int, int, int] = INK, gap: int = 8
-    ) -> None:
-        font = _font(size)
-        self.draw.text((x, self.y), text, font=font, fill=fill)
-        self.y += int(self.draw.textbbox((0, 0), text or "Ag", font=font)[3]) + gap
-
-
-def _draw_header(canvas: _Canvas, summary: Mapping[str, Any], labels: list[LabelMetric]) -> None:
+def _draw_header(canvas: Canvas, summary: Mapping[str, Any], labels: list[LabelMetric]) -> None:
     details = summary.get("EvaluationDetails") or {}
     aggregate = _aggregate(summary)
     canvas.text(MARGIN, f"Evaluation: {_model_name(summary)}", 30, gap=12)
@@ -172,13 +147,13 @@ def _draw_header(canvas: _Canvas, summary: Mapping[str, Any], labels: list[Label
     canvas.y += 14
 
 
-def _draw_bars(canvas: _Canvas, labels: list[LabelMetric]) -> None:
+def _draw_bars(canvas: Canvas, labels: list[LabelMetric]) -> None:
     draw = canvas.draw
     canvas.text(MARGIN, "Per-label metrics", 22, gap=10)
-    legend_font = _font(16)
+    legend_font = load_font(16)
     x = WIDTH - MARGIN
     for _, name, colour in reversed(METRICS):
-        x -= int(_text_width(draw, name, legend_font))
+        x -= int(text_width(draw, name, legend_font))
         draw.text((x, canvas.y - 30), name, font=legend_font, fill=INK)
         x -= 22
         draw.rectangle((x, canvas.y - 27, x + 14, canvas.y - 13), fill=colour)
@@ -187,7 +162,7 @@ def _draw_bars(canvas: _Canvas, labels: list[LabelMetric]) -> None:
         canvas.text(MARGIN, "The summary has no LabelEvaluationResults.", 16, fill=MUTED)
         return
 
-    axis_font, value_font, name_font = _font(13), _font(12), _font(15)
+    axis_font, value_font, name_font = load_font(13), load_font(12), load_font(15)
     left, right = MARGIN + 40, WIDTH - MARGIN
     bottom = canvas.y + 16 + CHART_HEIGHT
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
@@ -197,8 +172,8 @@ def _draw_bars(canvas: _Canvas, labels: list[LabelMetric]) -> None:
 
     group = (right - left) / len(labels)
     bar = max(min(group * 0.8 / len(METRICS), 40), 2)
-    show_values = bar >= _text_width(draw, "0.00", value_font) + 2
-    rotate_names = max(_text_width(draw, r.label, name_font) for r in labels) > group - 4
+    show_values = bar >= text_width(draw, "0.00", value_font) + 2
+    rotate_names = max(text_width(draw, r.label, name_font) for r in labels) > group - 4
     for index, result in enumerate(labels):
         start = left + index * group + (group - bar * len(METRICS)) / 2
         for offset, (key, _, colour) in enumerate(METRICS):
@@ -230,19 +205,19 @@ def _matrix_layout(labels: Sequence[str]) -> tuple[int, int]:
 
 
 def _draw_confusion_matrix(
-    canvas: _Canvas, cells: Mapping[tuple[str, str], float], order: Sequence[str]
+    canvas: Canvas, cells: Mapping[tuple[str, str], float], order: Sequence[str]
 ) -> int:
     """Draw the heatmap at ``canvas.y``; returns its right edge."""
     draw = canvas.draw
     cell, label_column = _matrix_layout(order)
-    value_font = _font(max(min(cell // 3, 15), 9))
-    label_font = _font(14)
+    value_font = load_font(max(min(cell // 3, 15), 9))
+    label_font = load_font(14)
     left = MARGIN + label_column
     top = canvas.y + 44
     side = cell * len(order)
     draw.text((left + side / 2, canvas.y), "predicted", font=label_font, fill=MUTED, anchor="mt")
     axis_name = "ground truth"
-    half = int(_text_width(draw, axis_name, label_font) / 2)
+    half = int(text_width(draw, axis_name, label_font) / 2)
     _vertical_text(canvas.image, (MARGIN, top + side // 2 + half), axis_name, label_font, MUTED)
 
     row_totals = {truth: 0.0 for truth in order}
@@ -274,10 +249,10 @@ def _draw_confusion_matrix(
     return left + cell * len(order)
 
 
-def _draw_table(canvas: _Canvas, x: int, y: int, labels: list[LabelMetric]) -> int:
+def _draw_table(canvas: Canvas, x: int, y: int, labels: list[LabelMetric]) -> int:
     """Per-label numbers as a table at (x, y); returns the bottom edge."""
     draw = canvas.draw
-    font, head_font = _font(14), _font(14)
+    font, head_font = load_font(14), load_font(14)
     columns = [("label", 0), ("test images", 100), ("F1", 195), ("precision", 255)]
     columns += [("recall", 330), ("threshold", 395)]
     for name, dx in columns:
@@ -299,107 +274,15 @@ def _draw_table(canvas: _Canvas, x: int, y: int, labels: list[LabelMetric]) -> i
     return y
 
 
-@dataclass(frozen=True)
-class Scene:
-    """A test image with its true boxes and the model's predictions, from the evaluation
-    snapshot (TestingGroundTruth): boxes are (label, confidence, x0, y0, x1, y1) in pixels."""
-
-    image: Image.Image
-    truth: list[tuple[str, float, float, float, float, float]]
-    predicted: list[tuple[str, float, float, float, float, float]]
-
-
-TRUTH, PREDICTED = (44, 160, 44), (230, 97, 1)
-THUMB_WIDTH = 270
-MAX_SCENES = 12
-
-
-def scene_of(line: Mapping[str, Any], image: Image.Image) -> Scene:
-    """A snapshot line's true boxes and its predictions above their thresholds (true and false
-    positives), on ``image``."""
-
-    def boxes(attribute: str, keep: Any) -> list[tuple[str, float, float, float, float, float]]:
-        value, meta = line.get(attribute) or {}, line.get(f"{attribute}-metadata") or {}
-        names, objects = meta.get("class-map") or {}, meta.get("objects") or []
-        out = []
-        for box, obj in zip(value.get("annotations") or [], objects, strict=False):
-            if keep(obj):
-                x0, y0 = box["left"], box["top"]
-                out.append(
-                    (
-                        str(names.get(str(box["class_id"]), "?")),
-                        float(obj["confidence"]),
-                        x0,
-                        y0,
-                        x0 + box["width"],
-                        y0 + box["height"],
-                    )
-                )
-        return out
-
-    def shown(obj: Mapping[str, Any]) -> bool:
-        details = obj.get("rekognition-custom-labels-evaluation-details") or {}
-        return bool(details.get("is-true-positive") or details.get("is-false-positive"))
-
-    return Scene(
-        image,
-        boxes("rekognition-custom-labels-training-0", lambda _: True),
-        boxes("rekognition-custom-labels-evaluation", shown),
-    )
-
-
-def _draw_scenes(canvas: _Canvas, scenes: Sequence[Scene]) -> int:
-    """Thumbnails, four to a row: true boxes in green, predictions in orange with confidence."""
-    canvas.text(MARGIN, "Test images: true boxes (green), predictions (orange)", 22, gap=10)
-    bottom = row_top = int(canvas.y)
-    font = _font(12)
-    for i, scene in enumerate(scenes[:MAX_SCENES]):
-        scale = THUMB_WIDTH / scene.image.width
-        thumb = scene.image.convert("RGB").resize(
-            (THUMB_WIDTH, round(scene.image.height * scale)), Image.Resampling.BILINEAR
-        )
-        draw = ImageDraw.Draw(thumb)
-        for colour, boxes in ((TRUTH, scene.truth), (PREDICTED, scene.predicted)):
-            for label, confidence, *box in boxes:
-                x0, y0, x1, y1 = (v * scale for v in box)
-                draw.rectangle((x0, y0, x1, y1), outline=colour, width=2)
-                if colour == PREDICTED:
-                    caption = f"{label} {confidence:.2f}"
-                    above = max(0.0, y0 - 15)
-                    draw.rectangle(
-                        (x0, above, x0 + _text_width(draw, caption, font) + 4, above + 14),
-                        fill=colour,
-                    )
-                    draw.text((x0 + 2, above + 1), caption, fill=BACKGROUND, font=font)
-        if i % 4 == 0:  # a new row starts below the tallest thumbnail of the last one
-            row_top = bottom + (10 if i else 0)
-        canvas.image.paste(thumb, (MARGIN + (i % 4) * (THUMB_WIDTH + 10), row_top))
-        bottom = max(bottom, row_top + thumb.height)
-    canvas.y = bottom + 20
-    return bottom
-
-
-def render_report(summary: Mapping[str, Any], out: Path, scenes: Sequence[Scene] = ()) -> Path:
-    """Draw ``summary`` (and, for a detection model, ``scenes``) as a PNG at ``out`` (parent
-    folders created); returns ``out``."""
-    labels = label_metrics(summary)
-    cells = _confusion_cells(summary)
-    order = _display_order([r.label for r in labels] + [label for pair in cells for label in pair])
-    cell, _ = _matrix_layout(order)
-    matrix_height = cell * len(order) + 80 if cells else 40
-    table_height = 21 * len(labels) + 40
-    shown = scenes[:MAX_SCENES]
-    scenes_height = 60 + sum(
-        max(round(s.image.height * THUMB_WIDTH / s.image.width) for s in shown[i : i + 4]) + 10
-        for i in range(0, len(shown), 4)
-    )
-    # Sized for the tallest layout (table under the matrix); cropped to what was drawn.
-    canvas = _Canvas(
-        height=MARGIN * 2 + 150 + CHART_HEIGHT + 200 + matrix_height + table_height + scenes_height
-    )
-
-    _draw_header(canvas, summary, labels)
-    _draw_bars(canvas, labels)
+def _draw_evaluation(
+    canvas: Canvas,
+    summary: Mapping[str, Any],
+    labels: list[LabelMetric],
+    cells: Mapping[tuple[str, str], float],
+    order: Sequence[str],
+) -> int:
+    """The section under the bars: box averages for a detection model, else the confusion
+    matrix (or why there is none); each with the per-label table. Returns its bottom edge."""
     if is_detection(summary):
         aggregate = _aggregate(summary)
         canvas.text(MARGIN, "Per bounding box", 22, gap=10)
@@ -431,9 +314,30 @@ def render_report(summary: Mapping[str, Any], out: Path, scenes: Sequence[Scene]
             bottom = max(bottom, _draw_table(canvas, table_x, section_top, labels))
         elif labels:
             bottom = _draw_table(canvas, MARGIN, canvas.y, labels)
+    return bottom
+
+
+def render_report(summary: Mapping[str, Any], out: Path, scenes: Sequence[Scene] = ()) -> Path:
+    """Draw ``summary`` (and, for a detection model, ``scenes``) as a PNG at ``out`` (parent
+    folders created); returns ``out``."""
+    labels = label_metrics(summary)
+    cells = _confusion_cells(summary)
+    order = _display_order([r.label for r in labels] + [label for pair in cells for label in pair])
+    cell, _ = _matrix_layout(order)
+    matrix_height = cell * len(order) + 80 if cells else 40
+    table_height = 21 * len(labels) + 40
+    thumbs_height = scenes_height(scenes)
+    # Sized for the tallest layout (table under the matrix); cropped to what was drawn.
+    canvas = Canvas(
+        height=MARGIN * 2 + 150 + CHART_HEIGHT + 200 + matrix_height + table_height + thumbs_height
+    )
+
+    _draw_header(canvas, summary, labels)
+    _draw_bars(canvas, labels)
+    bottom = _draw_evaluation(canvas, summary, labels, cells, order)
     if scenes:
         canvas.y = bottom + 30
-        bottom = _draw_scenes(canvas, scenes)
+        bottom = draw_scenes(canvas, scenes)
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -463,28 +367,6 @@ def fetch_summary(s3: Any, bucket: str, key: str) -> dict[str, Any]:
     if not isinstance(summary, dict):
         raise DemoError(f"s3://{bucket}/{key} is not an evaluation summary object")
     return summary
-
-
-def fetch_scenes(s3: Any, bucket: str, summary_key: str) -> list[Scene]:
-    """The first test images of a detection model's evaluation snapshot, which AWS writes
-    beside the summary as ``TestingGroundTruth-<project>-<version>.json``."""
-    folder, _, name = summary_key.rpartition("/")
-    key = (f"{folder}/" if folder else "") + name.replace(
-        "EvaluationResultSummary-", "TestingGroundTruth-", 1
-    )
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
-        scenes = []
-        for text in body.splitlines()[:MAX_SCENES]:
-            line = json.loads(text)
-            image_bucket, _, image_key = line["source-ref"].removeprefix("s3://").partition("/")
-            data = s3.get_object(Bucket=image_bucket, Key=image_key)["Body"].read()
-            scenes.append(scene_of(line, Image.open(io.BytesIO(data))))
-    except (ClientError, BotoCoreError, ValueError, KeyError, OSError) as error:
-        raise DemoError(
-            f"cannot read the test images' boxes from s3://{bucket}/{key}: {error}"
-        ) from None
-    return scenes
 
 
 def is_detection(summary: Mapping[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import bench_model
+from benchmarks import bench_model, digit_data
 
 KEYS = (
     "emulator_training_s",
@@ -69,7 +69,7 @@ def test_the_emulator_is_stopped_when_a_measurement_fails(monkeypatch: pytest.Mo
 
 
 def test_jittered_digits_are_distinct_and_reproducible() -> None:
-    images = bench_model.jittered_digits(300)
+    images = digit_data.jittered_digits(300)
     assert len(set(images.pngs)) == 300
-    assert images.pngs == bench_model.jittered_digits(300).pngs
+    assert images.pngs == digit_data.jittered_digits(300).pngs
     assert images.pixel_bytes == 300 * 64 * 64

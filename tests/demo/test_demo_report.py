@@ -13,7 +13,8 @@ import pytest
 from moto import mock_aws
 from PIL import Image
 
-from rcl_demo.report import WIDTH, label_metrics, main, render_report
+from rcl_demo.drawing import WIDTH
+from rcl_demo.report import label_metrics, main, render_report
 
 BUCKET = "rcl-demo-output"
 SUMMARY_KEY = "evaluation/EvaluationResultSummary-digits-digits.v1.json"
@@ -154,7 +155,7 @@ def test_cli_without_evaluation_output(tmp_path: Path, capsys: pytest.CaptureFix
 def test_detection_thumbnails_of_mixed_shapes_are_drawn_whole(tmp_path):
     from PIL import Image as PILImage
 
-    from rcl_demo.report import THUMB_WIDTH, Scene, render_report
+    from rcl_demo.report_scenes import THUMB_WIDTH, Scene
 
     wide = [Scene(PILImage.new("RGB", (256, 192), (200, 200, 200)), [], []) for _ in range(4)]
     tall = Scene(PILImage.new("RGB", (192, 256), (1, 2, 3)), [], [])

@@ -12,7 +12,7 @@ import globox
 import pytest
 from PIL import Image
 
-from rcl_demo import detect, report
+from rcl_demo import detect, report, report_scenes
 from rcl_demo.shapes import HOLDOUT_SEED, scene, scene_png, write_shapes
 from tests.e2e.stacks import outputs
 
@@ -88,7 +88,7 @@ def test_object_detection_trains_runs_and_finds_boxes(
         assert report.main(["--outputs", str(saved), "--out", str(tmp_path / "r.png")]) == 0
         with Image.open(tmp_path / "r.png") as drawn:
             colours = {c for _, c in drawn.convert("RGB").getcolors(1 << 20)}
-        assert {report.TRUTH, report.PREDICTED} <= colours
+        assert {report_scenes.TRUTH, report_scenes.PREDICTED} <= colours
         assert s.preview().change_summary == {"same": 7}
     finally:
         s.destroy(on_output=print)
