@@ -149,6 +149,9 @@ class RekognitionBackend(DatasetOperations):
         project.versions[name] = v
         if p.get("Tags"):
             self.tags[v.arn] = dict(p["Tags"])
+        # The fault belongs to the next training requested, not to whichever job runs next.
+        v.injected_failure = self.world.faults.fail_next_training
+        self.world.faults.fail_next_training = False
         self._begin("train", v)
         return {"ProjectVersionArn": v.arn}
 

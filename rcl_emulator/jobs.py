@@ -327,8 +327,7 @@ def _delete_version(world: World, backend: RekognitionBackend, v: Version) -> Co
 def _train(world: World, backend: RekognitionBackend, v: Version) -> Commit:
     started = v.job_started or now()
     with world.lock:
-        injected = world.faults.fail_next_training
-        world.faults.fail_next_training = False
+        injected = v.injected_failure
         project = backend.projects[v.project]
         datasets = {k: copy.copy(d.entries) for k, d in project.datasets.items()}
         feature = project.feature

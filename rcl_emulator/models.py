@@ -166,6 +166,8 @@ class Version:
     model_blob: bytes | None = None
     pending: str | None = None
     job_started: float = 0.0
+    injected_failure: bool = False
+    """`fail_next_training` was set when this training was requested: it fails."""
 
     def to_json(self) -> dict[str, Any]:
         """DescribeProjectVersions' ``ProjectVersionDescription``; unset fields left out."""

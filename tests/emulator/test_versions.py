@@ -456,3 +456,36 @@ def test_lost_create_project_version_response(rek, s3, digits, control):
         rek.create_project_version(ProjectArn=project, VersionName="v", OutputConfig=OUT)
     assert code(e) == "InternalServerError"
     assert version(rek, project, "v") is not None  # committed despite the error
+
+
+def test_an_injected_failure_goes_to_the_training_requested_next(
+    emulator, rek, s3, digits, control, monkeypatch
+):
+    """`fail_next_training` fails the next training asked for, even when an earlier training's
+    job only runs after the fault was set (a busy machine)."""
+    import threading
+
+    project = _project_with_datasets(rek, s3, "faulted", digits[:300], digits[300:400])
+    held, began = threading.Event(), threading.Event()
+    world = emulator.world
+    submit = world.executor.submit
+
+    def late(fn, w, backend, kind, target, generation):
+        held.wait(30)
+        began.set()
+        return fn(w, backend, kind, target, generation)
+
+    def late_for_the_first(fn, w, backend, kind, target, generation):
+        if getattr(target, "name", None) == "first":
+            return submit(late, fn, w, backend, kind, target, generation)
+        return submit(fn, w, backend, kind, target, generation)
+
+    monkeypatch.setattr(world.executor, "submit", late_for_the_first)
+    rek.create_project_version(ProjectArn=project, VersionName="first", OutputConfig=OUT)
+    control.set_faults(fail_next_training=True)
+    held.set()  # the first training's job runs only now, after the fault was set
+    assert began.wait(30)
+    time.sleep(0.5)
+    rek.create_project_version(ProjectArn=project, VersionName="second", OutputConfig=OUT)
+    assert wait_version(rek, project, "first")["Status"] == "TRAINING_COMPLETED"
+    assert wait_version(rek, project, "second")["Status"] == "TRAINING_FAILED"
