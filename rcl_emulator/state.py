@@ -12,7 +12,7 @@ import re
 from typing import Any, Protocol
 
 from . import exceptions as exc
-from .models import TRANSITIONS, Dataset, Project, Version, now
+from .models import TRANSITIONS, Dataset, Faults, Project, Version, now
 
 _ARN_RE = re.compile(
     r"^arn:aws:rekognition:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):project/(?P<project>[^/]+)"
@@ -22,6 +22,8 @@ _ARN_RE = re.compile(
 
 class JobRunner(Protocol):
     """Where the backend hands its asynchronous work: the world it belongs to."""
+
+    faults: Faults
 
     def submit(self, backend: BackendState, kind: str, target: Any) -> None: ...
 
