@@ -20,11 +20,25 @@ MIN_AREA = 20
 noise."""
 MAX_SHARE = 0.85
 """A region spanning more than this share of the image's width or height is background."""
+PATTERN_SIDE = 9
+"""Pixels a second pass averages over: a striped, checked or dotted surface whose pattern
+repeats within this becomes one colour, so the object is one region instead of many pieces."""
 
 
 def colour_regions(pixels: np.ndarray) -> np.ndarray:
     """Boxes (x0, y0, x1, y1) of the object-sized connected regions of each colour cluster of
-    an (h, w, 3) image, once closed (so thin strokes broken by noise rejoin)."""
+    an (h, w, 3) image, as it is and averaged over PATTERN_SIDE pixels."""
+    smoothed = _regions(ndimage.uniform_filter(pixels, size=(PATTERN_SIDE, PATTERN_SIDE, 1)))
+    # Averaging may spread an object into a halo half the window wide, or not (when the halo's
+    # colours fall to the background's cluster): both boxes are proposed.
+    halo = PATTERN_SIDE // 2
+    inner = smoothed + np.array([halo, halo, -halo, -halo], np.float32)
+    inner = inner[np.minimum(inner[:, 2] - inner[:, 0], inner[:, 3] - inner[:, 1]) > 0]
+    return np.unique(np.concatenate([_regions(pixels), smoothed, inner]), axis=0)
+
+
+def _regions(pixels: np.ndarray) -> np.ndarray:
+    """The regions of one image, once closed (so thin strokes broken by noise rejoin)."""
     h, w = pixels.shape[:2]
     flat = pixels.reshape(-1, 3)
     centres = _colour_centres(flat[:: max(1, len(flat) // SAMPLE)])

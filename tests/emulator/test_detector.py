@@ -50,3 +50,28 @@ def test_boxes_of_labels_the_model_never_learned_count_as_missed(trained):
     both = detector.evaluate(model, images[20:30] + unknown)
     assert both.aggregate["Recall"] < seen.aggregate["Recall"]
     assert {x["Label"] for x in both.labels} == set(model.labels)
+
+
+@pytest.mark.parametrize("pattern", ["vertical", "horizontal"])
+def test_a_striped_object_is_one_proposal(pattern: str) -> None:
+    """Each stripe is a region of its own; the object as a whole must still be proposed, with
+    its own box, or the detector never sees it."""
+    import numpy as np
+
+    from rcl_emulator.regions import _regions, colour_regions
+
+    pixels = np.full((160, 200, 3), (0.85, 0.85, 0.8), np.float32)
+    x0, y0, x1, y1 = 50, 40, 122, 100
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    dark = ((xs if pattern == "vertical" else ys) // 6) % 2 == 0
+    pixels[y0:y1, x0:x1] = np.where(dark[..., None], (0.1, 0.2, 0.6), (0.9, 0.5, 0.1))
+
+    def best_iou(boxes: np.ndarray) -> float:
+        ix = np.clip(np.minimum(boxes[:, 2], x1) - np.maximum(boxes[:, 0], x0), 0, None)
+        iy = np.clip(np.minimum(boxes[:, 3], y1) - np.maximum(boxes[:, 1], y0), 0, None)
+        areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        inter = ix * iy
+        return float((inter / (areas + (x1 - x0) * (y1 - y0) - inter)).max())
+
+    assert best_iou(_regions(pixels)) < 0.5  # the pieces alone: no whole-object proposal
+    assert best_iou(colour_regions(pixels)) >= 0.8
