@@ -1,4 +1,4 @@
-"""Object-detection scene families the detector was not designed on, for judging it.
+"""Object-detection scene families, for judging the detector on scenes it was not designed on.
 
 Each family draws scenes of 1-4 labelled objects (24-96 px on their longer side) in images of
 200-400 px and several aspect ratios, with objects that are drawn but not labelled
@@ -14,10 +14,18 @@ and seed. The families differ in what they draw and on what:
 - ``patterns``: stars, crosses and triangles whose surface is a pattern of two colours (stripes
   at a random angle, a checkerboard or dots, chosen per object, so it says nothing of the
   class), with patterned discs and flat squares as distractors, on textured or smooth
-  backgrounds, PNG or JPEG.
+  backgrounds, PNG or JPEG. Now a tuning family too: judged first at test F1 0.756 and
+  held-out recall 0.70, the detector was changed because of it and then reached F1 0.938,
+  so it no longer says how the detector does on scenes it was not designed on.
+- ``shaded``: keys (a ring, a shaft and teeth), mushrooms (a dome on a stem) and dumbbells
+  (two discs joined by a bar), each filled with a linear or radial gradient between a lit and
+  a shaded tone of one colour, so they look lit rather than flat, some casting a soft drop
+  shadow a few pixels away (not part of their box); turned a quarter turn or tilted a little;
+  shaded discs and rounded rectangles as distractors, on textured or smooth backgrounds, PNG
+  or JPEG.
 
-Boxes are the tight bounds of what was drawn. ``manifest_line`` writes a scene's Ground Truth
-line with the family's own job attribute name and class-map ids.
+Boxes are the tight bounds of what was drawn, an object's shadow excluded. ``manifest_line``
+writes a scene's Ground Truth line with the family's own job attribute name and class-map ids.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from rcl_resources.manifest import detection_line
 
@@ -53,6 +61,12 @@ HOLDOUT_SEED = 2_000_000
 
 Mask = Callable[[ImageDraw.ImageDraw, str, tuple[int, int, int, int], random.Random], None]
 """Draws one object of a kind into a mask, inside a box (x0, y0, x1, y1)."""
+Fill = Callable[
+    [random.Random, Image.Image, tuple[int, int, int, int]], "tuple[int, int, int] | Image.Image"
+]
+"""What an object drawn at given bounds of an image is filled with: a colour or an image."""
+Shadow = tuple[int, int, float, float]
+"""A drop shadow: its offset (dx, dy) in pixels, its blur radius and its opacity."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,10 @@ class Family:
     class_ids: dict[str, int]
     patterned: tuple[str, ...] = ()
     """Kinds whose surface is a pattern of two colours rather than one colour."""
+    shaded: tuple[str, ...] = ()
+    """Kinds whose surface is a shading gradient between two tones of one colour."""
+    shadows: float = 0.0
+    """The share of objects that cast a soft drop shadow."""
 
     def scene(
         self, seed: int, size: tuple[int, int] | None = None
@@ -85,7 +103,10 @@ class Family:
             (rng.choice(self.distractors), False) for _ in range(rng.randint(0, MAX_DISTRACTORS))
         ]
         for kind, labelled in kinds:
-            drawn = _place(image, kind, self.draw, rng, taken, kind in self.patterned)
+            fill = _pattern if kind in self.patterned else _contrasting
+            fill = _shading if kind in self.shaded else fill
+            shadow = _shadow(rng) if self.shadows and rng.random() < self.shadows else None
+            drawn = _place(image, kind, self.draw, rng, taken, fill, shadow)
             if drawn and labelled:
                 x0, y0, x1, y1 = drawn
                 boxes.append((kind, x0, y0, x1 - x0, y1 - y0))
@@ -110,16 +131,20 @@ def _place(
     draw: Mask,
     rng: random.Random,
     taken: list[tuple[int, int, int, int]],
-    patterned: bool = False,
+    fill: Fill | None = None,
+    shadow: Shadow | None = None,
 ) -> tuple[int, int, int, int] | None:
-    """Draw one object where it overlaps nothing drawn before, in one colour or a pattern; its
-    tight box, or None."""
+    """Draw one object, and its shadow if it casts one, where they overlap nothing drawn
+    before, filled by ``fill`` (one contrasting colour unless given); the object's tight box,
+    shadow excluded, or None."""
     width, height = image.size
     side = rng.randint(*SIDES)
+    cast = max(abs(shadow[0]), abs(shadow[1])) + math.ceil(2 * shadow[2]) if shadow else 0
     for _ in range(20):
         x0, y0 = rng.randint(2, width - side - 2), rng.randint(2, height - side - 2)
         box = (x0, y0, x0 + side, y0 + side)
-        if not any(_overlap(box, t) for t in taken):
+        reached = (x0 - cast, y0 - cast, x0 + side + cast, y0 + side + cast)
+        if not any(_overlap(reached, t) for t in taken):
             break
     else:
         return None
@@ -128,10 +153,22 @@ def _place(
     bounds = mask.getbbox()
     if bounds is None:
         return None
-    fill = _pattern if patterned else _contrasting
-    image.paste(fill(rng, image, bounds), bounds, mask.crop(bounds))
-    taken.append((bounds[0] - 4, bounds[1] - 4, bounds[2] + 4, bounds[3] + 4))
+    if shadow:
+        dx, dy, blur, opacity = shadow
+        dark = Image.new("L", image.size, 0)
+        dark.paste(mask, (dx, dy))
+        dark = dark.filter(ImageFilter.GaussianBlur(blur)).point(lambda v: int(v * opacity))
+        image.paste((0, 0, 0), None, dark)
+    image.paste((fill or _contrasting)(rng, image, bounds), bounds, mask.crop(bounds))
+    reach = 4 + cast
+    taken.append((bounds[0] - reach, bounds[1] - reach, bounds[2] + reach, bounds[3] + reach))
     return bounds
+
+
+def _shadow(rng: random.Random) -> Shadow:
+    """A soft drop shadow 3-6 px away in both directions, half-transparent."""
+    dx, dy = (rng.choice((-1, 1)) * rng.randint(3, 6) for _ in range(2))
+    return dx, dy, rng.uniform(1.5, 3.0), rng.uniform(0.35, 0.6)
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
@@ -168,6 +205,31 @@ def _pattern(
     else:  # dots
         on = (xx % period - period / 2) ** 2 + (yy % period - period / 2) ** 2 < (0.3 * period) ** 2
     return Image.fromarray(np.where(on[..., None], first, second).astype(np.uint8))
+
+
+def _shading(
+    rng: random.Random, image: Image.Image, bounds: tuple[int, int, int, int]
+) -> Image.Image:
+    """A linear gradient at a random angle or a radial one around a highlight, the size of
+    ``bounds``, from a lit to a shaded tone of a colour that stands out from the background
+    under it; both tones stand out from it too."""
+    under = np.asarray(image.crop(bounds)).reshape(-1, 3).mean(axis=0)
+    for _ in range(100):
+        base = np.array(_contrasting(rng, image, bounds), np.float32)
+        lit = base + (255 - base) * rng.uniform(0.25, 0.6)
+        shaded = base * rng.uniform(0.35, 0.7)
+        if min(np.abs(lit - under).sum(), np.abs(shaded - under).sum()) > 120:
+            break
+    width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    if rng.random() < 0.5:
+        angle = rng.uniform(0, 2 * math.pi)
+        t = xx * math.cos(angle) + yy * math.sin(angle)
+    else:  # the highlight somewhere in the upper half, away from the middle
+        cx, cy = width * rng.uniform(0.2, 0.8), height * rng.uniform(0.15, 0.45)
+        t = np.hypot(xx - cx, yy - cy)
+    t = (t - t.min()) / (np.ptp(t) + 1e-6)
+    return Image.fromarray(np.clip(lit + (shaded - lit) * t[..., None], 0, 255).astype(np.uint8))
 
 
 def _background(rng: random.Random, size: tuple[int, int], kind: str) -> Image.Image:
@@ -339,6 +401,107 @@ def _draw_patterned(
         draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=255)
 
 
+Part = tuple[list[tuple[float, float]], int]
+"""A polygon of a silhouette and what it is drawn with: 255 adds to the object, 0 cuts a hole."""
+
+
+def _circle(cx: float, cy: float, r: float, steps: int = 40) -> list[tuple[float, float]]:
+    return [
+        (cx + r * math.cos(2 * math.pi * k / steps), cy + r * math.sin(2 * math.pi * k / steps))
+        for k in range(steps)
+    ]
+
+
+def _rounded(width: float, height: float, r: float) -> list[tuple[float, float]]:
+    """A rectangle centred on the origin whose corners are quarter circles of radius ``r``."""
+    points = []
+    for k, (sx, sy) in enumerate(((1, 1), (-1, 1), (-1, -1), (1, -1))):
+        cx, cy = sx * (width / 2 - r), sy * (height / 2 - r)
+        points += [
+            (
+                cx + r * math.cos((k + j / 6) * math.pi / 2),
+                cy + r * math.sin((k + j / 6) * math.pi / 2),
+            )
+            for j in range(7)
+        ]
+    return points
+
+
+def _silhouette(kind: str, rng: random.Random) -> list[Part]:
+    """The parts of a key, a mushroom, a dumbbell, a disc or a rounded rectangle, in any
+    units: ``_draw_shaded`` turns and scales them into a box."""
+    if kind == "key":  # a ring (the bow), a shaft from it and teeth below the shaft's end
+        bow, shaft, half = rng.uniform(0.16, 0.22), rng.uniform(0.7, 0.95), rng.uniform(0.045, 0.07)
+        parts = [
+            (_circle(0, 0, bow), 255),
+            (_circle(0, 0, bow * rng.uniform(0.4, 0.55)), 0),
+            ([(bow * 0.8, -half), (shaft, -half), (shaft, half), (bow * 0.8, half)], 255),
+        ]
+        tooth = rng.uniform(0.06, 0.09)
+        for k in range(rng.randint(2, 3)):
+            right = shaft - k * tooth * 1.6
+            depth = half + rng.uniform(0.06, 0.16)
+            parts.append(
+                ([(right - tooth, 0), (right, 0), (right, depth), (right - tooth, depth)], 255)
+            )
+        return parts
+    if kind == "mushroom":  # a dome with a shallow underside, on a stem flaring to its foot
+        dome, lip = rng.uniform(0.25, 0.4), rng.uniform(0.0, 0.08)
+        cap = [
+            (0.5 * math.cos(a), dome * math.sin(a)) for a in np.linspace(math.pi, 2 * math.pi, 24)
+        ]
+        cap += [(0.5 * math.cos(a), lip * math.sin(a)) for a in np.linspace(0, math.pi, 12)]
+        top, foot = rng.uniform(0.07, 0.11), rng.uniform(1.0, 1.4)
+        stem = rng.uniform(0.35, 0.55)
+        return [
+            ([(-top, 0), (top, 0), (top * foot, stem), (-top * foot, stem)], 255),
+            (cap, 255),
+        ]
+    if kind == "dumbbell":  # two discs joined by a bar
+        disc = rng.uniform(0.13, 0.2)
+        half = disc * rng.uniform(0.3, 0.45)
+        return [
+            (_circle(0, 0, disc), 255),
+            (_circle(1, 0, disc), 255),
+            ([(0, -half), (1, -half), (1, half), (0, half)], 255),
+        ]
+    if kind == "sphere":
+        return [(_circle(0, 0, 0.5), 255)]
+    height = rng.uniform(0.45, 0.9)  # a tile: a rounded rectangle
+    return [(_rounded(1.0, height, height * rng.uniform(0.15, 0.4)), 255)]
+
+
+def _draw_shaded(
+    draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng: random.Random
+) -> None:
+    """A silhouette stretched a little across, mirrored or not, turned by 0, 90, 180 or 270
+    degrees and half the time tilted by up to 15 more, and scaled so its longer side fills
+    ``box``."""
+    parts = _silhouette(kind, rng)
+    stretch, mirror = rng.uniform(0.85, 1.15), rng.choice((-1, 1))
+    angle = math.radians(rng.choice((0, 90, 180, 270)) + rng.choice((0.0, rng.uniform(-15, 15))))
+    cos, sin = math.cos(angle), math.sin(angle)
+    turned = [
+        (
+            [
+                (x * cos - y * stretch * mirror * sin, x * sin + y * stretch * mirror * cos)
+                for x, y in points
+            ],
+            value,
+        )
+        for points, value in parts
+    ]
+    solid = [p for points, value in turned if value for p in points]
+    left, top = min(x for x, _ in solid), min(y for _, y in solid)
+    right, bottom = max(x for x, _ in solid), max(y for _, y in solid)
+    side = box[2] - box[0] - 1
+    scale = side / max(right - left, bottom - top)
+    x0 = box[0] + (side - (right - left) * scale) / 2 - left * scale
+    y0 = box[1] + (side - (bottom - top) * scale) / 2 - top * scale
+    for points, value in turned:
+        draw.polygon([(x0 + x * scale, y0 + y * scale) for x, y in points], fill=value)
+
+
 FAMILIES = {
     "marks": Family(
         "marks",
@@ -381,6 +544,20 @@ FAMILIES = {
         {"cross": 2, "star": 7, "triangle": 15},
         patterned=("star", "cross", "triangle", "disc"),
     ),
+    "shaded": Family(
+        "shaded",
+        ("key", "mushroom", "dumbbell"),
+        ("sphere", "tile"),
+        _draw_shaded,
+        ("textured", "smooth"),
+        ("PNG", "JPEG"),
+        "shaded-objects-job",
+        {"dumbbell": 4, "key": 13, "mushroom": 22},
+        shaded=("key", "mushroom", "dumbbell", "sphere", "tile"),
+        shadows=0.5,
+    ),
 }
-TUNING = "marks"
+TUNING = ("marks", "patterns")
+"""Families the detector was designed on or changed because of: they say nothing of scenes it
+was not designed on, so they are never judged."""
 JUDGED = ("glyphs", "outlines")

@@ -1,20 +1,25 @@
 """The scene families object detection is judged on: the same seed draws the same scene, boxes
-lie inside their images, and manifests are in Ground Truth's own format."""
+lie inside their images, shaded objects are not flat and their shadows lie outside their boxes,
+and manifests are in Ground Truth's own format."""
 
 from __future__ import annotations
 
 import io
+import random
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.families import FAMILIES, JUDGED, SHAPES, SIDES, TUNING
+from benchmarks.families import FAMILIES, JUDGED, SHAPES, SIDES, TUNING, _place, _shading
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_a_scene_is_a_function_of_its_seed_and_its_boxes_fit_its_image(name):
     family = FAMILIES[name]
-    assert set(family.patterned) <= set(family.classes) | set(family.distractors)
+    kinds = set(family.classes) | set(family.distractors)
+    assert set(family.patterned) <= kinds and set(family.shaded) <= kinds
+    assert not set(family.patterned) & set(family.shaded) and 0 <= family.shadows <= 1
     for seed in range(8):
         data, size, boxes = family.scene(seed)
         assert family.scene(seed) == (data, size, boxes)
@@ -27,8 +32,9 @@ def test_a_scene_is_a_function_of_its_seed_and_its_boxes_fit_its_image(name):
             assert max(width, height) <= SIDES[1]
 
 
-def test_the_judged_families_are_not_the_tuned_one_and_share_no_object_kind():
-    assert TUNING not in JUDGED
+def test_the_judged_families_are_not_the_tuned_ones_and_share_no_object_kind():
+    assert set(TUNING) <= set(FAMILIES) and set(JUDGED) <= set(FAMILIES)
+    assert not set(TUNING) & set(JUDGED)
     kinds = [set(FAMILIES[n].classes) | set(FAMILIES[n].distractors) for n in FAMILIES]
     assert all(not (a & b) for i, a in enumerate(kinds) for b in kinds[i + 1 :])
 
@@ -45,3 +51,39 @@ def test_a_manifest_line_uses_the_job_attribute_and_class_map_ids(name):
         b[0] for b in boxes
     ]
     assert {int(i) for i in class_map} <= set(family.class_ids.values())
+
+
+def test_shaded_scenes_hold_objects_of_24_to_96_px_in_both_formats_and_both_backgrounds():
+    family = FAMILIES["shaded"]
+    assert set(family.shaded) == set(family.classes) | set(family.distractors)
+    formats, sides = set(), []
+    for seed in range(40):
+        data, _, boxes = family.scene(seed)
+        with Image.open(io.BytesIO(data)) as image:
+            formats.add(image.format)
+        sides += [max(width, height) for _, _, _, width, height in boxes]
+    assert formats == {"PNG", "JPEG"} and family.backgrounds == ("textured", "smooth")
+    assert SIDES[0] <= min(sides) and max(sides) <= SIDES[1]
+
+
+@pytest.mark.parametrize("kind", ["key", "mushroom", "dumbbell", "sphere", "tile"])
+def test_a_shaded_object_is_not_one_colour_and_its_box_leaves_out_its_shadow(kind):
+    family = FAMILIES["shaded"]
+    grey = (128, 128, 128)
+    for seed in range(6):
+        image = Image.new("RGB", (200, 200), grey)
+        rng = random.Random(seed)
+        box = _place(image, kind, family.draw, rng, [], _shading, (5, 4, 2.0, 0.6))
+        assert box is not None
+        x0, y0, x1, y1 = box
+        assert SIDES[0] <= max(x1 - x0, y1 - y0) <= SIDES[1]
+        drawn = np.abs(np.asarray(image, np.int16) - grey).sum(axis=2) > 30
+        inside = drawn[y0:y1, x0:x1]
+        # tight: each edge of the box touches the object, and nothing is drawn above or left
+        assert inside[0].any() and inside[-1].any() and inside[:, 0].any() and inside[:, -1].any()
+        assert not drawn[:y0].any() and not drawn[:, :x0].any()
+        # the shadow falls below and to the right of the object, outside its box
+        assert drawn[y1:].any() or drawn[:, x1:].any()
+        colours = np.asarray(image.crop(box)).reshape(-1, 3)[inside.reshape(-1)]
+        assert len(np.unique(colours, axis=0)) > 10
+        assert np.ptp(colours.astype(np.int16), axis=0).max() > 40
