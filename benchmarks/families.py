@@ -22,7 +22,9 @@ and seed. The families differ in what they draw and on what:
   a shaded tone of one colour, so they look lit rather than flat, some casting a soft drop
   shadow a few pixels away (not part of their box); turned a quarter turn or tilted a little;
   shaded discs and rounded rectangles as distractors, on textured or smooth backgrounds, PNG
-  or JPEG.
+  or JPEG. Now a tuning family too: judged first (blind) at test F1 0.790, held-out precision
+  0.897 and recall 0.763, the detector then gained edge-enclosed proposals because of it and
+  reached F1 0.857, precision 0.913, recall 0.825.
 
 Boxes are the tight bounds of what was drawn, an object's shadow excluded. ``manifest_line``
 writes a scene's Ground Truth line with the family's own job attribute name and class-map ids.
@@ -557,7 +559,7 @@ FAMILIES = {
         shadows=0.5,
     ),
 }
-TUNING = ("marks", "patterns")
+TUNING = ("marks", "patterns", "shaded")
 """Families the detector was designed on or changed because of: they say nothing of scenes it
 was not designed on, so they are never judged."""
 JUDGED = ("glyphs", "outlines")

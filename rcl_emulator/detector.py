@@ -9,7 +9,8 @@ a minute on two cores and knows nothing about any object kind in advance):
   box. An object of any shape or aspect (a glyph with holes, an outline, a thin bar) is one
   region; a region spanning most of the image is background. The same runs on the image
   averaged over 9 px, where a striped, checked or dotted surface is one colour and so one
-  region rather than many pieces.
+  region rather than many pieces; and what strong edges enclose proposes a box too, so an
+  object shaded from light to dark (many colour bands) is still one proposal.
 - **Description.** Per box, what :mod:`rcl_emulator.box_features` measures at working size
   (at most 400 px): its silhouette, gradient histograms, colour spread and shape.
 - **Ranker.** A logistic regression of "object or not" over every proposal's description

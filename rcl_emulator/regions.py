@@ -1,5 +1,6 @@
-"""Where objects may be, from colour: the object-sized regions of one colour, whatever their
-shape (proposals a sliding window cannot make: thin, long or hollow objects).
+"""Where objects may be: the object-sized regions of one colour (as is, and averaged over a
+pattern's width) and what strong edges enclose, whatever their shape (proposals a sliding
+window cannot make: thin, long, hollow, patterned or shaded objects).
 
 Uses scipy's connected-component labelling; scipy is installed with scikit-learn.
 """
@@ -20,6 +21,9 @@ MIN_AREA = 20
 noise."""
 MAX_SHARE = 0.85
 """A region spanning more than this share of the image's width or height is background."""
+EDGE_PERCENTILE = 90
+EDGE_FLOOR = 0.05
+"""An edge is among the image's strongest tenth of gradients, and at least this strong."""
 PATTERN_SIDE = 9
 """Pixels a second pass averages over: a striped, checked or dotted surface whose pattern
 repeats within this becomes one colour, so the object is one region instead of many pieces."""
@@ -34,7 +38,18 @@ def colour_regions(pixels: np.ndarray) -> np.ndarray:
     halo = PATTERN_SIDE // 2
     inner = smoothed + np.array([halo, halo, -halo, -halo], np.float32)
     inner = inner[np.minimum(inner[:, 2] - inner[:, 0], inner[:, 3] - inner[:, 1]) > 0]
-    return np.unique(np.concatenate([_regions(pixels), smoothed, inner]), axis=0)
+    return np.unique(np.concatenate([_regions(pixels), smoothed, inner, _outlined(pixels)]), axis=0)
+
+
+def _outlined(pixels: np.ndarray) -> np.ndarray:
+    """Boxes of what strong edges enclose: an object shaded from light to dark is many colour
+    bands but one outline."""
+    h, w = pixels.shape[:2]
+    gy, gx = np.gradient(pixels, axis=(0, 1))
+    strength = np.hypot(gx, gy).max(axis=2)
+    edges = strength > max(EDGE_FLOOR, float(np.percentile(strength, EDGE_PERCENTILE)))
+    closed = ndimage.binary_closing(edges, iterations=2)
+    return _component_boxes(ndimage.binary_fill_holes(closed), w, h)
 
 
 def _regions(pixels: np.ndarray) -> np.ndarray:

@@ -75,3 +75,28 @@ def test_a_striped_object_is_one_proposal(pattern: str) -> None:
 
     assert best_iou(_regions(pixels)) < 0.5  # the pieces alone: no whole-object proposal
     assert best_iou(colour_regions(pixels)) >= 0.8
+
+
+def test_an_object_shaded_from_light_to_dark_is_one_proposal() -> None:
+    """A gradient fill is many colour bands; its outline still makes it one proposal."""
+    import numpy as np
+
+    from rcl_emulator.regions import _outlined, colour_regions
+
+    pixels = np.full((160, 200, 3), (0.9, 0.9, 0.85), np.float32)
+    x0, y0, x1, y1 = 40, 30, 130, 110
+    ys, xs = np.mgrid[0:160, 0:200]
+    inside = ((xs - 85) / 45) ** 2 + ((ys - 70) / 40) ** 2 <= 1
+    shade = np.clip((xs - x0) / (x1 - x0), 0, 1)[..., None]
+    light, dark = np.array((0.95, 0.6, 0.2)), np.array((0.35, 0.1, 0.05))
+    pixels[inside] = (light * (1 - shade) + dark * shade)[inside]
+
+    def best_iou(boxes: np.ndarray) -> float:
+        ix = np.clip(np.minimum(boxes[:, 2], x1) - np.maximum(boxes[:, 0], x0), 0, None)
+        iy = np.clip(np.minimum(boxes[:, 3], y1) - np.maximum(boxes[:, 1], y0), 0, None)
+        areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        inter = ix * iy
+        return float((inter / (areas + (x1 - x0) * (y1 - y0) - inter)).max())
+
+    assert best_iou(_outlined(pixels)) >= 0.8
+    assert best_iou(colour_regions(pixels)) >= 0.8
