@@ -25,6 +25,15 @@ MAX_ATTEMPTS = 10
 QUOTA_ERRORS = frozenset({"LimitExceededException", "ServiceQuotaExceededException"})
 
 
+ENDPOINTS = {
+    "endpoint_url": "rekognition",
+    "s3_endpoint_url": "s3",
+    "scheduler_endpoint_url": "scheduler",
+}
+"""Each endpoint override (a Connection field and an input of every resource) and its service."""
+_OVERRIDE_OF = {service: key for key, service in ENDPOINTS.items()}
+
+
 @dataclass(frozen=True)
 class Connection:
     """Where and as whom to call AWS. Credentials come from the profile or the default chain."""
@@ -83,11 +92,7 @@ class Connection:
         return client
 
     def _endpoint(self, service: str) -> str | None:
-        if service == "s3":
-            return self.s3_endpoint_url
-        if service == "scheduler":
-            return self.scheduler_endpoint_url
-        return self.endpoint_url
+        return getattr(self, _OVERRIDE_OF.get(service, "endpoint_url"))
 
     def rekognition(self) -> Any:
         """A Rekognition client."""

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from ._aws import ENDPOINTS
 from .api_model import Api, s3_bucket_name
 
 STRICT = ConfigDict(extra="forbid", defer_build=True)
@@ -16,12 +17,6 @@ plugin's schema; validators are built on first use, so importing the package sta
 RESERVED_TAGS = 2
 
 
-# Each endpoint override input and the service it points; the settings beside them.
-ENDPOINTS = {
-    "endpoint_url": "rekognition",
-    "s3_endpoint_url": "s3",
-    "scheduler_endpoint_url": "scheduler",
-}
 CONNECTION = frozenset({"profile", *ENDPOINTS})
 """Inputs that say where and as whom to call AWS (besides `region`): set by the provider
 configuration, never shown as inputs of a resource, never a change of one."""
@@ -56,18 +51,26 @@ def api(address: str) -> AfterValidator:
     return AfterValidator(Api(address))
 
 
-def _our_tags(value: dict[str, str]) -> dict[str, str]:
-    if len(value) > 200 - RESERVED_TAGS:
-        raise ValueError(
-            f"has {len(value)} tags; AWS allows 200, {RESERVED_TAGS} of which rcl-resources uses"
-        )
-    for key in value:
-        if key.lower().startswith(("rcl-resources:", "aws:")):
-            raise ValueError(f"key {key!r} uses a reserved prefix (aws: or rcl-resources:)")
-    return value
+def our_tags(allowed: int, reserved: int) -> AfterValidator:
+    """The user's tags on something AWS allows `allowed` tags on, `reserved` of them ours."""
+
+    def check(value: dict[str, str]) -> dict[str, str]:
+        if len(value) > allowed - reserved:
+            raise ValueError(
+                f"has {len(value)} tags; AWS allows {allowed}, {reserved} of which "
+                "rcl-resources uses"
+            )
+        for key in value:
+            if key.lower().startswith(("rcl-resources:", "aws:")):
+                raise ValueError(f"key {key!r} uses a reserved prefix (aws: or rcl-resources:)")
+        return value
+
+    return AfterValidator(check)
 
 
-Tags = Annotated[dict[str, str], api("CreateProjectRequest.Tags"), AfterValidator(_our_tags)]
+Tags = Annotated[dict[str, str], api("CreateProjectRequest.Tags"), our_tags(200, RESERVED_TAGS)]
+GroupTags = Annotated[dict[str, str], our_tags(50, 1)]
+"""Tags of a schedule group: the owner tag is the one rcl-resources uses."""
 S3Bucket = Annotated[str, api("S3Object.Bucket"), AfterValidator(s3_bucket_name)]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, ClassVar
@@ -17,8 +17,8 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from . import progress
-from ._aws import Connection, default_endpoint, default_region
-from ._inputs import CONNECTION, ENDPOINTS
+from ._aws import ENDPOINTS, Connection, default_endpoint, default_region
+from ._inputs import CONNECTION
 from .errors import S3_MISSING, RclError, error_code, explain
 
 # Inputs that steer the provider but never change the AWS resource.
@@ -312,12 +312,14 @@ def require_s3(
         raise explain(err, f"{kind} {name}: reading {field} {where}") from err
 
 
-def import_props(arn: str, props: dict[str, Any]) -> dict[str, Any]:
-    """Props for read(): on import only the ARN is known, so the region comes from it and the
-    endpoint from the environment."""
+def import_props(
+    arn: str, props: dict[str, Any], region: Callable[[], str | None] | None = None
+) -> dict[str, Any]:
+    """Props for read(): on import only the id is known, so the region comes from the ARN (or
+    `region()` for an id that is not one) and the endpoints from the environment."""
     props = dict(props)
     if not props.get("region"):
-        props["region"] = arn.split(":")[3]
+        props["region"] = region() if region else arn.split(":")[3]
         props.update({key: default_endpoint(service) for key, service in ENDPOINTS.items()})
     return props
 

@@ -5,6 +5,7 @@ the user's tags beside them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from . import progress
@@ -85,13 +86,17 @@ def created(client: Any, arn: str) -> None:
 
 
 def tag_changes(
-    client: Any, arn: str, old: dict[str, str] | None, new: dict[str, str] | None
+    client: Any,
+    arn: str,
+    old: dict[str, str] | None,
+    new: dict[str, str] | None,
+    as_sent: Callable[[dict[str, str]], Any] = dict,
 ) -> None:
-    """Apply a tag diff in place."""
+    """Apply a diff of the user's tags in place (`as_sent`: the service's form of a tag set)."""
     old, new = user_tags(old), user_tags(new)
     removed = [k for k in old if k not in new]
     added = {k: v for k, v in new.items() if old.get(k) != v}
     if removed:
         client.untag_resource(ResourceArn=arn, TagKeys=removed)
     if added:
-        client.tag_resource(ResourceArn=arn, Tags=added)
+        client.tag_resource(ResourceArn=arn, Tags=as_sent(added))

@@ -9,11 +9,19 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
-from .._aws import default_endpoint, default_region
-from .._inputs import ENDPOINTS, CommonInputs, api, check_units
-from .._provider import CheckFailure, CreateResult, DiffResult, Provider, ReadResult, UpdateResult
+from .._aws import default_region
+from .._inputs import CommonInputs, GroupTags, api, check_units
+from .._provider import (
+    CheckFailure,
+    CreateResult,
+    DiffResult,
+    Provider,
+    ReadResult,
+    UpdateResult,
+    import_props,
+)
 from ..errors import RclError, explain, is_code
-from ..ownership import OWNER_TAG, TAG_PREFIX, user_tags
+from ..ownership import OWNER_TAG, user_tags
 from ..schedule_expressions import (
     ScheduleInputError,
     at_expression,
@@ -38,8 +46,6 @@ from .schedules import (
 
 MAX_NAME = 64 - len("-stop-after")
 """The longest `name`: a schedule's name is `<name>-<role>`, at most 64 characters."""
-# Tags on a schedule group: AWS allows 50, one of which is the owner tag.
-MAX_GROUP_TAGS = 50 - 1
 
 
 def _schedule_input(check: Any, value: Any) -> Any:
@@ -89,7 +95,7 @@ class RunningScheduleInputs(CommonInputs):
     ] = None
     """The schedules' names are `<name>-start`, `<name>-stop` and `<name>-stop-after`; by
     default `<resource name>-<7 hex>`. A change replaces the resource."""
-    tags: dict[str, str] | None = None
+    tags: GroupTags | None = None
     """Tags of the schedule group the resource creates (EventBridge Scheduler tags groups, not
     schedules); changed in place. Not with `group_name`."""
 
@@ -107,18 +113,6 @@ class RunningScheduleInputs(CommonInputs):
     @classmethod
     def _duration(cls, value: str | None) -> str | None:
         return None if value is None else _schedule_input(parse_duration, value)
-
-    @field_validator("tags")
-    @classmethod
-    def group_tags(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        if value and len(value) > MAX_GROUP_TAGS:
-            raise ValueError(
-                f"has {len(value)} tags; a schedule group takes 50, one of which rcl-resources uses"
-            )
-        for key in value or {}:
-            if key.lower().startswith(("aws:", TAG_PREFIX)):
-                raise ValueError(f"key {key!r} uses a reserved prefix (aws: or {TAG_PREFIX})")
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> RunningScheduleInputs:
@@ -207,7 +201,7 @@ class _RunningScheduleProvider(Provider):
                 "(it does not exist, or was deleted); give a ProjectVersion's arn"
             )
         if not props.get("group_name"):
-            ensure_own_group(scheduler, props, olds)
+            ensure_own_group(scheduler, props)
         arns: dict[str, str | None] = {}
         for role in ("start", "stop"):
             if props.get(role):
@@ -233,14 +227,14 @@ class _RunningScheduleProvider(Provider):
     # -- read / delete -----------------------------------------------------------------------
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         group, _, name = id_.partition("/")
-        props = _connection_of(props)
+        props = import_props(id_, props, lambda: default_region(props.get("profile")))
         scheduler = self.connection(props).scheduler()
         props["name"] = name
         found = {
             role: get_schedule(scheduler, {**props, "group_name": group}, role) for role in ROLES
         }
         present = [schedule for schedule in found.values() if schedule]
-        own = group_tags(scheduler, group)
+        _, own = group_tags(scheduler, group)
         if not present:
             # Only a one-time stop was declared and it has fired: the resource stays (in its
             # own group, or as recorded), and the next `up` that finds the model running arms
@@ -313,13 +307,3 @@ def _outs(props: dict[str, Any], arns: dict[str, str | None], armed: str | None)
             saved_fraction=window.saved_fraction,
         )
     return outs
-
-
-def _connection_of(props: dict[str, Any]) -> dict[str, Any]:
-    """Props for read(): on import only the id is known, so the connection comes from the
-    provider's configuration and the environment."""
-    props = dict(props)
-    if not props.get("region"):
-        props["region"] = default_region(props.get("profile"))
-        props.update({key: default_endpoint(service) for key, service in ENDPOINTS.items()})
-    return props

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import NotOwned, RclError, explain, is_code
-from ..ownership import OWNER_TAG, owner_of
+from ..ownership import OWNER_TAG, owner_of, tag_changes
 from .model_state import units_of, version_name_of
 
 # A schedule's name is `<name>-<role>`, at most 64 characters (botocore: Name).
@@ -127,42 +127,39 @@ def armed_at(schedule: dict[str, Any]) -> str | None:
 # -- the group the resource owns -------------------------------------------------------------
 
 
-def ensure_own_group(client: Any, props: dict[str, Any], olds: dict[str, Any] | None) -> None:
+def ensure_own_group(client: Any, props: dict[str, Any]) -> None:
     """Create the resource's schedule group (tagged with the owner and `tags`), or bring the
     tags of the one it made up to date."""
     name = props["name"]
-    tags = {**(props.get("tags") or {}), OWNER_TAG: owner_of(props)}
     try:
         client.create_schedule_group(
-            Name=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+            Name=name, Tags=tag_list({**(props.get("tags") or {}), OWNER_TAG: owner_of(props)})
         )
         return
     except Exception as err:
         if not is_code(err, "ConflictException"):
             raise explain(err, f"creating schedule group {name}") from err
-    arn = client.get_schedule_group(Name=name)["Arn"]
-    current = group_tags(client, name)
-    if current.get(OWNER_TAG) != owner_of(props):
+    arn, current = group_tags(client, name)
+    if arn is None or current.get(OWNER_TAG) != owner_of(props):
         raise NotOwned(
             f"schedule group {name} already exists and was not created by this resource; "
             "choose another name, or give it as group_name"
         )
-    removed = [k for k in current if k not in tags]
-    if removed:
-        client.untag_resource(ResourceArn=arn, TagKeys=removed)
-    added = {k: v for k, v in tags.items() if current.get(k) != v}
-    if added:
-        client.tag_resource(
-            ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in added.items()]
-        )
+    tag_changes(client, arn, current, props.get("tags"), tag_list)
 
 
-def group_tags(client: Any, name: str) -> dict[str, str]:
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    """Tags as EventBridge Scheduler takes them."""
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def group_tags(client: Any, name: str) -> tuple[str | None, dict[str, str]]:
+    """The group's ARN and tags; (None, {}) when there is no such group."""
     try:
-        arn = client.get_schedule_group(Name=name)["Arn"]
+        arn = str(client.get_schedule_group(Name=name)["Arn"])
         tags = client.list_tags_for_resource(ResourceArn=arn).get("Tags") or []
     except Exception as err:
         if is_code(err, "ResourceNotFoundException"):
-            return {}
+            return None, {}
         raise
-    return {tag["Key"]: tag["Value"] for tag in tags}
+    return arn, {tag["Key"]: tag["Value"] for tag in tags}
