@@ -25,9 +25,19 @@ and seed. The families differ in what they draw and on what:
   or JPEG. Now a tuning family too: judged first (blind) at test F1 0.790, held-out precision
   0.897 and recall 0.763, the detector then gained edge-enclosed proposals because of it and
   reached F1 0.857, precision 0.913, recall 0.825.
+- ``photos``: cups (a body and a handle ring), leaves (a pointed blade on a thin stem) and
+  bottles (a body, shoulders and a neck), stretched a little, mirrored or not, turned a quarter
+  turn and half the time tilted up to 20 degrees; each filled with a blotchy, grainy colour
+  that stands out only moderately from the background under it (a summed absolute RGB
+  difference of 80-140), with edges softened by a 0.5-1.5 px blur; plates, stones and boxes
+  alike as distractors; on textured or smooth backgrounds strewn first with 10-30 small soft
+  pebbles (3-14 px, never labelled, which objects may cover); the whole scene then vignetted
+  or lit unevenly, blurred slightly and given sensor noise, so it looks photographed rather
+  than drawn; JPEG or PNG.
 
-Boxes are the tight bounds of what was drawn, an object's shadow excluded. ``manifest_line``
-writes a scene's Ground Truth line with the family's own job attribute name and class-map ids.
+Boxes are the tight bounds of what was drawn, an object's shadow excluded and a soft-edged
+object's before its edges were blurred. ``manifest_line`` writes a scene's Ground Truth line
+with the family's own job attribute name and class-map ids.
 """
 
 from __future__ import annotations
@@ -69,6 +79,8 @@ Fill = Callable[
 """What an object drawn at given bounds of an image is filled with: a colour or an image."""
 Shadow = tuple[int, int, float, float]
 """A drop shadow: its offset (dx, dy) in pixels, its blur radius and its opacity."""
+Finish = Callable[[random.Random, Image.Image], Image.Image]
+"""What becomes of a whole scene once its objects are drawn, before it is encoded."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,15 @@ class Family:
     """Kinds whose surface is a shading gradient between two tones of one colour."""
     shadows: float = 0.0
     """The share of objects that cast a soft drop shadow."""
+    fill: Fill | None = None
+    """What kinds neither patterned nor shaded are filled with; one contrasting colour unless
+    given."""
+    soften: tuple[float, float] = (0.0, 0.0)
+    """The range of the blur radius, in pixels, that softens each object's edges; none if 0."""
+    clutter: tuple[int, int] = (0, 0)
+    """The range of how many small specks are strewn over the background before any object."""
+    finish: Finish | None = None
+    """What is done to the whole scene once its objects are drawn; nothing unless given."""
 
     def scene(
         self, seed: int, size: tuple[int, int] | None = None
@@ -98,6 +119,8 @@ class Family:
         rng = random.Random(f"{self.name}-{seed}")
         size = size or rng.choice(SHAPES)
         image = _background(rng, size, rng.choice(self.backgrounds))
+        if self.clutter[1]:
+            _specks(rng, image, rng.randint(*self.clutter))
         taken: list[tuple[int, int, int, int]] = []
         boxes = []
         kinds = [(rng.choice(self.classes), True) for _ in range(rng.randint(1, MAX_OBJECTS))]
@@ -105,13 +128,16 @@ class Family:
             (rng.choice(self.distractors), False) for _ in range(rng.randint(0, MAX_DISTRACTORS))
         ]
         for kind, labelled in kinds:
-            fill = _pattern if kind in self.patterned else _contrasting
+            fill = _pattern if kind in self.patterned else self.fill or _contrasting
             fill = _shading if kind in self.shaded else fill
             shadow = _shadow(rng) if self.shadows and rng.random() < self.shadows else None
-            drawn = _place(image, kind, self.draw, rng, taken, fill, shadow)
+            soften = rng.uniform(*self.soften) if self.soften[1] else 0.0
+            drawn = _place(image, kind, self.draw, rng, taken, fill, shadow, soften)
             if drawn and labelled:
                 x0, y0, x1, y1 = drawn
                 boxes.append((kind, x0, y0, x1 - x0, y1 - y0))
+        if self.finish:
+            image = self.finish(rng, image)
         return _encoded(image, rng.choice(self.formats), rng), size, boxes
 
     def manifest_line(self, source_ref: str, seed: int) -> dict[str, Any]:
@@ -135,13 +161,16 @@ def _place(
     taken: list[tuple[int, int, int, int]],
     fill: Fill | None = None,
     shadow: Shadow | None = None,
+    soften: float = 0.0,
 ) -> tuple[int, int, int, int] | None:
     """Draw one object, and its shadow if it casts one, where they overlap nothing drawn
-    before, filled by ``fill`` (one contrasting colour unless given); the object's tight box,
-    shadow excluded, or None."""
+    before, filled by ``fill`` (one contrasting colour unless given), its edges blurred by
+    ``soften`` pixels if not 0; the object's tight box (as drawn, before its edges are
+    blurred), shadow excluded, or None."""
     width, height = image.size
     side = rng.randint(*SIDES)
     cast = max(abs(shadow[0]), abs(shadow[1])) + math.ceil(2 * shadow[2]) if shadow else 0
+    cast += math.ceil(2 * soften)
     for _ in range(20):
         x0, y0 = rng.randint(2, width - side - 2), rng.randint(2, height - side - 2)
         box = (x0, y0, x0 + side, y0 + side)
@@ -153,7 +182,10 @@ def _place(
     mask = Image.new("L", image.size, 0)
     draw(ImageDraw.Draw(mask), kind, box, rng)
     bounds = mask.getbbox()
-    if bounds is None:
+    if soften:
+        mask = mask.filter(ImageFilter.GaussianBlur(soften))
+    spread = mask.getbbox()
+    if bounds is None or spread is None:
         return None
     if shadow:
         dx, dy, blur, opacity = shadow
@@ -161,7 +193,7 @@ def _place(
         dark.paste(mask, (dx, dy))
         dark = dark.filter(ImageFilter.GaussianBlur(blur)).point(lambda v: int(v * opacity))
         image.paste((0, 0, 0), None, dark)
-    image.paste((fill or _contrasting)(rng, image, bounds), bounds, mask.crop(bounds))
+    image.paste((fill or _contrasting)(rng, image, spread), spread, mask.crop(spread))
     reach = 4 + cast
     taken.append((bounds[0] - reach, bounds[1] - reach, bounds[2] + reach, bounds[3] + reach))
     return bounds
@@ -234,6 +266,51 @@ def _shading(
     return Image.fromarray(np.clip(lit + (shaded - lit) * t[..., None], 0, 255).astype(np.uint8))
 
 
+def _tone(
+    rng: random.Random,
+    image: Image.Image,
+    bounds: tuple[int, int, int, int],
+    low: float = 80,
+    high: float = 140,
+) -> tuple[int, int, int]:
+    """A colour whose summed absolute difference from the mean of the background under
+    ``bounds`` is between ``low`` and ``high`` (the last one tried, should none of 100 be): it
+    stands out, but only moderately."""
+    under = np.asarray(image.crop(bounds)).reshape(-1, 3).mean(axis=0)
+    for _ in range(100):
+        shares = np.array([rng.random() + 0.1 for _ in range(3)])
+        signs = np.array([rng.choice((-1, 1)) for _ in range(3)])
+        colour = np.clip(under + signs * shares / shares.sum() * rng.uniform(low, high), 0, 255)
+        if low <= np.abs(colour.round() - under).sum() <= high:
+            break
+    return tuple(int(v) for v in colour.round())  # type: ignore[return-value]
+
+
+def _muted(
+    rng: random.Random, image: Image.Image, bounds: tuple[int, int, int, int]
+) -> Image.Image:
+    """A colour that stands out only moderately from the background under ``bounds``, the size
+    of ``bounds``, with a surface of soft blotches and fine grain, lit a little more on one
+    side than the other."""
+    base = np.array(_tone(rng, image, bounds), np.float32)
+    width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
+    noise = np.random.default_rng(rng.randrange(2**32))
+    cell = rng.randint(3, 8)
+    blotches = noise.normal(0, rng.uniform(5, 12), (height // cell + 2, width // cell + 2))
+    surface = np.asarray(
+        Image.fromarray(blotches.astype(np.float32)).resize(
+            (width, height), Image.Resampling.BILINEAR
+        )
+    )
+    angle = rng.uniform(0, 2 * math.pi)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    t = xx * math.cos(angle) + yy * math.sin(angle)
+    light = 1 + rng.uniform(0.05, 0.15) * ((t - t.min()) / (np.ptp(t) + 1e-6) - 0.5)
+    pixels = base * light[..., None] + surface[..., None]
+    pixels += noise.normal(0, rng.uniform(2, 5), pixels.shape)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
 def _background(rng: random.Random, size: tuple[int, int], kind: str) -> Image.Image:
     """A smooth two-colour gradient, or a textured one: blotches, grain and streaks."""
     width, height = size
@@ -265,6 +342,48 @@ def _background(rng: random.Random, size: tuple[int, int], kind: str) -> Image.I
             end = (x + rng.randint(-width, width), y + rng.randint(-height, height))
             draw.line([(x, y), end], fill=shade, width=rng.randint(1, 3))
     return image
+
+
+def _specks(rng: random.Random, image: Image.Image, count: int) -> None:
+    """Strew ``count`` small soft-edged pebbles (3-14 px) over ``image``, each a colour a little
+    off the background under it."""
+    width, height = image.size
+    for _ in range(count):
+        side = rng.randint(3, 14)
+        x, y = rng.randint(2, width - side - 2), rng.randint(2, height - side - 2)
+        flat = rng.uniform(0.5, 1.0)
+        mask = Image.new("L", (side + 4, side + 4), 0)
+        ImageDraw.Draw(mask).polygon(
+            [(2 + side * (px + 0.5), 2 + side * (py * flat + 0.5)) for px, py in _pebble(rng, 12)],
+            fill=255,
+        )
+        mask = mask.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.8)))
+        spot = (x - 2, y - 2, x + side + 2, y + side + 2)
+        image.paste(_tone(rng, image, spot, 40, 140), spot, mask)
+
+
+def _photographic(rng: random.Random, image: Image.Image) -> Image.Image:
+    """``image`` as if photographed: darkened towards its corners around a point near its
+    middle (a vignette) or lit more on one side than the other, slightly blurred, then given
+    sensor noise (grain in brightness and in colour)."""
+    width, height = image.size
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    if rng.random() < 0.5:
+        cx, cy = width * rng.uniform(0.35, 0.65), height * rng.uniform(0.35, 0.65)
+        r = np.hypot((xx - cx) / width, (yy - cy) / height)
+        gain = 1 - rng.uniform(0.15, 0.35) * (r / r.max()) ** 2
+    else:
+        angle = rng.uniform(0, 2 * math.pi)
+        t = xx * math.cos(angle) + yy * math.sin(angle)
+        gain = 1.08 - rng.uniform(0.15, 0.3) * (t - t.min()) / (np.ptp(t) + 1e-6)
+    pixels = np.asarray(image, np.float32) * gain[..., None]
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8)))
+    noise = np.random.default_rng(rng.randrange(2**32))
+    sigma = rng.uniform(2, 6)
+    pixels = np.asarray(image, np.float32) + noise.normal(0, sigma, (height, width, 1))
+    pixels += noise.normal(0, sigma / 2, pixels.shape)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
 def _encoded(image: Image.Image, fmt: str, rng: random.Random) -> bytes:
@@ -431,7 +550,7 @@ def _rounded(width: float, height: float, r: float) -> list[tuple[float, float]]
 
 def _silhouette(kind: str, rng: random.Random) -> list[Part]:
     """The parts of a key, a mushroom, a dumbbell, a disc or a rounded rectangle, in any
-    units: ``_draw_shaded`` turns and scales them into a box."""
+    units: ``_turned`` turns and scales them into a box."""
     if kind == "key":  # a ring (the bow), a shaft from it and teeth below the shaft's end
         bow, shaft, half = rng.uniform(0.16, 0.22), rng.uniform(0.7, 0.95), rng.uniform(0.045, 0.07)
         parts = [
@@ -476,12 +595,24 @@ def _silhouette(kind: str, rng: random.Random) -> list[Part]:
 def _draw_shaded(
     draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng: random.Random
 ) -> None:
+    """A key, a mushroom, a dumbbell, a sphere or a tile, turned and scaled into ``box``."""
+    _turned(draw, _silhouette(kind, rng), box, rng)
+
+
+def _turned(
+    draw: ImageDraw.ImageDraw,
+    parts: list[Part],
+    box: tuple[int, int, int, int],
+    rng: random.Random,
+    tilt: float = 15.0,
+) -> None:
     """A silhouette stretched a little across, mirrored or not, turned by 0, 90, 180 or 270
-    degrees and half the time tilted by up to 15 more, and scaled so its longer side fills
-    ``box``."""
-    parts = _silhouette(kind, rng)
+    degrees and half the time tilted by up to ``tilt`` more, and scaled so its longer side
+    fills ``box``."""
     stretch, mirror = rng.uniform(0.85, 1.15), rng.choice((-1, 1))
-    angle = math.radians(rng.choice((0, 90, 180, 270)) + rng.choice((0.0, rng.uniform(-15, 15))))
+    angle = math.radians(
+        rng.choice((0, 90, 180, 270)) + rng.choice((0.0, rng.uniform(-tilt, tilt)))
+    )
     cos, sin = math.cos(angle), math.sin(angle)
     turned = [
         (
@@ -502,6 +633,87 @@ def _draw_shaded(
     y0 = box[1] + (side - (bottom - top) * scale) / 2 - top * scale
     for points, value in turned:
         draw.polygon([(x0 + x * scale, y0 + y * scale) for x, y in points], fill=value)
+
+
+def _pebble(rng: random.Random, steps: int = 24) -> list[tuple[float, float]]:
+    """A stone-like outline around the origin, about 0.5 in radius: a circle whose radius
+    swells and shrinks smoothly (an oval and a few bumps)."""
+    waves = [
+        (k, rng.uniform(0, amount), rng.uniform(0, 2 * math.pi))
+        for k, amount in ((2, 0.2), (3, 0.08), (4, 0.06))
+    ]
+    points = []
+    for j in range(steps):
+        a = 2 * math.pi * j / steps
+        r = 0.5 * (1 + sum(amount * math.cos(k * a + phase) for k, amount, phase in waves))
+        points.append((r * math.cos(a), r * math.sin(a)))
+    return points
+
+
+def _object(kind: str, rng: random.Random) -> list[Part]:
+    """The parts of a cup, a leaf, a bottle, a plate, a stone or a box, upright, in any units:
+    ``_turned`` turns and scales them into a box."""
+    if kind == "cup":  # a handle ring half hidden by a body narrowing to a bevelled foot
+        rim, height = rng.uniform(0.26, 0.34), rng.uniform(0.5, 0.8)
+        foot = rim * rng.uniform(0.7, 1.0)
+        cy = height * rng.uniform(0.35, 0.5)
+        outer = height * rng.uniform(0.24, 0.32)
+        cx = rim + (foot - rim) * cy / height + outer * rng.uniform(0.25, 0.45)
+        body = [
+            (-rim, 0),
+            (rim, 0),
+            (foot, height * 0.88),
+            (foot * 0.85, height),
+            (-foot * 0.85, height),
+            (-foot, height * 0.88),
+        ]
+        return [
+            (_circle(cx, cy, outer), 255),
+            (_circle(cx, cy, outer * rng.uniform(0.55, 0.7)), 0),
+            (body, 255),
+        ]
+    if kind == "leaf":  # a blade pointed at both ends, widest off its middle, on a bent stem
+        bulge, lean = rng.uniform(0.16, 0.26), rng.uniform(0.7, 1.4)
+        lower = bulge * rng.uniform(0.8, 1.0)
+        ts = np.linspace(0, 1, 25)
+        blade = [(t, -bulge * math.sin(math.pi * t**lean)) for t in ts]
+        blade += [(t, lower * math.sin(math.pi * t**lean)) for t in ts[::-1]]
+        length, bend = rng.uniform(0.16, 0.3), rng.uniform(-0.08, 0.08)
+        half = rng.uniform(0.03, 0.045)
+        path = [(0.04 - length * u, bend * u * u) for u in np.linspace(0, 1, 6)]
+        stem = [(x, y - half) for x, y in path] + [(x, y + half) for x, y in path[::-1]]
+        return [(blade, 255), (stem, 255)]
+    if kind == "bottle":  # a lip, a neck, shoulders curving out to the body, a rounded base
+        body, lip = rng.uniform(0.13, 0.19), rng.uniform(0.18, 0.28)
+        half = body * rng.uniform(0.28, 0.4)
+        shoulder = rng.uniform(0.1, 0.2)
+        side = [(half * 1.25, 0), (half * 1.25, 0.04), (half, 0.06), (half, lip)]
+        side += [
+            (half + (body - half) * math.sin(math.pi / 2 * u), lip + shoulder * u)
+            for u in np.linspace(0.1, 1, 8)
+        ]
+        side += [(body, 0.95), (body * 0.85, 1.0)]
+        return [(side + [(-x, y) for x, y in side[::-1]], 255)]
+    if kind == "plate":
+        flat = rng.uniform(0.5, 1.0)
+        return [([(x, y * flat) for x, y in _circle(0, 0, 0.5)], 255)]
+    if kind == "stone":
+        return [(_pebble(rng), 255)]
+    height = rng.uniform(0.4, 0.85)  # a box: a rectangle with slightly rounded corners
+    return [(_rounded(1.0, height, height * rng.uniform(0.03, 0.1)), 255)]
+
+
+def _draw_photo(
+    draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng: random.Random
+) -> None:
+    """A cup, a leaf, a bottle, a plate, a stone or a box, turned and scaled into ``box``, and
+    whatever of it rounding took a pixel past ``box`` cut off, so its side is at most SIDES[1]."""
+    _turned(draw, _object(kind, rng), box, rng, tilt=20.0)
+    x0, y0, x1, y1 = box
+    above, below = (x0 - 2, y0 - 2, x1 + 1, y0 - 1), (x0 - 2, y1, x1 + 1, y1 + 1)
+    left, right = (x0 - 2, y0 - 2, x0 - 1, y1 + 1), (x1, y0 - 2, x1 + 1, y1 + 1)
+    for edge in (above, below, left, right):
+        draw.rectangle(edge, fill=0)
 
 
 FAMILIES = {
@@ -557,6 +769,20 @@ FAMILIES = {
         {"dumbbell": 4, "key": 13, "mushroom": 22},
         shaded=("key", "mushroom", "dumbbell", "sphere", "tile"),
         shadows=0.5,
+    ),
+    "photos": Family(
+        "photos",
+        ("cup", "leaf", "bottle"),
+        ("plate", "stone", "box"),
+        _draw_photo,
+        ("textured", "smooth"),
+        ("JPEG", "PNG"),
+        "photo-objects-job",
+        {"bottle": 6, "cup": 19, "leaf": 26},
+        fill=_muted,
+        soften=(0.5, 1.5),
+        clutter=(10, 30),
+        finish=_photographic,
     ),
 }
 TUNING = ("marks", "patterns", "shaded")
