@@ -34,6 +34,15 @@ and seed. The families differ in what they draw and on what:
   pebbles (3-14 px, never labelled, which objects may cover); the whole scene then vignetted
   or lit unevenly, blurred slightly and given sensor noise, so it looks photographed rather
   than drawn; JPEG or PNG.
+- ``icons``: flat pictograms of 2-4 parts, each part a flat colour of its own (drawn per object,
+  standing out from the background and from the object's other parts): houses (a wall, a roof,
+  a chimney or not, and a door, a window or both), trees (a trunk under a round, lobed or
+  tiered crown, fruit on it or not) and cars (a body with a cabin, windows, and wheels sticking
+  out below, hubcaps or not); upright, mirrored or not, stretched a little across and half the
+  time tilted up to 10 degrees, half of them outlined by a 1-2 px near-black contour (near-white
+  on dark backgrounds); flags, ring targets and pencils, alike in parts and colours, as
+  distractors; on textured or smooth backgrounds strewn first with up to 6 small flat squares
+  and dots; JPEG or PNG.
 
 Boxes are the tight bounds of what was drawn, an object's shadow excluded and a soft-edged
 object's before its edges were blurred. ``manifest_line`` writes a scene's Ground Truth line
@@ -50,7 +59,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from rcl_resources.manifest import detection_line
 
@@ -71,8 +80,15 @@ MAX_DISTRACTORS = 3
 HOLDOUT_SEED = 2_000_000
 """Held-out scenes use seeds at and above this one; training and test scenes below it."""
 
-Mask = Callable[[ImageDraw.ImageDraw, str, tuple[int, int, int, int], random.Random], None]
-"""Draws one object of a kind into a mask, inside a box (x0, y0, x1, y1)."""
+Part = tuple[list[tuple[float, float]], int]
+"""A polygon of a silhouette and what it is drawn with: 255 adds to the object, 0 cuts a hole."""
+Region = list[Part]
+"""Polygons of an object that are painted in one colour of their own."""
+Mask = Callable[
+    [ImageDraw.ImageDraw, str, tuple[int, int, int, int], random.Random], "list[Region] | None"
+]
+"""Draws one object of a kind into a mask, inside a box (x0, y0, x1, y1); returns its regions,
+back to front, should it be painted in several colours rather than filled as a whole."""
 Fill = Callable[
     [random.Random, Image.Image, tuple[int, int, int, int]], "tuple[int, int, int] | Image.Image"
 ]
@@ -81,6 +97,8 @@ Shadow = tuple[int, int, float, float]
 """A drop shadow: its offset (dx, dy) in pixels, its blur radius and its opacity."""
 Finish = Callable[[random.Random, Image.Image], Image.Image]
 """What becomes of a whole scene once its objects are drawn, before it is encoded."""
+Strew = Callable[[random.Random, Image.Image, int], None]
+"""Strews a number of small specks over a background."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,8 @@ class Family:
     """The range of the blur radius, in pixels, that softens each object's edges; none if 0."""
     clutter: tuple[int, int] = (0, 0)
     """The range of how many small specks are strewn over the background before any object."""
+    strew: Strew | None = None
+    """What strews the specks; soft pebbles a little off the background unless given."""
     finish: Finish | None = None
     """What is done to the whole scene once its objects are drawn; nothing unless given."""
 
@@ -120,7 +140,7 @@ class Family:
         size = size or rng.choice(SHAPES)
         image = _background(rng, size, rng.choice(self.backgrounds))
         if self.clutter[1]:
-            _specks(rng, image, rng.randint(*self.clutter))
+            (self.strew or _specks)(rng, image, rng.randint(*self.clutter))
         taken: list[tuple[int, int, int, int]] = []
         boxes = []
         kinds = [(rng.choice(self.classes), True) for _ in range(rng.randint(1, MAX_OBJECTS))]
@@ -164,7 +184,8 @@ def _place(
     soften: float = 0.0,
 ) -> tuple[int, int, int, int] | None:
     """Draw one object, and its shadow if it casts one, where they overlap nothing drawn
-    before, filled by ``fill`` (one contrasting colour unless given), its edges blurred by
+    before, filled by ``fill`` (one contrasting colour unless given), then each region ``draw``
+    returns, if any, painted over it in a colour of its own (``_distinct``), its edges blurred by
     ``soften`` pixels if not 0; the object's tight box (as drawn, before its edges are
     blurred), shadow excluded, or None."""
     width, height = image.size
@@ -180,7 +201,7 @@ def _place(
     else:
         return None
     mask = Image.new("L", image.size, 0)
-    draw(ImageDraw.Draw(mask), kind, box, rng)
+    regions = draw(ImageDraw.Draw(mask), kind, box, rng) or []
     bounds = mask.getbbox()
     if soften:
         mask = mask.filter(ImageFilter.GaussianBlur(soften))
@@ -193,7 +214,19 @@ def _place(
         dark.paste(mask, (dx, dy))
         dark = dark.filter(ImageFilter.GaussianBlur(blur)).point(lambda v: int(v * opacity))
         image.paste((0, 0, 0), None, dark)
-    image.paste((fill or _contrasting)(rng, image, spread), spread, mask.crop(spread))
+    paint = (fill or _contrasting)(rng, image, spread)
+    colours: list[tuple[int, int, int]] = []
+    for _ in regions:
+        colours.append(_distinct(rng, image, spread, colours))
+    image.paste(paint, spread, mask.crop(spread))
+    for region, colour in zip(regions, colours, strict=True):
+        part = Image.new("L", image.size, 0)
+        pen = ImageDraw.Draw(part)
+        for points, value in region:
+            pen.polygon(points, fill=value)
+        if soften:
+            part = part.filter(ImageFilter.GaussianBlur(soften))
+        image.paste(colour, spread, ImageChops.darker(part.crop(spread), mask.crop(spread)))
     reach = 4 + cast
     taken.append((bounds[0] - reach, bounds[1] - reach, bounds[2] + reach, bounds[3] + reach))
     return bounds
@@ -218,6 +251,36 @@ def _contrasting(
         colour = tuple(rng.randint(0, 255) for _ in range(3))
         if np.abs(np.array(colour) - under).sum() > 160:
             return colour  # type: ignore[return-value]
+
+
+def _distinct(
+    rng: random.Random,
+    image: Image.Image,
+    bounds: tuple[int, int, int, int],
+    others: list[tuple[int, int, int]],
+) -> tuple[int, int, int]:
+    """A colour that stands out from the background under ``bounds`` (``_contrasting``) and
+    from each of ``others`` (a summed absolute RGB difference of 150 or more; the last one
+    tried, should none of 200 be)."""
+    for _ in range(200):
+        colour = _contrasting(rng, image, bounds)
+        if all(np.abs(np.subtract(colour, other)).sum() >= 150 for other in others):
+            break
+    return colour
+
+
+def _ink(
+    rng: random.Random, image: Image.Image, bounds: tuple[int, int, int, int]
+) -> tuple[int, int, int]:
+    """A near-black colour for contours, or its near-white opposite where the background under
+    ``bounds`` is too dark for near-black to stand out from it (a summed absolute RGB difference
+    under 160)."""
+    under = np.asarray(image.crop(bounds)).reshape(-1, 3).mean(axis=0)
+    grey = rng.randint(10, 45)
+    dark = tuple(min(255, grey + rng.randint(0, 15)) for _ in range(3))
+    if np.abs(np.array(dark) - under).sum() >= 160:
+        return dark  # type: ignore[return-value]
+    return tuple(255 - v for v in dark)  # type: ignore[return-value]
 
 
 def _pattern(
@@ -522,10 +585,6 @@ def _draw_patterned(
         draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=255)
 
 
-Part = tuple[list[tuple[float, float]], int]
-"""A polygon of a silhouette and what it is drawn with: 255 adds to the object, 0 cuts a hole."""
-
-
 def _circle(cx: float, cy: float, r: float, steps: int = 40) -> list[tuple[float, float]]:
     return [
         (cx + r * math.cos(2 * math.pi * k / steps), cy + r * math.sin(2 * math.pi * k / steps))
@@ -624,15 +683,24 @@ def _turned(
         )
         for points, value in parts
     ]
-    solid = [p for points, value in turned if value for p in points]
+    for points, value in _fitted([turned], box)[0]:
+        draw.polygon(points, fill=value)
+
+
+def _fitted(regions: list[Region], box: tuple[int, int, int, int]) -> list[Region]:
+    """``regions`` scaled so the longer side of what their polygons add fills ``box``, and
+    centred in it."""
+    solid = [p for region in regions for points, value in region if value for p in points]
     left, top = min(x for x, _ in solid), min(y for _, y in solid)
     right, bottom = max(x for x, _ in solid), max(y for _, y in solid)
     side = box[2] - box[0] - 1
     scale = side / max(right - left, bottom - top)
     x0 = box[0] + (side - (right - left) * scale) / 2 - left * scale
     y0 = box[1] + (side - (bottom - top) * scale) / 2 - top * scale
-    for points, value in turned:
-        draw.polygon([(x0 + x * scale, y0 + y * scale) for x, y in points], fill=value)
+    return [
+        [([(x0 + x * scale, y0 + y * scale) for x, y in points], value) for points, value in region]
+        for region in regions
+    ]
 
 
 def _pebble(rng: random.Random, steps: int = 24) -> list[tuple[float, float]]:
@@ -709,11 +777,171 @@ def _draw_photo(
     """A cup, a leaf, a bottle, a plate, a stone or a box, turned and scaled into ``box``, and
     whatever of it rounding took a pixel past ``box`` cut off, so its side is at most SIDES[1]."""
     _turned(draw, _object(kind, rng), box, rng, tilt=20.0)
+    _trimmed(draw, box)
+
+
+def _trimmed(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int]) -> None:
+    """Cut off whatever was drawn up to two pixels past ``box``."""
     x0, y0, x1, y1 = box
     above, below = (x0 - 2, y0 - 2, x1 + 1, y0 - 1), (x0 - 2, y1, x1 + 1, y1 + 1)
     left, right = (x0 - 2, y0 - 2, x0 - 1, y1 + 1), (x1, y0 - 2, x1 + 1, y1 + 1)
     for edge in (above, below, left, right):
         draw.rectangle(edge, fill=0)
+
+
+def _box(left: float, top: float, right: float, bottom: float) -> list[tuple[float, float]]:
+    return [(left, top), (right, top), (right, bottom), (left, bottom)]
+
+
+_LOBES = ((-1, 0), (1, 0), (0, 1.1))
+"""Where a lobed crown's three discs sit, in radii from the middle of its lower two: two side by
+side, one on top of them."""
+
+
+def _pictogram(kind: str, rng: random.Random) -> list[Region]:
+    """The regions of a house, a tree, a car, a flag, a target or a pencil, upright (y down),
+    back to front, in any units: ``_upright`` poses and scales them into a box."""
+    if kind == "house":  # a wall, a roof (a chimney or not) and a door, a window or both
+        half, roof, wall = rng.uniform(0.32, 0.42), rng.uniform(0.28, 0.42), rng.uniform(0.38, 0.55)
+        eave, ground = half + rng.uniform(0.0, 0.08), roof + wall
+        roofing: Region = [([(-eave, roof + 0.02), (0, 0), (eave, roof + 0.02)], 255)]
+        if rng.random() < 0.5:  # a chimney behind the roof
+            at = rng.choice((-1, 1)) * half * rng.uniform(0.35, 0.6)
+            roofing.insert(0, (_box(at - 0.05, roof * 0.1, at + 0.05, roof * 0.8), 255))
+        regions = [[(_box(-half, roof, half, ground), 255)], roofing]
+        openings = rng.choice(("door", "window", "both"))
+        side = rng.choice((-1, 1))
+        if openings != "window":
+            width, height = rng.uniform(0.14, 0.2), wall * rng.uniform(0.5, 0.65)
+            at = 0.0 if openings == "door" else side * half * 0.45
+            regions.append([(_box(at - width / 2, ground - height, at + width / 2, ground), 255)])
+        if openings != "door":
+            width, middle = rng.uniform(0.13, 0.19), roof + wall * rng.uniform(0.35, 0.45)
+            at = 0.0 if openings == "window" else -side * half * 0.45
+            window = _box(at - width / 2, middle - width / 2, at + width / 2, middle + width / 2)
+            regions.append([(window, 255)])
+        return regions
+    if kind == "tree":  # a trunk under a round, lobed or tiered crown, fruit on it or not
+        half, crown = rng.uniform(0.05, 0.09), rng.uniform(0.6, 0.72)
+        trunk = [(-half, crown - 0.1), (half, crown - 0.1), (half * 1.3, 1.0), (-half * 1.3, 1.0)]
+        shape = rng.choice(("round", "lobed", "tiered"))
+        if shape == "round":
+            r, wide = crown / 2, rng.uniform(0.8, 1.1)
+            top = [([(x * wide, y) for x, y in _circle(0, r, r)], 255)]
+        elif shape == "lobed":
+            r = crown * 0.3
+            top = [(_circle(dx * r * 0.9, crown - r - dy * r, r), 255) for dx, dy in _LOBES]
+        else:
+            tiers = rng.randint(2, 3)
+            width = rng.uniform(0.3, 0.42)
+            top = []
+            for k in range(tiers):  # each tier a triangle, wider and lower than the one above
+                low = crown * (k + 1) / tiers
+                spread = width * (0.6 + 0.4 * (k + 1) / tiers)
+                top.append(([(0, low - crown * 0.55), (spread, low), (-spread, low)], 255))
+        regions = [[(trunk, 255)], top]
+        if shape != "tiered" and rng.random() < 0.4:
+            r = crown * rng.uniform(0.05, 0.07)
+            spots = [(rng.uniform(-0.15, 0.15), crown * rng.uniform(0.3, 0.7)) for _ in range(4)]
+            regions.append([(_circle(x, y, r, 12), 255) for x, y in spots])
+        return regions
+    if kind == "car":  # wheels under a body with a cabin on top, windows in it, hubcaps or not
+        cabin, body = rng.uniform(0.17, 0.26), rng.uniform(0.22, 0.3)
+        shell = [(x, y + cabin + body / 2) for x, y in _rounded(1.0, body, body * 0.3)]
+        back, front = -rng.uniform(0.25, 0.35), rng.uniform(0.15, 0.28)
+        lean = rng.uniform(0.06, 0.12)
+        canopy = [(back + lean, 0), (front - lean, 0), (front, cabin + 0.02), (back, cabin + 0.02)]
+        pane = cabin * 0.18
+        edges = [(back + lean + pane * 0.7, back + pane), (front - lean - pane * 0.7, front - pane)]
+        if rng.random() < 0.5:  # two panes either side of a pillar
+            pillar = edges[0][0] + (edges[1][0] - edges[0][0]) * rng.uniform(0.4, 0.6)
+            edges[1:1] = [(pillar - 0.02, pillar - 0.02), (pillar + 0.02, pillar + 0.02)]
+        windows = [  # each pane between a left and a right edge, each edge from top to bottom
+            ([(a, pane), (b, pane), (b_foot, cabin), (a_foot, cabin)], 255)
+            for (a, a_foot), (b, b_foot) in zip(edges[::2], edges[1::2], strict=True)
+        ]
+        r, axle = rng.uniform(0.11, 0.14), 0.5 - rng.uniform(0.2, 0.26)
+        wheels = [(_circle(x, cabin + body, r), 255) for x in (-axle, axle)]
+        regions = [wheels, [(canopy, 255), (shell, 255)], windows]
+        if rng.random() < 0.5:
+            regions.append([(_circle(x, cabin + body, r * 0.45, 16), 255) for x in (-axle, axle)])
+        return regions
+    if kind == "flag":  # a pole (with a knob or not), a cloth and a band across it or not
+        pole, width, height = rng.uniform(0.04, 0.06), rng.uniform(0.5, 0.7), rng.uniform(0.3, 0.42)
+        staff = [(_box(0, 0.04, pole, 1.0), 255)]
+        if rng.random() < 0.5:
+            staff.append((_circle(pole / 2, 0.04, pole * 1.1, 16), 255))
+        notch = rng.choice((0.0, 0.0, width * 0.25))
+        cloth = [(pole, 0.08), (pole + width, 0.08), (pole + width - notch, 0.08 + height / 2)]
+        cloth += [(pole + width, 0.08 + height), (pole, 0.08 + height)]
+        regions = [staff, [(cloth, 255)]]
+        if rng.random() < 0.6:
+            band = _box(pole, 0.08 + height / 3, pole + width - notch, 0.08 + height * 2 / 3)
+            regions.append([(band, 255)])
+        return regions
+    if kind == "target":  # two or three discs one inside the other
+        radii = [0.5, rng.uniform(0.28, 0.38)]
+        if rng.random() < 0.5:
+            radii.append(rng.uniform(0.1, 0.2))
+        return [[(_circle(0, 0, r), 255)] for r in radii]
+    # a pencil lying down: an eraser, a body, a sharpened wooden tip and its lead
+    half, tip = rng.uniform(0.07, 0.1), rng.uniform(0.15, 0.22)
+    eraser = _rounded(0.16, 2 * half, half * 0.5)
+    tail = [(x + 0.08, y) for x, y in eraser]
+    cone = [(0.8, -half), (0.8 + tip, 0), (0.8, half)]
+    lead = [(0.8 + tip * 0.6, -half * 0.4), (0.8 + tip, 0), (0.8 + tip * 0.6, half * 0.4)]
+    return [[(tail, 255)], [(_box(0.12, -half, 0.81, half), 255)], [(cone, 255)], [(lead, 255)]]
+
+
+def _upright(
+    regions: list[Region], box: tuple[int, int, int, int], rng: random.Random, tilt: float = 10.0
+) -> list[Region]:
+    """``regions`` stretched or narrowed a little across (0.8-1.2), mirrored left to right or
+    not, half the time tilted by up to ``tilt`` degrees, and scaled and centred so their longer
+    side fills ``box``."""
+    stretch = rng.uniform(0.8, 1.2) * rng.choice((-1, 1))
+    angle = math.radians(rng.choice((0.0, rng.uniform(-tilt, tilt))))
+    cos, sin = math.cos(angle), math.sin(angle)
+    posed = [
+        [
+            ([(x * stretch * cos - y * sin, x * stretch * sin + y * cos) for x, y in points], value)
+            for points, value in region
+        ]
+        for region in regions
+    ]
+    return _fitted(posed, box)
+
+
+def _draw_icon(
+    draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng: random.Random
+) -> list[Region]:
+    """A house, a tree, a car, a flag, a target or a pencil, upright, posed into ``box``, half
+    the time with a 1-2 px contour around it (what its regions leave of the mask); its
+    regions, back to front."""
+    rim = rng.choice((1, 2)) if rng.random() < 0.5 else 0
+    x0, y0, x1, y1 = box
+    regions = _upright(_pictogram(kind, rng), (x0 + rim, y0 + rim, x1 - rim, y1 - rim), rng)
+    for region in regions:
+        for points, value in region:
+            draw.polygon(points, fill=value)
+            if rim and value:
+                draw.line([*points, points[0]], fill=255, width=2 * rim + 1, joint="curve")
+    _trimmed(draw, box)
+    return regions
+
+
+def _flecks(rng: random.Random, image: Image.Image, count: int) -> None:
+    """Strew ``count`` small flat specks over ``image``: squares and dots of 3-9 px with crisp
+    edges, each one colour that stands out from the background under it."""
+    draw = ImageDraw.Draw(image)
+    width, height = image.size
+    for _ in range(count):
+        side = rng.randint(3, 9)
+        x, y = rng.randint(2, width - side - 2), rng.randint(2, height - side - 2)
+        spot = (x, y, x + side, y + side)
+        colour = _contrasting(rng, image, spot)
+        shape = draw.rectangle if rng.random() < 0.5 else draw.ellipse
+        shape((x, y, x + side - 1, y + side - 1), fill=colour)
 
 
 FAMILIES = {
@@ -783,6 +1011,19 @@ FAMILIES = {
         soften=(0.5, 1.5),
         clutter=(10, 30),
         finish=_photographic,
+    ),
+    "icons": Family(
+        "icons",
+        ("house", "tree", "car"),
+        ("flag", "target", "pencil"),
+        _draw_icon,
+        ("textured", "smooth"),
+        ("JPEG", "PNG"),
+        "pictogram-boxes",
+        {"car": 8, "house": 14, "tree": 21},
+        fill=_ink,
+        clutter=(0, 6),
+        strew=_flecks,
     ),
 }
 TUNING = ("marks", "patterns", "shaded")
