@@ -33,7 +33,9 @@ and seed. The families differ in what they draw and on what:
   alike as distractors; on textured or smooth backgrounds strewn first with 10-30 small soft
   pebbles (3-14 px, never labelled, which objects may cover); the whole scene then vignetted
   or lit unevenly, blurred slightly and given sensor noise, so it looks photographed rather
-  than drawn; JPEG or PNG.
+  than drawn; JPEG or PNG. Now a tuning family too: judged first (blind) at test F1 0.731,
+  held-out precision 0.852 and recall 0.600, the detector then learned from turned and
+  mirrored copies of objects because of it.
 - ``icons``: flat pictograms of 2-4 parts, each part a flat colour of its own (drawn per object,
   standing out from the background and from the object's other parts): houses (a wall, a roof,
   a chimney or not, and a door, a window or both), trees (a trunk under a round, lobed or
@@ -752,15 +754,15 @@ def _object(kind: str, rng: random.Random) -> list[Part]:
         stem = [(x, y - half) for x, y in path] + [(x, y + half) for x, y in path[::-1]]
         return [(blade, 255), (stem, 255)]
     if kind == "bottle":  # a lip, a neck, shoulders curving out to the body, a rounded base
-        body, lip = rng.uniform(0.13, 0.19), rng.uniform(0.18, 0.28)
-        half = body * rng.uniform(0.28, 0.4)
+        belly, lip = rng.uniform(0.13, 0.19), rng.uniform(0.18, 0.28)
+        half = belly * rng.uniform(0.28, 0.4)
         shoulder = rng.uniform(0.1, 0.2)
         side = [(half * 1.25, 0), (half * 1.25, 0.04), (half, 0.06), (half, lip)]
         side += [
-            (half + (body - half) * math.sin(math.pi / 2 * u), lip + shoulder * u)
+            (half + (belly - half) * math.sin(math.pi / 2 * u), lip + shoulder * u)
             for u in np.linspace(0.1, 1, 8)
         ]
-        side += [(body, 0.95), (body * 0.85, 1.0)]
+        side += [(belly, 0.95), (belly * 0.85, 1.0)]
         return [(side + [(-x, y) for x, y in side[::-1]], 255)]
     if kind == "plate":
         flat = rng.uniform(0.5, 1.0)
@@ -1026,7 +1028,7 @@ FAMILIES = {
         strew=_flecks,
     ),
 }
-TUNING = ("marks", "patterns", "shaded")
+TUNING = ("marks", "patterns", "shaded", "photos")
 """Families the detector was designed on or changed because of: they say nothing of scenes it
 was not designed on, so they are never judged."""
-JUDGED = ("glyphs", "outlines")
+JUDGED = ("glyphs", "outlines", "icons")

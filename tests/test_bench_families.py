@@ -87,3 +87,39 @@ def test_a_shaded_object_is_not_one_colour_and_its_box_leaves_out_its_shadow(kin
         colours = np.asarray(image.crop(box)).reshape(-1, 3)[inside.reshape(-1)]
         assert len(np.unique(colours, axis=0)) > 10
         assert np.ptp(colours.astype(np.int16), axis=0).max() > 40
+
+
+@pytest.mark.parametrize("kind", ["house", "tree", "car", "flag", "target", "pencil"])
+def test_an_icon_is_several_colours_inside_one_tight_box(kind):
+    family = FAMILIES["icons"]
+    grey = (128, 128, 128)
+    for seed in range(6):
+        image = Image.new("RGB", (200, 200), grey)
+        box = _place(image, kind, family.draw, random.Random(seed), [], family.fill)
+        assert box is not None
+        x0, y0, x1, y1 = box
+        painted = np.abs(np.asarray(image, np.int16) - grey).sum(axis=2) > 0
+        ys, xs = np.nonzero(painted)
+        assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == box
+        colours = {tuple(c) for c in np.asarray(image)[y0:y1, x0:x1][painted[y0:y1, x0:x1]]}
+        assert len(colours) >= 2
+
+
+@pytest.mark.parametrize("kind", ["cup", "leaf", "bottle"])
+def test_a_photographed_object_stands_out_only_moderately_and_its_soft_edge_stays_near_its_box(
+    kind,
+):
+    family = FAMILIES["photos"]
+    for seed in range(6):
+        rng = random.Random(seed)
+        image = Image.new("RGB", (200, 200), (90, 140, 70))
+        box = _place(image, kind, family.draw, rng, [], family.fill, None, 1.5)
+        assert box is not None
+        x0, y0, x1, y1 = box
+        pixels = np.asarray(image, np.int16)
+        changed = np.abs(pixels - (90, 140, 70)).sum(axis=2) > 0
+        ys, xs = np.nonzero(changed)
+        assert x0 - 4 <= xs.min() and xs.max() < x1 + 4 and y0 - 4 <= ys.min() and ys.max() < y1 + 4
+        # A soft edge stands out less than the surface; the surface's grain a little more.
+        contrast = np.abs(pixels - (90, 140, 70)).sum(axis=2)[changed]
+        assert 60 <= np.percentile(contrast, 75) <= 150
