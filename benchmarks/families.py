@@ -244,11 +244,16 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _under(image: Image.Image, bounds: tuple[int, int, int, int]) -> np.ndarray:
+    """The mean colour of ``image`` under ``bounds``."""
+    return np.asarray(image.crop(bounds)).reshape(-1, 3).mean(axis=0)
+
+
 def _contrasting(
     rng: random.Random, image: Image.Image, bounds: tuple[int, int, int, int]
 ) -> tuple[int, int, int]:
     """A colour that stands out from the background under ``bounds``."""
-    under = np.asarray(image.crop(bounds)).reshape(-1, 3).mean(axis=0)
+    under = _under(image, bounds)
     while True:
         colour = tuple(rng.randint(0, 255) for _ in range(3))
         if np.abs(np.array(colour) - under).sum() > 160:
@@ -277,7 +282,7 @@ def _ink(
     """A near-black colour for contours, or its near-white opposite where the background under
     ``bounds`` is too dark for near-black to stand out from it (a summed absolute RGB difference
     under 160)."""
-    under = np.asarray(image.crop(bounds)).reshape(-1, 3).mean(axis=0)
+    under = _under(image, bounds)
     grey = rng.randint(10, 45)
     dark = tuple(min(255, grey + rng.randint(0, 15)) for _ in range(3))
     if np.abs(np.array(dark) - under).sum() >= 160:
@@ -312,7 +317,7 @@ def _shading(
     """A linear gradient at a random angle or a radial one around a highlight, the size of
     ``bounds``, from a lit to a shaded tone of a colour that stands out from the background
     under it; both tones stand out from it too."""
-    under = np.asarray(image.crop(bounds)).reshape(-1, 3).mean(axis=0)
+    under = _under(image, bounds)
     for _ in range(100):
         base = np.array(_contrasting(rng, image, bounds), np.float32)
         lit = base + (255 - base) * rng.uniform(0.25, 0.6)
@@ -341,7 +346,7 @@ def _tone(
     """A colour whose summed absolute difference from the mean of the background under
     ``bounds`` is between ``low`` and ``high`` (the last one tried, should none of 100 be): it
     stands out, but only moderately."""
-    under = np.asarray(image.crop(bounds)).reshape(-1, 3).mean(axis=0)
+    under = _under(image, bounds)
     for _ in range(100):
         shares = np.array([rng.random() + 0.1 for _ in range(3)])
         signs = np.array([rng.choice((-1, 1)) for _ in range(3)])

@@ -33,16 +33,20 @@ Boxes = np.ndarray
 """Boxes as rows of (x0, y0, x1, y1) in pixels."""
 
 
+def decoded(image: Image.Image | bytes) -> Image.Image:
+    """An image, decoded if encoded, in RGB."""
+    if isinstance(image, bytes):
+        with Image.open(io.BytesIO(image)) as img:
+            return img.convert("RGB")
+    return image.convert("RGB")
+
+
 class ImageMaps:
     """One image at working size: its pixels and summed-area tables of gradient orientations
     and colours."""
 
     def __init__(self, image: Image.Image | bytes) -> None:
-        if isinstance(image, bytes):
-            with Image.open(io.BytesIO(image)) as img:
-                rgb = img.convert("RGB")
-        else:
-            rgb = image.convert("RGB")
+        rgb = decoded(image)
         w, h = rgb.size
         self.scale = min(1.0, WORK_SIDE / max(w, h))
         if self.scale < 1:

@@ -120,6 +120,7 @@ def test_a_photographed_object_stands_out_only_moderately_and_its_soft_edge_stay
         changed = np.abs(pixels - (90, 140, 70)).sum(axis=2) > 0
         ys, xs = np.nonzero(changed)
         assert x0 - 4 <= xs.min() and xs.max() < x1 + 4 and y0 - 4 <= ys.min() and ys.max() < y1 + 4
+        assert changed.sum() > changed[y0:y1, x0:x1].sum()  # the blurred edge spreads out
         # A soft edge stands out less than the surface; the surface's grain a little more.
         contrast = np.abs(pixels - (90, 140, 70)).sum(axis=2)[changed]
         assert 60 <= np.percentile(contrast, 75) <= 150
