@@ -372,13 +372,18 @@ def _muted(
             (width, height), Image.Resampling.BILINEAR
         )
     )
-    angle = rng.uniform(0, 2 * math.pi)
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    t = xx * math.cos(angle) + yy * math.sin(angle)
-    light = 1 + rng.uniform(0.05, 0.15) * ((t - t.min()) / (np.ptp(t) + 1e-6) - 0.5)
+    t = _ramp(width, height, rng.uniform(0, 2 * math.pi))
+    light = 1 + rng.uniform(0.05, 0.15) * (t - 0.5)
     pixels = base * light[..., None] + surface[..., None]
     pixels += noise.normal(0, rng.uniform(2, 5), pixels.shape)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def _ramp(width: float, height: float, angle: float) -> np.ndarray:
+    """A (height, width) array rising from 0 to 1 in the direction ``angle`` (radians)."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    t = xx * math.cos(angle) + yy * math.sin(angle)
+    return (t - t.min()) / (np.ptp(t) + 1e-6)
 
 
 def _background(rng: random.Random, size: tuple[int, int], kind: str) -> Image.Image:
@@ -386,10 +391,7 @@ def _background(rng: random.Random, size: tuple[int, int], kind: str) -> Image.I
     width, height = size
     a = np.array([rng.randint(40, 215) for _ in range(3)], np.float32)
     b = np.clip(a + [rng.randint(-70, 70) for _ in range(3)], 0, 255)
-    angle = rng.uniform(0, math.pi)
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    t = xx * math.cos(angle) + yy * math.sin(angle)
-    t = (t - t.min()) / (np.ptp(t) + 1e-6)
+    t = _ramp(width, height, rng.uniform(0, math.pi))
     pixels = a + (b - a) * t[..., None]
     noise = np.random.default_rng(rng.randrange(2**32))
     if kind == "textured":

@@ -58,11 +58,9 @@ def _regions(pixels: np.ndarray) -> np.ndarray:
     flat = pixels.reshape(-1, 3)
     centres = _colour_centres(flat[:: max(1, len(flat) // SAMPLE)])
     nearest = _nearest(flat, centres).reshape(h, w)
-    boxes = []
-    for c in range(len(centres)):
-        boxes.append(_component_boxes(ndimage.binary_closing(nearest == c), w, h))
-    out = np.concatenate(boxes) if boxes else np.zeros((0, 4), np.float32)
-    return np.unique(out, axis=0)
+    return np.concatenate(
+        [_component_boxes(ndimage.binary_closing(nearest == c), w, h) for c in range(len(centres))]
+    )
 
 
 def _colour_centres(sample: np.ndarray) -> np.ndarray:
